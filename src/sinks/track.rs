@@ -1,0 +1,102 @@
+//! The landmark track: one JSON object per frame, one frame per line, in
+//! MediaPipe's conventions and landmark order, so that any analysis can be
+//! re-run without the video and outputs compare field by field with
+//! MediaPipe's.
+//!
+//! ```text
+//! {"frame":0,"t_ms":0.0,"width":1768,"height":994,
+//!  "landmarks":[{"x":..,"y":..,"z":..,"visibility":..,"presence":..} ×33] | null,
+//!  "world":[{"x":..,"y":..,"z":..} ×33] | null}
+//! ```
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark};
+use crate::source::FrameInfo;
+
+/// One line of a landmark track.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackRecord {
+    /// 0-based frame number.
+    pub frame: u64,
+    /// Frame time in milliseconds.
+    pub t_ms: f64,
+    /// Frame width in pixels.
+    pub width: u32,
+    /// Frame height in pixels.
+    pub height: u32,
+    /// The 33 image landmarks, or `null` when no person was found.
+    pub landmarks: Option<Vec<ImageLandmark>>,
+    /// The 33 world landmarks, or `null` when no person was found.
+    pub world: Option<Vec<WorldLandmark>>,
+}
+
+#[derive(Serialize)]
+struct TrackLine<'a> {
+    frame: u64,
+    t_ms: f64,
+    width: u32,
+    height: u32,
+    landmarks: Option<&'a [ImageLandmark]>,
+    world: Option<&'a [WorldLandmark]>,
+}
+
+/// Writes a landmark track line by line.
+pub struct TrackWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TrackWriter<W> {
+    /// A writer onto `out` (buffer it: a line is written per frame).
+    pub fn new(out: W) -> Self {
+        TrackWriter { out }
+    }
+
+    /// Writes the line of one frame.
+    pub fn write(&mut self, info: &FrameInfo, size: ImageSize, pose: Option<&Pose>) -> std::io::Result<()> {
+        let line = TrackLine {
+            frame: info.index,
+            t_ms: info.t_ms,
+            width: size.width,
+            height: size.height,
+            landmarks: pose.map(|p| &p.landmarks[..]),
+            world: pose.map(|p| &p.world[..]),
+        };
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_through_the_record_type() {
+        let mut pose = Pose::default();
+        pose.landmarks[11].x = 0.25;
+        pose.landmarks[11].visibility = 0.9;
+        pose.world[0].z = -0.1;
+        let mut w = TrackWriter::new(Vec::new());
+        let size = ImageSize { width: 640, height: 480 };
+        w.write(&FrameInfo { index: 0, t_ms: 0.0 }, size, Some(&pose)).unwrap();
+        w.write(&FrameInfo { index: 1, t_ms: 33.3 }, size, None).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        let lines: Vec<TrackRecord> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        let first = lines[0].landmarks.as_ref().unwrap();
+        assert_eq!(first.len(), 33);
+        assert_eq!(first[11].x, 0.25);
+        assert_eq!(lines[0].world.as_ref().unwrap()[0].z, -0.1);
+        assert_eq!(lines[1].landmarks, None);
+        assert!(text.lines().nth(1).unwrap().contains("\"landmarks\":null"));
+    }
+}

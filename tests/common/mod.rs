@@ -1,0 +1,33 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A sample fetched by `make setup` (fails with the fix when absent).
+pub fn sample(name: &str) -> PathBuf {
+    let path = root().join(".cache/samples").join(name);
+    assert!(path.is_file(), "{} is missing: run `make setup`", path.display());
+    path
+}
+
+/// A clip of the shared development footage, or `None` (with a message)
+/// when the footage is not on this machine.
+pub fn footage(name: &str) -> Option<PathBuf> {
+    let path = root().join("../shared/footage").join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} not present", path.display());
+        None
+    }
+}
+
+/// The formcheck binary built for the tests.
+pub fn binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_formcheck"))
+}
