@@ -11,8 +11,9 @@ Steps:
      mediapipe wheel, npm pack of @mediapipe/pose) and check their SHA-256;
   2. pose_detection: replace its 38 DENSIFY ops (sparse fp16 weights) by
      dense constant buffers, since tf2onnx cannot convert DENSIFY;
-  3. convert with tf2onnx (opset 17), static shapes, normalised metadata;
-     landmark models: prune the segmentation output (Identity_2);
+  3. convert with tf2onnx (opset 17), static shapes; landmark models: prune
+     the segmentation output (Identity_2); then canonicalise node order and
+     generated names and fix the metadata, so the bytes are reproducible;
   4. compare ONNX Runtime with TFLite on real images / video frames and fail
      if a difference exceeds the tolerance;
   5. write models/*.onnx and models/manifest.toml.
@@ -28,7 +29,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import tarfile

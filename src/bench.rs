@@ -52,13 +52,21 @@ pub struct Summary {
 impl Summary {
     fn of(samples: &mut [Duration]) -> Summary {
         if samples.is_empty() {
-            return Summary { p50_ms: 0.0, p95_ms: 0.0, mean_ms: 0.0 };
+            return Summary {
+                p50_ms: 0.0,
+                p95_ms: 0.0,
+                mean_ms: 0.0,
+            };
         }
         samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let at = |q: f64| ms(samples[((samples.len() - 1) as f64 * q).round() as usize]);
         let mean = samples.iter().map(|d| ms(*d)).sum::<f64>() / samples.len() as f64;
-        Summary { p50_ms: at(0.5), p95_ms: at(0.95), mean_ms: mean }
+        Summary {
+            p50_ms: at(0.5),
+            p95_ms: at(0.95),
+            mean_ms: mean,
+        }
     }
 }
 
@@ -99,7 +107,9 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
     loop {
         let mut frame = Mat::default();
         let t = Instant::now();
-        let Some(info) = source.read(&mut frame)? else { break };
+        let Some(info) = source.read(&mut frame)? else {
+            break;
+        };
         decode.push(t.elapsed());
         frames.push((frame, (info.t_ms * 1000.0).round() as i64));
     }

@@ -17,7 +17,11 @@ use formcheck::sinks::track::TrackWriter;
 use formcheck::source::FrameSource;
 
 #[derive(Parser)]
-#[command(name = "formcheck", version, about = "Exercise form checker for lower-back rehabilitation")]
+#[command(
+    name = "formcheck",
+    version,
+    about = "Exercise form checker for lower-back rehabilitation"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -119,7 +123,9 @@ fn pose(args: PoseArgs) -> Result<()> {
     while let Some(info) = source.read(&mut frame)? {
         let size = ImageSize::of(&frame)?;
         let pose = engine.process(&frame, (info.t_ms * 1000.0).round() as i64)?;
-        writer.write(&info, size, pose).context("cannot write the landmark track")?;
+        writer
+            .write(&info, size, pose)
+            .context("cannot write the landmark track")?;
         frames += 1;
         found += u64::from(pose.is_some());
         if let Some(dir) = &args.overlay {

@@ -9,8 +9,12 @@ All frames of the video are decoded (cv2.VideoCapture) and converted BGR->RGB
 before any timing. For lite and full: a fresh Pose(static_image_mode=False),
 one warm-up pass over all frames, then N timed passes; each process() call is
 timed with time.perf_counter. fps = median over passes of frames / total time;
-latencies are the median and 95th percentile over all timed calls.
+latencies are the median and 95th percentile over all timed calls. The passes
+run back to back on the same Pose, so tracking state carries over from the
+last frame of one pass to the first of the next (as the warm-up does).
 MediaPipe runs its TFLite models with XNNPACK on a single inference thread.
+The output also says how many CPU cores other processes used meanwhile
+(`other_processes_cpu_cores`): numbers taken on a busy machine are low.
 
 Prints one JSON object on stdout.
 """
@@ -37,6 +41,34 @@ MODELS = {"lite": 0, "full": 1}
 
 def percentile(values, q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def _busy_cpu_seconds():
+    """Busy CPU seconds of the whole machine (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class ForeignLoad:
+    """Average number of CPU cores used by *other* processes over a block:
+    machine busy time minus this process's CPU time, divided by wall time.
+    Well above 0 means the timing competed for the CPU."""
+
+    def __enter__(self):
+        self.t0, self.busy0, self.own0 = time.perf_counter(), _busy_cpu_seconds(), sum(os.times()[:2])
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.t0
+        busy1, own1 = _busy_cpu_seconds(), sum(os.times()[:2])
+        self.own_cores = (own1 - self.own0) / wall
+        self.cores = None if busy1 is None else max(0.0, (busy1 - self.busy0 - (own1 - self.own0)) / wall)
+        return False
 
 
 def single_core_gmacs(n: int = 1024, runs: int = 20) -> float:
@@ -68,21 +100,26 @@ def bench_model(model: str, frames, passes: int) -> dict:
             pose.process(rgb)
         fps, latencies = [], []
         found = 0
-        for _ in range(passes):
-            pass_times = []
-            for rgb in frames:
-                t0 = time.perf_counter()
-                res = pose.process(rgb)
-                pass_times.append(time.perf_counter() - t0)
-                found += res.pose_landmarks is not None
-            fps.append(len(frames) / sum(pass_times))
-            latencies.extend(pass_times)
+        with ForeignLoad() as load:
+            for _ in range(passes):
+                pass_times = []
+                for rgb in frames:
+                    t0 = time.perf_counter()
+                    res = pose.process(rgb)
+                    pass_times.append(time.perf_counter() - t0)
+                    found += res.pose_landmarks is not None
+                fps.append(len(frames) / sum(pass_times))
+                latencies.extend(pass_times)
     return {
         "fps": round(statistics.median(fps), 2),
         "fps_per_pass": [round(f, 2) for f in fps],
         "latency_ms_p50": round(percentile(latencies, 50) * 1e3, 3),
         "latency_ms_p95": round(percentile(latencies, 95) * 1e3, 3),
         "frames_with_person_per_pass": found / passes,
+        # CPU cores used on average during the timed passes by MediaPipe itself
+        # (its graph runs calculators on worker threads) and by other processes.
+        "own_cpu_cores": round(load.own_cores, 2),
+        "other_processes_cpu_cores": None if load.cores is None else round(load.cores, 2),
     }
 
 

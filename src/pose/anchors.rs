@@ -63,16 +63,40 @@ mod tests {
         let anchors = ssd_anchors();
         assert_eq!(anchors.len(), NUM_ANCHORS);
         // First layer: 28×28 cells, 2 anchors each, at (x+0.5)/28.
-        assert_eq!(anchors[0], Anchor { x: 0.5 / 28.0, y: 0.5 / 28.0 });
+        assert_eq!(
+            anchors[0],
+            Anchor {
+                x: 0.5 / 28.0,
+                y: 0.5 / 28.0
+            }
+        );
         assert_eq!(anchors[1], anchors[0]);
         assert_eq!(anchors[2].x, 1.5 / 28.0);
         // Second layer starts after 28*28*2 anchors, on a 14×14 grid.
-        assert_eq!(anchors[1568], Anchor { x: 0.5 / 14.0, y: 0.5 / 14.0 });
+        assert_eq!(
+            anchors[1568],
+            Anchor {
+                x: 0.5 / 14.0,
+                y: 0.5 / 14.0
+            }
+        );
         // Last layer: 7×7 cells with 6 anchors each (three merged layers).
         let last = 1568 + 14 * 14 * 2;
-        assert_eq!(anchors[last], Anchor { x: 0.5 / 7.0, y: 0.5 / 7.0 });
+        assert_eq!(
+            anchors[last],
+            Anchor {
+                x: 0.5 / 7.0,
+                y: 0.5 / 7.0
+            }
+        );
         assert_eq!(anchors[last + 5], anchors[last]);
         assert_eq!(anchors[last + 6].x, 1.5 / 7.0);
-        assert_eq!(anchors[NUM_ANCHORS - 1], Anchor { x: 6.5 / 7.0, y: 6.5 / 7.0 });
+        assert_eq!(
+            anchors[NUM_ANCHORS - 1],
+            Anchor {
+                x: 6.5 / 7.0,
+                y: 6.5 / 7.0
+            }
+        );
     }
 }

@@ -71,7 +71,8 @@ impl Detection {
 
     fn iou(&self, other: &Detection) -> f32 {
         let ix = (self.xmin + self.width).min(other.xmin + other.width) - self.xmin.max(other.xmin);
-        let iy = (self.ymin + self.height).min(other.ymin + other.height) - self.ymin.max(other.ymin);
+        let iy =
+            (self.ymin + self.height).min(other.ymin + other.height) - self.ymin.max(other.ymin);
         if ix <= 0.0 || iy <= 0.0 {
             return 0.0;
         }
@@ -102,9 +103,23 @@ impl Letterbox {
         let (w, h) = (size.width as f32, size.height as f32);
         let roi_aspect = h / w;
         let (new_w, new_h, pad) = if 1.0 > roi_aspect {
-            (w, w, Letterbox { horizontal: 0.0, vertical: (1.0 - roi_aspect) / 2.0 })
+            (
+                w,
+                w,
+                Letterbox {
+                    horizontal: 0.0,
+                    vertical: (1.0 - roi_aspect) / 2.0,
+                },
+            )
         } else {
-            (h, h, Letterbox { horizontal: (1.0 - 1.0 / roi_aspect) / 2.0, vertical: 0.0 })
+            (
+                h,
+                h,
+                Letterbox {
+                    horizontal: (1.0 - 1.0 / roi_aspect) / 2.0,
+                    vertical: 0.0,
+                },
+            )
         };
         let roi = Roi {
             x_center: 0.5,
@@ -149,7 +164,10 @@ fn decode(raw_boxes: &[f32], i: usize, anchor: Anchor, score: f32) -> Detection 
     let (xmin, ymin, xmax, ymax) = (xc - w / 2.0, yc - h / 2.0, xc + w / 2.0, yc + h / 2.0);
     let mut keypoints = [[0.0; 2]; NUM_KEYPOINTS];
     for (k, kp) in keypoints.iter_mut().enumerate() {
-        *kp = [r[4 + 2 * k] / scale + anchor.x, r[5 + 2 * k] / scale + anchor.y];
+        *kp = [
+            r[4 + 2 * k] / scale + anchor.x,
+            r[5 + 2 * k] / scale + anchor.y,
+        ];
     }
     Detection {
         score,
@@ -191,7 +209,8 @@ pub fn best_detection(
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))?;
     let best = decode(raw_boxes, best_i, anchors[best_i], best_score);
 
-    let (mut total, mut xmin, mut ymin, mut xmax, mut ymax) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    let (mut total, mut xmin, mut ymin, mut xmax, mut ymax) =
+        (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
     let mut keypoints = [[0.0f32; 2]; NUM_KEYPOINTS];
     for &(i, score) in candidates.iter() {
         let d = decode(raw_boxes, i, anchors[i], score);
@@ -251,7 +270,10 @@ impl Detector {
     pub fn preprocess(&mut self, frame: &Mat) -> Result<(), PoseError> {
         let (roi, letterbox) = Letterbox::square(ImageSize::of(frame)?);
         self.letterbox = letterbox;
-        let range = ValueRange { min: -1.0, max: 1.0 };
+        let range = ValueRange {
+            min: -1.0,
+            max: 1.0,
+        };
         self.warper
             .warp(frame, &roi, Border::Zero, range, self.model.input_mut())?;
         Ok(())
@@ -321,7 +343,11 @@ mod tests {
         let anchors = ssd_anchors();
         // Two boxes on the same anchor 4 px apart (IoU ≈ 0.9), a third far
         // away that must not be merged.
-        let (b, s) = raw_outputs(&[(300, 2.0, [0.0, 0.0]), (301, 1.0, [4.0, 0.0]), (2000, 1.5, [0.0, 0.0])]);
+        let (b, s) = raw_outputs(&[
+            (300, 2.0, [0.0, 0.0]),
+            (301, 1.0, [4.0, 0.0]),
+            (2000, 1.5, [0.0, 0.0]),
+        ]);
         let d = best_detection(&b, &s, &anchors, 0.5, &mut DecodeScratch::default()).unwrap();
         let (w1, w2) = (sigmoid(2.0), sigmoid(1.0));
         let expected_dx = (0.0 * w1 + 4.0 * w2) / (w1 + w2) / 224.0;
@@ -334,13 +360,19 @@ mod tests {
 
     #[test]
     fn letterbox_of_a_wide_frame_pads_top_and_bottom() {
-        let size = ImageSize { width: 1768, height: 994 };
+        let size = ImageSize {
+            width: 1768,
+            height: 994,
+        };
         let (roi, pad) = Letterbox::square(size);
         assert_eq!(pad.horizontal, 0.0);
         assert!((pad.vertical - (1.0 - 994.0 / 1768.0) / 2.0).abs() < 1e-7);
         assert!((roi.height * 994.0 - 1768.0).abs() < 1e-3);
         // A point at the top edge of the image sits at the padding in the tensor.
-        let d = Detection { keypoints: [[0.5, pad.vertical]; 4], ..Default::default() };
+        let d = Detection {
+            keypoints: [[0.5, pad.vertical]; 4],
+            ..Default::default()
+        };
         let back = pad.remove(&d);
         assert!(back.keypoints[0][1].abs() < 1e-6);
     }

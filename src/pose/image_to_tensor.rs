@@ -62,7 +62,9 @@ impl TensorWarper {
         let size = ImageSize::of(frame)?;
         let m = tensor_to_image_matrix(&roi.corners_px(size), self.side, self.side);
         for (i, v) in m.iter().enumerate() {
-            *self.matrix.at_2d_mut::<f64>((i / 3) as i32, (i % 3) as i32)? = *v;
+            *self
+                .matrix
+                .at_2d_mut::<f64>((i / 3) as i32, (i % 3) as i32)? = *v;
         }
         let border_mode = match border {
             Border::Zero => opencv::core::BORDER_CONSTANT,

@@ -116,7 +116,6 @@ pub fn refine_from_heatmap(lm: &mut ImageLandmark, index: usize, heatmap: &[f32]
             wrow += r as f32 * confidence;
         }
     }
-    if std::env::var_os("FC_DEBUG").is_some() { eprintln!("refine lm {index}: max {max} sum {sum} col {col} row {row}"); }
     if max >= REFINE_MIN_CONFIDENCE && sum > 0.0 {
         lm.x = wcol / hm as f32 / sum;
         lm.y = wrow / hm as f32 / sum;
@@ -131,7 +130,11 @@ pub struct Landmarker {
 
 impl Landmarker {
     /// Loads landmark model `kind` with `threads` intra-op threads.
-    pub fn load(store: &ModelStore, kind: ModelKind, threads: usize) -> Result<Landmarker, ModelError> {
+    pub fn load(
+        store: &ModelStore,
+        kind: ModelKind,
+        threads: usize,
+    ) -> Result<Landmarker, ModelError> {
         let name = kind.manifest_name();
         Ok(Landmarker {
             model: BoundModel::load(store, name, &LANDMARK_SPEC, threads)?,
@@ -202,7 +205,12 @@ mod tests {
     fn heatmap_with_blob(index: usize, centre: (usize, usize), logit: f32) -> Vec<f32> {
         let mut hm = vec![-20.0; HEATMAP * HEATMAP * MODEL_LANDMARKS];
         let (cr, cc) = centre;
-        for (dr, dc, v) in [(0i32, 0i32, logit), (0, 1, logit), (1, 0, -1.0), (-1, 0, -1.0)] {
+        for (dr, dc, v) in [
+            (0i32, 0i32, logit),
+            (0, 1, logit),
+            (1, 0, -1.0),
+            (-1, 0, -1.0),
+        ] {
             let (r, c) = ((cr as i32 + dr) as usize, (cc as i32 + dc) as usize);
             hm[(r * HEATMAP + c) * MODEL_LANDMARKS + index] = v;
         }
@@ -212,7 +220,11 @@ mod tests {
     #[test]
     fn refinement_moves_to_weighted_centre_of_a_confident_blob() {
         let hm = heatmap_with_blob(7, (30, 20), 5.0);
-        let mut lm = ImageLandmark { x: 22.3 / 64.0, y: 31.6 / 64.0, ..Default::default() };
+        let mut lm = ImageLandmark {
+            x: 22.3 / 64.0,
+            y: 31.6 / 64.0,
+            ..Default::default()
+        };
         refine_from_heatmap(&mut lm, 7, &hm);
         // Two equal cells at columns 20 and 21 of row 30, two weak ones at
         // rows 29 and 31 of column 20; tiny weights elsewhere.
@@ -223,13 +235,21 @@ mod tests {
     #[test]
     fn refinement_leaves_unconfident_or_outside_landmarks_alone() {
         let weak = heatmap_with_blob(3, (10, 10), -0.5);
-        let mut lm = ImageLandmark { x: 0.16, y: 0.16, ..Default::default() };
+        let mut lm = ImageLandmark {
+            x: 0.16,
+            y: 0.16,
+            ..Default::default()
+        };
         let before = lm;
         refine_from_heatmap(&mut lm, 3, &weak);
         assert_eq!(lm, before);
 
         let strong = heatmap_with_blob(3, (10, 10), 5.0);
-        let mut outside = ImageLandmark { x: 1.2, y: 0.5, ..Default::default() };
+        let mut outside = ImageLandmark {
+            x: 1.2,
+            y: 0.5,
+            ..Default::default()
+        };
         let before = outside;
         refine_from_heatmap(&mut outside, 3, &strong);
         assert_eq!(outside, before);
@@ -239,7 +259,11 @@ mod tests {
     fn refinement_window_is_nine_cells_wide() {
         // A blob 4 cells away is inside a 9-wide window (it would be outside a 7-wide one).
         let hm = heatmap_with_blob(0, (32, 36), 6.0);
-        let mut lm = ImageLandmark { x: 32.5 / 64.0, y: 32.5 / 64.0, ..Default::default() };
+        let mut lm = ImageLandmark {
+            x: 32.5 / 64.0,
+            y: 32.5 / 64.0,
+            ..Default::default()
+        };
         refine_from_heatmap(&mut lm, 0, &hm);
         assert!(lm.x * 64.0 > 35.0, "{}", lm.x * 64.0);
     }

@@ -175,6 +175,14 @@ impl PoseEngine {
         self.smoother.reset();
     }
 
+    /// Drops the track as a frame without a person does: the next frame
+    /// starts with the detector, and the smoothing restarts as MediaPipe's
+    /// does (image coordinates afresh, visibility and world kept).
+    pub fn lose_track(&mut self) {
+        self.track = None;
+        self.smoother.track_lost();
+    }
+
     /// Finds the pose in `frame` (8-bit BGR), captured at `time_us`
     /// microseconds (used by the smoothing in video mode). `None` when there
     /// is no person.
@@ -189,7 +197,7 @@ impl PoseEngine {
             None => match self.detect(frame, size)? {
                 Some(roi) => roi,
                 None => {
-                    self.reset();
+                    self.lose_track();
                     return Ok(None);
                 }
             },
@@ -201,13 +209,24 @@ impl PoseEngine {
     /// the detector: the landmark stage alone, then, in video mode,
     /// smoothing and the region for the next frame. For a region chosen
     /// elsewhere (by the user, another tracker, or a reference run).
-    pub fn process_in_roi(&mut self, frame: &Mat, roi: Roi, time_us: i64) -> Result<Option<&Pose>, PoseError> {
+    pub fn process_in_roi(
+        &mut self,
+        frame: &Mat,
+        roi: Roi,
+        time_us: i64,
+    ) -> Result<Option<&Pose>, PoseError> {
         let size = check_frame(frame)?;
         self.times = StageTimes::default();
         self.landmarks_in(frame, size, roi, time_us)
     }
 
-    fn landmarks_in(&mut self, frame: &Mat, size: ImageSize, roi: Roi, time_us: i64) -> Result<Option<&Pose>, PoseError> {
+    fn landmarks_in(
+        &mut self,
+        frame: &Mat,
+        size: ImageSize,
+        roi: Roi,
+        time_us: i64,
+    ) -> Result<Option<&Pose>, PoseError> {
         let video = self.options.mode == RunningMode::Video;
         self.last_roi = Some(roi);
 
@@ -219,7 +238,9 @@ impl PoseEngine {
         self.times.landmark = t.elapsed();
 
         let t = Instant::now();
-        let found = self.landmarker.postprocess(&roi, self.options.refine, &mut self.raw);
+        let found = self
+            .landmarker
+            .postprocess(&roi, self.options.refine, &mut self.raw);
         if found && video {
             if self.options.smooth {
                 self.smoother.apply(&mut self.raw, size, time_us);
@@ -229,7 +250,7 @@ impl PoseEngine {
         }
         self.times.postprocess += t.elapsed();
         if !found {
-            self.reset();
+            self.lose_track();
             return Ok(None);
         }
         Ok(Some(&self.raw.pose))
@@ -252,6 +273,12 @@ impl PoseEngine {
     /// Stage times of the last frame.
     pub fn times(&self) -> &StageTimes {
         &self.times
+    }
+
+    /// The region the next frame will be looked at in (video mode), from
+    /// the last frame's landmarks; `None` when the track is lost.
+    pub fn next_roi(&self) -> Option<Roi> {
+        self.track
     }
 
     /// The region the landmark model looked at on the last frame.

@@ -32,7 +32,9 @@ pub enum ModelError {
         path: PathBuf,
     },
     /// The ONNX Runtime shared library exists but could not be loaded.
-    #[error("cannot load ONNX Runtime from {path}: {message}; run `{SETUP_COMMAND}` to reinstall it")]
+    #[error(
+        "cannot load ONNX Runtime from {path}: {message}; run `{SETUP_COMMAND}` to reinstall it"
+    )]
     RuntimeLoad {
         /// The library file.
         path: PathBuf,
@@ -353,15 +355,24 @@ fn check_signature(path: &Path, session: &Session, spec: &ModelSpec) -> Result<(
     let check = |kind: &str, outlets: &[ort::value::Outlet], want: &TensorSpec| {
         let Some(outlet) = outlets.iter().find(|o| o.name() == want.name) else {
             let names: Vec<&str> = outlets.iter().map(|o| o.name()).collect();
-            return Err(err(format!("no {kind} named `{}` (it has {names:?})", want.name)));
+            return Err(err(format!(
+                "no {kind} named `{}` (it has {names:?})",
+                want.name
+            )));
         };
         let dtype = outlet.dtype();
         if dtype.tensor_type() != Some(ort::value::TensorElementType::Float32) {
-            return Err(err(format!("{kind} `{}` is {dtype:?}, expected float32", want.name)));
+            return Err(err(format!(
+                "{kind} `{}` is {dtype:?}, expected float32",
+                want.name
+            )));
         }
         let shape: &[i64] = dtype.tensor_shape().map(|s| &s[..]).unwrap_or(&[]);
         if shape != want.shape {
-            return Err(err(format!("{kind} `{}` has shape {shape:?}, expected {:?}", want.name, want.shape)));
+            return Err(err(format!(
+                "{kind} `{}` has shape {shape:?}, expected {:?}",
+                want.name, want.shape
+            )));
         }
         debug_assert_eq!(shape.iter().product::<i64>() as usize, want.len());
         Ok(())

@@ -81,8 +81,14 @@ impl Roi {
     /// of the unrotated rectangle), which MediaPipe maps to the tensor's
     /// corners `(0,H) (0,0) (W,0) (W,H)`.
     pub fn corners_px(&self, size: ImageSize) -> [[f32; 2]; 4] {
-        let (cx, cy) = (self.x_center * size.width as f32, self.y_center * size.height as f32);
-        let (rw, rh) = (self.width * size.width as f32, self.height * size.height as f32);
+        let (cx, cy) = (
+            self.x_center * size.width as f32,
+            self.y_center * size.height as f32,
+        );
+        let (rw, rh) = (
+            self.width * size.width as f32,
+            self.height * size.height as f32,
+        );
         // As cv::RotatedRect::points, through degrees and back.
         let angle = f64::from(self.rotation * 180.0 / PI).to_radians();
         let b = angle.cos() as f32 * 0.5;
@@ -122,7 +128,11 @@ impl Roi {
 /// `corners` (as [`Roi::corners_px`]): MediaPipe maps the corners onto the
 /// tensor's `(0,H) (0,0) (W,0) (W,H)`, corner to corner, without a
 /// half-pixel shift. Used with OpenCV's `WARP_INVERSE_MAP`.
-pub fn tensor_to_image_matrix(corners: &[[f32; 2]; 4], tensor_w: usize, tensor_h: usize) -> [f64; 9] {
+pub fn tensor_to_image_matrix(
+    corners: &[[f32; 2]; 4],
+    tensor_w: usize,
+    tensor_h: usize,
+) -> [f64; 9] {
     let [p0, p1, p2, _] = corners.map(|p| [f64::from(p[0]), f64::from(p[1])]);
     let (tw, th) = (tensor_w as f64, tensor_h as f64);
     let e1 = [(p2[0] - p1[0]) / tw, (p2[1] - p1[1]) / tw];
@@ -134,7 +144,10 @@ pub fn tensor_to_image_matrix(corners: &[[f32; 2]; 4], tensor_w: usize, tensor_h
 mod tests {
     use super::*;
 
-    const SIZE: ImageSize = ImageSize { width: 1768, height: 994 };
+    const SIZE: ImageSize = ImageSize {
+        width: 1768,
+        height: 994,
+    };
 
     fn apply(m: &[f64; 9], u: f64, v: f64) -> [f64; 2] {
         [m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5]]
@@ -171,7 +184,13 @@ mod tests {
     #[test]
     fn image_roi_image_round_trip_within_half_a_pixel() {
         for rotation in [-2.5f32, -1.0, 0.0, 0.3, 1.7, 3.0] {
-            let roi = Roi { x_center: 0.4, y_center: 0.55, width: 0.3, height: 0.5, rotation };
+            let roi = Roi {
+                x_center: 0.4,
+                y_center: 0.55,
+                width: 0.3,
+                height: 0.5,
+                rotation,
+            };
             for &(x, y) in &[(0.4f32, 0.55f32), (0.31, 0.42), (0.5, 0.7), (0.22, 0.9)] {
                 let [u, v] = roi.unproject(x, y);
                 let [bx, by] = roi.project(u, v);
@@ -185,7 +204,13 @@ mod tests {
     fn tensor_matrix_maps_tensor_corners_to_region_corners_and_agrees_with_projection() {
         // Square in pixels, as every region the engine uses.
         let height = 0.4 * SIZE.width as f32 / SIZE.height as f32;
-        let roi = Roi { x_center: 0.45, y_center: 0.5, width: 0.4, height, rotation: 0.6 };
+        let roi = Roi {
+            x_center: 0.45,
+            y_center: 0.5,
+            width: 0.4,
+            height,
+            rotation: 0.6,
+        };
         let corners = roi.corners_px(SIZE);
         let m = tensor_to_image_matrix(&corners, 256, 256);
         let targets = [(0.0, 256.0), (0.0, 0.0), (256.0, 0.0), (256.0, 256.0)];

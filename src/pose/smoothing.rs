@@ -35,11 +35,23 @@ pub struct OneEuroParams {
 }
 
 /// Body landmarks (normalised by body size in pixels).
-pub const LANDMARK_FILTER: OneEuroParams = OneEuroParams { min_cutoff: 0.05, beta: 80.0, derivate_cutoff: 1.0 };
+pub const LANDMARK_FILTER: OneEuroParams = OneEuroParams {
+    min_cutoff: 0.05,
+    beta: 80.0,
+    derivate_cutoff: 1.0,
+};
 /// World landmarks (metres, no value scaling).
-pub const WORLD_FILTER: OneEuroParams = OneEuroParams { min_cutoff: 0.1, beta: 40.0, derivate_cutoff: 1.0 };
+pub const WORLD_FILTER: OneEuroParams = OneEuroParams {
+    min_cutoff: 0.1,
+    beta: 40.0,
+    derivate_cutoff: 1.0,
+};
 /// Auxiliary landmarks steering the region of the next frame.
-pub const AUX_FILTER: OneEuroParams = OneEuroParams { min_cutoff: 0.01, beta: 10.0, derivate_cutoff: 1.0 };
+pub const AUX_FILTER: OneEuroParams = OneEuroParams {
+    min_cutoff: 0.01,
+    beta: 10.0,
+    derivate_cutoff: 1.0,
+};
 
 /// Exponential low-pass filter (MediaPipe's `LowPassFilter`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -53,7 +65,8 @@ impl LowPass {
     /// Filters `value` with weight `alpha` for it; the first value passes.
     pub fn apply(&mut self, value: f32, alpha: f32) -> f32 {
         let new = if self.initialized {
-            (f64::from(alpha) * f64::from(value) + (1.0 - f64::from(alpha)) * f64::from(self.stored)) as f32
+            (f64::from(alpha) * f64::from(value)
+                + (1.0 - f64::from(alpha)) * f64::from(self.stored)) as f32
         } else {
             self.initialized = true;
             value
@@ -110,7 +123,9 @@ impl OneEuro {
         } else {
             0.0
         };
-        let edvalue = self.dx.apply(dvalue as f32, self.alpha(self.params.derivate_cutoff));
+        let edvalue = self
+            .dx
+            .apply(dvalue as f32, self.alpha(self.params.derivate_cutoff));
         let cutoff = self.params.min_cutoff + self.params.beta * f64::from(edvalue).abs();
         self.x.apply(value, self.alpha(cutoff))
     }
@@ -124,7 +139,9 @@ struct PointFilters<const N: usize> {
 
 impl<const N: usize> PointFilters<N> {
     fn new(params: OneEuroParams) -> Self {
-        PointFilters { axes: [[OneEuro::new(params); 3]; N] }
+        PointFilters {
+            axes: [[OneEuro::new(params); 3]; N],
+        }
     }
 
     fn apply(&mut self, points: &mut [[f32; 3]; N], time_us: i64, value_scale: f64) {
@@ -171,9 +188,18 @@ fn store_pixels<const N: usize>(lms: &mut [ImageLandmark; N], px: &[[f32; 3]; N]
 }
 
 impl PoseSmoother {
-    /// Forgets the track: the next pose passes unsmoothed.
+    /// Forgets everything: the next pose passes unsmoothed.
     pub fn reset(&mut self) {
         *self = PoseSmoother::default();
+    }
+
+    /// A frame without a pose. As in MediaPipe's graph, only the filters of
+    /// image coordinates restart (their calculators see the frame through
+    /// the image size and reset on the missing landmarks); the visibility and
+    /// world filters, which see nothing of that frame, keep their state.
+    pub fn track_lost(&mut self) {
+        self.landmarks = PointFilters::new(LANDMARK_FILTER);
+        self.aux = PointFilters::new(AUX_FILTER);
     }
 
     /// Smooths `raw` (a frame of `size` at `time_us`) in place.
@@ -185,9 +211,15 @@ impl PoseSmoother {
             [raw.aux[1].x, raw.aux[1].y],
             size,
         );
-        let object_scale = (scale_roi.width * size.width as f32 + scale_roi.height * size.height as f32) / 2.0;
+        let object_scale =
+            (scale_roi.width * size.width as f32 + scale_roi.height * size.height as f32) / 2.0;
 
-        for (lm, filter) in raw.pose.landmarks.iter_mut().zip(self.visibility.iter_mut()) {
+        for (lm, filter) in raw
+            .pose
+            .landmarks
+            .iter_mut()
+            .zip(self.visibility.iter_mut())
+        {
             lm.visibility = filter.apply(lm.visibility, VISIBILITY_ALPHA);
         }
         if object_scale >= MIN_OBJECT_SCALE {
@@ -196,8 +228,7 @@ impl PoseSmoother {
             self.landmarks.apply(&mut px, time_us, value_scale);
             store_pixels(&mut raw.pose.landmarks, &px, size);
             let mut aux = pixels_of(&raw.aux, size);
-            let k: f64 = std::env::var("FC_AUX_K").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
-            self.aux.apply(&mut aux, time_us, value_scale * k);
+            self.aux.apply(&mut aux, time_us, value_scale);
             store_pixels(&mut raw.aux, &aux, size);
         }
         let mut world = raw.pose.world.map(|w| [w.x, w.y, w.z]);
@@ -226,7 +257,11 @@ mod tests {
     #[test]
     fn one_euro_lags_less_on_fast_moves_than_on_slow_drift() {
         let step = |beta: f64, jump: f32| {
-            let mut f = OneEuro::new(OneEuroParams { min_cutoff: 0.05, beta, derivate_cutoff: 1.0 });
+            let mut f = OneEuro::new(OneEuroParams {
+                min_cutoff: 0.05,
+                beta,
+                derivate_cutoff: 1.0,
+            });
             f.apply(33_333, 0.01, 0.0);
             f.apply(66_666, 0.01, jump) / jump
         };
@@ -253,8 +288,45 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_track_restarts_image_filters_but_not_visibility_or_world() {
+        let size = ImageSize {
+            width: 640,
+            height: 480,
+        };
+        let mut raw = RawPose::default();
+        raw.aux[1].y = -0.3;
+        raw.pose.landmarks[0] = ImageLandmark {
+            x: 0.5,
+            visibility: 1.0,
+            ..Default::default()
+        };
+        raw.pose.world[0].x = 0.1;
+        let mut s = PoseSmoother::default();
+        s.apply(&mut raw.clone(), size, 33_333);
+        s.apply(&mut raw.clone(), size, 66_666);
+        s.track_lost();
+        let mut moved = raw.clone();
+        moved.pose.landmarks[0] = ImageLandmark {
+            x: 0.6,
+            visibility: 0.0,
+            ..Default::default()
+        };
+        moved.pose.world[0].x = 0.5;
+        let mut out = moved.clone();
+        s.apply(&mut out, size, 133_332);
+        // Image coordinates start afresh...
+        assert_eq!(out.pose.landmarks[0].x, 0.6);
+        // ...visibility and world coordinates are still smoothed.
+        assert!(out.pose.landmarks[0].visibility > 0.8);
+        assert!(out.pose.world[0].x < 0.5);
+    }
+
+    #[test]
     fn reset_restarts_the_track() {
-        let size = ImageSize { width: 640, height: 480 };
+        let size = ImageSize {
+            width: 640,
+            height: 480,
+        };
         let mut raw = RawPose::default();
         raw.aux[1].y = -0.3;
         for lm in raw.pose.landmarks.iter_mut() {

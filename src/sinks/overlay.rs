@@ -33,11 +33,27 @@ pub fn draw_skeleton(frame: &mut Mat, pose: &Pose) -> opencv::Result<()> {
     for (a, b) in SKELETON {
         let (a, b) = (a.index(), b.index());
         if visible(a) && visible(b) {
-            imgproc::line(frame, px(a), px(b), scalar(BONE), thickness, imgproc::LINE_AA, 0)?;
+            imgproc::line(
+                frame,
+                px(a),
+                px(b),
+                scalar(BONE),
+                thickness,
+                imgproc::LINE_AA,
+                0,
+            )?;
         }
     }
     for i in (0..pose.landmarks.len()).filter(|&i| visible(i)) {
-        imgproc::circle(frame, px(i), thickness * 2, scalar(JOINT), imgproc::FILLED, imgproc::LINE_AA, 0)?;
+        imgproc::circle(
+            frame,
+            px(i),
+            thickness * 2,
+            scalar(JOINT),
+            imgproc::FILLED,
+            imgproc::LINE_AA,
+            0,
+        )?;
     }
     Ok(())
 }

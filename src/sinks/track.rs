@@ -55,7 +55,12 @@ impl<W: Write> TrackWriter<W> {
     }
 
     /// Writes the line of one frame.
-    pub fn write(&mut self, info: &FrameInfo, size: ImageSize, pose: Option<&Pose>) -> std::io::Result<()> {
+    pub fn write(
+        &mut self,
+        info: &FrameInfo,
+        size: ImageSize,
+        pose: Option<&Pose>,
+    ) -> std::io::Result<()> {
         let line = TrackLine {
             frame: info.index,
             t_ms: info.t_ms,
@@ -86,11 +91,33 @@ mod tests {
         pose.landmarks[11].visibility = 0.9;
         pose.world[0].z = -0.1;
         let mut w = TrackWriter::new(Vec::new());
-        let size = ImageSize { width: 640, height: 480 };
-        w.write(&FrameInfo { index: 0, t_ms: 0.0 }, size, Some(&pose)).unwrap();
-        w.write(&FrameInfo { index: 1, t_ms: 33.3 }, size, None).unwrap();
+        let size = ImageSize {
+            width: 640,
+            height: 480,
+        };
+        w.write(
+            &FrameInfo {
+                index: 0,
+                t_ms: 0.0,
+            },
+            size,
+            Some(&pose),
+        )
+        .unwrap();
+        w.write(
+            &FrameInfo {
+                index: 1,
+                t_ms: 33.3,
+            },
+            size,
+            None,
+        )
+        .unwrap();
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
-        let lines: Vec<TrackRecord> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<TrackRecord> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 2);
         let first = lines[0].landmarks.as_ref().unwrap();
         assert_eq!(first.len(), 33);

@@ -75,7 +75,10 @@ impl FrameSource {
         if !path.exists() {
             return Err(SourceError::NotFound { path: path.into() });
         }
-        let read_err = |source| SourceError::Read { path: path.into(), source };
+        let read_err = |source| SourceError::Read {
+            path: path.into(),
+            source,
+        };
         let is_image = imgcodecs::have_image_reader(path).unwrap_or(false);
         if is_image {
             let image = imgcodecs::imread(path, imgcodecs::IMREAD_COLOR).map_err(read_err)?;
@@ -97,7 +100,11 @@ impl FrameSource {
         Ok(FrameSource {
             path: path.into(),
             kind: Kind::Video(capture),
-            fps: if fps.is_finite() && fps > 0.0 { fps } else { FALLBACK_FPS },
+            fps: if fps.is_finite() && fps > 0.0 {
+                fps
+            } else {
+                FALLBACK_FPS
+            },
             next_index: 0,
         })
     }
@@ -121,7 +128,10 @@ impl FrameSource {
     /// ends before its first frame is [`SourceError::Empty`].
     pub fn read(&mut self, frame: &mut Mat) -> Result<Option<FrameInfo>, SourceError> {
         let index = self.next_index;
-        let read_err = |source| SourceError::Read { path: self.path.clone(), source };
+        let read_err = |source| SourceError::Read {
+            path: self.path.clone(),
+            source,
+        };
         let t_ms = match &mut self.kind {
             Kind::Image(image) => {
                 let Some(image) = image.take() else {
@@ -133,7 +143,9 @@ impl FrameSource {
             Kind::Video(capture) => {
                 if !capture.read(frame).map_err(read_err)? || frame.empty() {
                     if index == 0 {
-                        return Err(SourceError::Empty { path: self.path.clone() });
+                        return Err(SourceError::Empty {
+                            path: self.path.clone(),
+                        });
                     }
                     return Ok(None);
                 }

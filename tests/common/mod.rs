@@ -11,7 +11,11 @@ pub fn root() -> PathBuf {
 /// A sample fetched by `make setup` (fails with the fix when absent).
 pub fn sample(name: &str) -> PathBuf {
     let path = root().join(".cache/samples").join(name);
-    assert!(path.is_file(), "{} is missing: run `make setup`", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make setup`",
+        path.display()
+    );
     path
 }
 
