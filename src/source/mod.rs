@@ -27,8 +27,8 @@ pub enum SourceError {
         /// The path given.
         path: PathBuf,
     },
-    /// The video opened but holds no frame.
-    #[error("{path}: the video has no frames")]
+    /// The file opened as a video but no frame could be decoded from it.
+    #[error("{path}: no frame could be decoded (an empty or corrupt video)")]
     Empty {
         /// The path given.
         path: PathBuf,

@@ -1,0 +1,52 @@
+# formcheck: every entry point. `make run` and `make test` do everything on a
+# fresh Debian machine (system packages, ONNX Runtime, sample media, build).
+
+CARGO ?= cargo
+BIN := target/release/formcheck
+OUT := out
+
+.PHONY: setup build run test bench models models-heavy references
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build --release
+
+# The main job: the pose engine on the sample video, writing the landmark
+# track and every frame with the skeleton drawn.
+run: build
+	mkdir -p $(OUT)
+	$(BIN) pose .cache/samples/demo.mp4 --out $(OUT)/demo.landmarks.jsonl --overlay $(OUT)/demo-overlay
+	@echo "landmark track: $(OUT)/demo.landmarks.jsonl; skeleton frames: $(OUT)/demo-overlay/"
+
+# Everything CI checks: formatting, lints, unit, integration and conformance tests.
+test: setup
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) test --release
+
+# Speed of the engine per stage against MediaPipe on the same frames (see BENCHMARKS.md).
+bench: build .cache/venv-mediapipe/.ready
+	scripts/bench.sh
+
+# Development only: rebuild the ONNX models from the registry packages, and
+# the MediaPipe reference outputs the conformance tests compare with.
+.cache/venv-convert/.ready: models/requirements-convert.txt
+	python3 -m venv .cache/venv-convert
+	.cache/venv-convert/bin/pip install --quiet -r models/requirements-convert.txt
+	touch $@
+
+.cache/venv-mediapipe/.ready: tools/requirements-mediapipe.txt
+	python3 -m venv .cache/venv-mediapipe
+	.cache/venv-mediapipe/bin/pip install --quiet -r tools/requirements-mediapipe.txt
+	touch $@
+
+models: .cache/venv-convert/.ready
+	.cache/venv-convert/bin/python models/convert.py
+
+models-heavy: .cache/venv-convert/.ready
+	.cache/venv-convert/bin/python models/convert.py --heavy
+
+references: setup .cache/venv-mediapipe/.ready
+	.cache/venv-mediapipe/bin/python tools/mediapipe_reference.py

@@ -1,0 +1,207 @@
+//! The `formcheck` binary on real files: outputs and errors.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use formcheck::sinks::track::TrackRecord;
+
+fn formcheck(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(common::binary());
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("formcheck runs")
+}
+
+fn records(stdout: &[u8]) -> Vec<TrackRecord> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is a track record"))
+        .collect()
+}
+
+/// A failed run: non-zero exit, no panic, and a single `error:` line that
+/// contains `needle`.
+fn assert_clear_error(out: &Output, needle: &str) {
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(needle), "{stderr}");
+}
+
+#[test]
+fn an_image_gives_one_record_with_33_landmarks() {
+    let image = common::sample("astronaut.png");
+    let out = formcheck(&["pose", image.to_str().unwrap(), "--model", "lite"], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!((r.frame, r.width, r.height), (0, 512, 512));
+    let lms = r.landmarks.as_ref().expect("a person");
+    assert_eq!(lms.len(), 33);
+    assert_eq!(r.world.as_ref().unwrap().len(), 33);
+    // The nose is in the upper half, between the shoulders.
+    assert!(lms[0].y < 0.5 && lms[0].x > lms[12].x && lms[0].x < lms[11].x);
+}
+
+#[test]
+fn no_person_is_null_landmarks() {
+    let image = common::sample("chelsea.png");
+    let out = formcheck(&["pose", image.to_str().unwrap()], &[]);
+    assert!(out.status.success());
+    let recs = records(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    assert!(recs[0].landmarks.is_none() && recs[0].world.is_none());
+}
+
+#[test]
+fn a_video_gives_a_record_and_an_overlay_per_frame() {
+    let dir = std::env::temp_dir().join(format!("formcheck-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let track = dir.join("track.jsonl");
+    let overlay = dir.join("overlay");
+    let video = common::sample("demo.mp4");
+    let out = formcheck(
+        &[
+            "pose",
+            video.to_str().unwrap(),
+            "--model",
+            "lite",
+            "--out",
+            track.to_str().unwrap(),
+            "--overlay",
+            overlay.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&std::fs::read(&track).unwrap());
+    assert_eq!(recs.len(), 230);
+    for (i, r) in recs.iter().enumerate() {
+        assert_eq!(r.frame, i as u64);
+        assert!(
+            (r.t_ms - i as f64 * 1000.0 / 30.0).abs() < 1.0,
+            "frame {i} at {} ms",
+            r.t_ms
+        );
+    }
+    assert!(recs.iter().filter(|r| r.landmarks.is_some()).count() > 200);
+    assert_eq!(std::fs::read_dir(&overlay).unwrap().count(), 230);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let out = formcheck(&["pose", "no-such-video.mp4"], &[]);
+    assert_clear_error(&out, "no-such-video.mp4: no such file");
+}
+
+#[test]
+fn a_file_that_is_not_media_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("formcheck-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in [
+        ("text.mp4", &b"not a video"[..]),
+        ("empty.mp4", &b""[..]),
+        ("text.png", &b"not an image"[..]),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = formcheck(&["pose", path.to_str().unwrap()], &[]);
+        // OpenCV refuses some at open; others open (FFmpeg guesses a format
+        // from the name) and yield no frame.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let needle = if stderr.contains("no frame could be decoded") {
+            "no frame could be decoded"
+        } else {
+            "not an image or a video"
+        };
+        assert_clear_error(&out, needle);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_video_without_frames_is_a_clear_error() {
+    use opencv::core::Size;
+    use opencv::prelude::*;
+    use opencv::videoio::VideoWriter;
+    let path = std::env::temp_dir().join(format!("formcheck-empty-{}.avi", std::process::id()));
+    let fourcc = VideoWriter::fourcc('M', 'J', 'P', 'G').unwrap();
+    let mut writer = VideoWriter::new(
+        path.to_str().unwrap(),
+        fourcc,
+        30.0,
+        Size::new(64, 48),
+        true,
+    )
+    .unwrap();
+    writer.release().unwrap();
+    let out = formcheck(&["pose", path.to_str().unwrap()], &[]);
+    std::fs::remove_file(&path).ok();
+    // Depending on the container, OpenCV refuses it at open or finds no frame.
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no frame could be decoded") || stderr.contains("not an image or a video"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn missing_onnx_runtime_says_how_to_install_it() {
+    let image = common::sample("astronaut.png");
+    let out = formcheck(
+        &["pose", image.to_str().unwrap()],
+        &[(
+            "ORT_DYLIB_PATH",
+            Path::new("/nonexistent/libonnxruntime.so"),
+        )],
+    );
+    assert_clear_error(&out, "run `make setup`");
+}
+
+#[test]
+fn corrupt_or_missing_models_are_refused_with_the_fix() {
+    let dir = std::env::temp_dir().join(format!("formcheck-models-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let models = common::root().join("models");
+    for name in [
+        "manifest.toml",
+        "pose_detection.onnx",
+        "pose_landmark_lite.onnx",
+    ] {
+        std::fs::copy(models.join(name), dir.join(name)).unwrap();
+    }
+    // A truncated full model, and no heavy model at all.
+    let full = std::fs::read(models.join("pose_landmark_full.onnx")).unwrap();
+    std::fs::write(dir.join("pose_landmark_full.onnx"), &full[..full.len() / 2]).unwrap();
+    let image = common::sample("astronaut.png");
+    let image = image.to_str().unwrap();
+    let env = [("FORMCHECK_MODELS", dir.as_path())];
+
+    assert!(formcheck(&["pose", image, "--model", "lite"], &env)
+        .status
+        .success());
+    let out = formcheck(&["pose", image, "--model", "full"], &env);
+    assert_clear_error(&out, "is corrupt or not the expected model");
+    assert_clear_error(&out, "make models");
+    let out = formcheck(&["pose", image, "--model", "heavy"], &env);
+    assert_clear_error(&out, "make models-heavy");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
