@@ -24,7 +24,7 @@ run: build
 test: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
-	$(CARGO) test --release
+	$(CARGO) test --release --lib --bins --tests
 
 # Speed of the engine per stage against MediaPipe on the same frames (see BENCHMARKS.md).
 bench: build .cache/venv-mediapipe/.ready

