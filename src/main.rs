@@ -130,8 +130,7 @@ fn pose(args: PoseArgs) -> Result<()> {
         found += u64::from(pose.is_some());
         if let Some(dir) = &args.overlay {
             if let Some(pose) = pose {
-                let pose = pose.clone();
-                draw_skeleton(&mut frame, &pose)?;
+                draw_skeleton(&mut frame, pose)?;
             }
             let path = dir.join(format!("frame_{:06}.jpg", info.index));
             imgcodecs::imwrite(&path, &frame, &Vector::new())

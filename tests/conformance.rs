@@ -224,11 +224,23 @@ fn visible_distances(pose: &Pose, lms: &[RefLandmark], r: &RefFrame) -> Vec<f32>
         .collect()
 }
 
-fn report(name: &str, worst: &Worst, excused: &[String]) {
+/// Prints the worst figures and the excused frames of a set, then fails on
+/// any other miss or on too many unstable frames.
+fn conclude(name: &str, worst: &Worst, misses: &[String], excused: &[String]) {
     eprintln!("{name}: {worst:?}");
     for e in excused {
         eprintln!("  unstable (excused): {e}");
     }
+    assert!(
+        misses.is_empty(),
+        "{name}: {} misses:\n{}",
+        misses.len(),
+        misses.join("\n")
+    );
+    assert!(
+        excused.len() <= allowed_unstable(worst.frames),
+        "{name}: too many unstable frames"
+    );
 }
 
 fn sha256(frame: &Mat) -> String {
@@ -306,18 +318,8 @@ fn run_static(name: &str) {
             _ => misses.extend(frame_misses),
         }
     }
-    report(name, &worst, &excused);
     assert!(worst.frames > 0, "{name}: no frame compared");
-    assert!(
-        misses.is_empty(),
-        "{name}: {} misses:\n{}",
-        misses.len(),
-        misses.join("\n")
-    );
-    assert!(
-        excused.len() <= allowed_unstable(worst.frames),
-        "{name}: too many unstable frames"
-    );
+    conclude(name, &worst, &misses, &excused);
 }
 
 /// The frames of the sample video with MediaPipe's timestamps.
@@ -408,16 +410,11 @@ fn run_video_open_loop(name: &str) {
             _ => misses.extend(frame_misses),
         }
     }
-    report(&format!("{name} (MediaPipe's regions)"), &worst, &excused);
-    assert!(
-        misses.is_empty(),
-        "{name}: {} misses:\n{}",
-        misses.len(),
-        misses.join("\n")
-    );
-    assert!(
-        excused.len() <= allowed_unstable(worst.frames),
-        "{name}: too many unstable frames"
+    conclude(
+        &format!("{name} (MediaPipe's regions)"),
+        &worst,
+        &misses,
+        &excused,
     );
 }
 

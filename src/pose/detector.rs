@@ -12,7 +12,7 @@ use super::anchors::{ssd_anchors, Anchor, NUM_ANCHORS};
 use super::image_to_tensor::{Border, TensorWarper, ValueRange};
 use super::model::{BoundModel, ModelError, ModelSpec, ModelStore, TensorSpec, DETECTOR_NAME};
 use super::roi::Roi;
-use super::{ImageSize, PoseError};
+use super::{sigmoid, ImageSize, PoseError};
 
 /// Detector input side in pixels.
 pub const DETECTOR_INPUT: usize = 224;
@@ -148,10 +148,6 @@ impl Letterbox {
     }
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// Decodes anchor `i` of the raw outputs into a detection in tensor-normalised
 /// coordinates.
 fn decode(raw_boxes: &[f32], i: usize, anchor: Anchor, score: f32) -> Detection {
@@ -256,10 +252,7 @@ impl Detector {
     pub fn load(store: &ModelStore, threads: usize) -> Result<Detector, ModelError> {
         Ok(Detector {
             model: BoundModel::load(store, DETECTOR_NAME, &DETECTOR_SPEC, threads)?,
-            warper: TensorWarper::new(DETECTOR_INPUT).map_err(|e| ModelError::Signature {
-                path: DETECTOR_NAME.into(),
-                message: e.to_string(),
-            })?,
+            warper: TensorWarper::new(DETECTOR_INPUT)?,
             anchors: ssd_anchors(),
             scratch: DecodeScratch::default(),
             letterbox: Letterbox::default(),

@@ -13,7 +13,7 @@ use super::image_to_tensor::{Border, TensorWarper, ValueRange};
 use super::landmark::{ImageLandmark, Pose, WorldLandmark, NUM_LANDMARKS};
 use super::model::{BoundModel, ModelError, ModelKind, ModelSpec, ModelStore, TensorSpec};
 use super::roi::Roi;
-use super::PoseError;
+use super::{sigmoid, PoseError};
 
 /// Landmark model input side in pixels.
 pub const LANDMARK_INPUT: usize = 256;
@@ -71,10 +71,6 @@ pub struct RawPose {
     pub pose: Pose,
     /// Auxiliary landmarks (hip centre, scale point) in image coordinates.
     pub aux: [ImageLandmark; NUM_AUX],
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// Decodes landmark `i` of the raw landmark output into tensor-normalised
@@ -138,10 +134,7 @@ impl Landmarker {
         let name = kind.manifest_name();
         Ok(Landmarker {
             model: BoundModel::load(store, name, &LANDMARK_SPEC, threads)?,
-            warper: TensorWarper::new(LANDMARK_INPUT).map_err(|e| ModelError::Signature {
-                path: name.into(),
-                message: e.to_string(),
-            })?,
+            warper: TensorWarper::new(LANDMARK_INPUT)?,
         })
     }
 

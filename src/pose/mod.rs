@@ -127,6 +127,11 @@ pub struct StageTimes {
     pub detector_ran: bool,
 }
 
+/// The logistic function, which turns the models' logits into probabilities.
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
 /// The size of `frame`, once it is known to be a non-empty 8-bit BGR image.
 fn check_frame(frame: &Mat) -> Result<ImageSize, PoseError> {
     if frame.empty() || frame.typ() != opencv::core::CV_8UC3 {
