@@ -205,3 +205,46 @@ fn corrupt_or_missing_models_are_refused_with_the_fix() {
     assert_clear_error(&out, "make models-heavy");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_model_with_the_wrong_inputs_or_outputs_is_refused() {
+    // A manifest whose lite landmark model is really the detector, with the
+    // detector's checksum: the file verifies, its signature does not.
+    let dir = std::env::temp_dir().join(format!("formcheck-signature-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let models = common::root().join("models");
+    std::fs::copy(models.join("pose_detection.onnx"), dir.join("pose_detection.onnx")).unwrap();
+    let manifest = std::fs::read_to_string(models.join("manifest.toml")).unwrap();
+    let detector_sha = manifest
+        .split("[[model]]")
+        .find(|m| m.contains("name = \"pose_detection\""))
+        .and_then(|m| m.lines().find(|l| l.starts_with("onnx_sha256")))
+        .unwrap()
+        .to_string();
+    let mut fake = String::new();
+    for block in manifest.split("[[model]]").skip(1) {
+        let mut block = block.to_string();
+        if block.contains("name = \"pose_landmark_lite\"") {
+            block = block
+                .lines()
+                .map(|l| match l {
+                    l if l.starts_with("file =") => "file = \"pose_detection.onnx\"".to_string(),
+                    l if l.starts_with("onnx_sha256") => detector_sha.clone(),
+                    l => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        fake.push_str("[[model]]");
+        fake.push_str(&block);
+        fake.push('\n');
+    }
+    std::fs::write(dir.join("manifest.toml"), fake).unwrap();
+    let image = common::sample("astronaut.png");
+    let out = formcheck(
+        &["pose", image.to_str().unwrap(), "--model", "lite"],
+        &[("FORMCHECK_MODELS", dir.as_path())],
+    );
+    assert_clear_error(&out, "unexpected signature");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -95,3 +95,54 @@ impl TensorWarper {
         &self.warped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Point, Vec3b};
+
+    /// Weighted centre of the bright pixels of the first channel of a
+    /// `side × side` RGB tensor in [0, 1].
+    fn centroid(tensor: &[f32], side: usize) -> [f32; 2] {
+        let (mut sum, mut sx, mut sy) = (0.0, 0.0, 0.0);
+        for (i, px) in tensor.chunks_exact(3).enumerate() {
+            let w = px[0];
+            sum += w;
+            sx += (i % side) as f32 * w;
+            sy += (i / side) as f32 * w;
+        }
+        [sx / sum, sy / sum]
+    }
+
+    #[test]
+    fn a_point_warped_into_the_tensor_projects_back_within_half_a_pixel() {
+        let size = ImageSize { width: 640, height: 480 };
+        let mut warper = TensorWarper::new(256).unwrap();
+        let mut tensor = vec![0.0f32; 256 * 256 * 3];
+        let range = ValueRange { min: 0.0, max: 1.0 };
+        for (i, rotation) in [-2.0f32, -0.6, 0.0, 0.4, 1.5, 2.9].into_iter().enumerate() {
+            // A red blob of 5×5 pixels centred on an exact pixel.
+            let centre = Point::new(250 + 17 * i as i32, 200 + 9 * i as i32);
+            let mut image = Mat::new_rows_cols_with_default(480, 640, CV_8UC3, Scalar::all(0.0)).unwrap();
+            for dy in -2..=2 {
+                for dx in -2..=2 {
+                    *image.at_2d_mut::<Vec3b>(centre.y + dy, centre.x + dx).unwrap() = Vec3b::from([0, 0, 255]);
+                }
+            }
+            // A square region (in pixels) around it, rotated.
+            let roi = Roi {
+                x_center: 0.45,
+                y_center: 0.5,
+                width: 300.0 / 640.0,
+                height: 300.0 / 480.0,
+                rotation,
+            };
+            warper.warp(&image, &roi, Border::Zero, range, &mut tensor).unwrap();
+            let [u, v] = centroid(&tensor, 256);
+            let [x, y] = roi.project(u / 256.0, v / 256.0);
+            let (x, y) = (x * size.width as f32, y * size.height as f32);
+            let err = (x - centre.x as f32).hypot(y - centre.y as f32);
+            assert!(err < 0.5, "rotation {rotation}: {err} px");
+        }
+    }
+}
