@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod bench;
 pub mod pose;
 pub mod sinks;

@@ -10,9 +10,14 @@ use clap::{Parser, Subcommand};
 use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
 
+use formcheck::analysis::config::{Exercise, Profile};
+use formcheck::analysis::events::Event;
+use formcheck::analysis::measure::Metric;
+use formcheck::analysis::Analyzer;
 use formcheck::bench::{self, BenchOptions};
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::sinks::overlay::draw_skeleton;
+use formcheck::sinks::track::read_track;
 use formcheck::sinks::track::TrackWriter;
 use formcheck::source::FrameSource;
 
@@ -34,6 +39,30 @@ enum Command {
     Pose(PoseArgs),
     /// Measure the pose engine per stage on a video (video mode).
     Bench(BenchArgs),
+    /// Analyse one set of an exercise from a video or a landmark track:
+    /// measurements, reps, holds and form flags as JSON Lines events.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// Video file, or a landmark track (`.jsonl`) written by `formcheck pose`.
+    input: PathBuf,
+    /// Exercise name (a file of calibration/exercises/).
+    #[arg(long)]
+    exercise: String,
+    /// Patient profile (prescribed limits, neutral baseline).
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Where to write the events (`-` for standard output).
+    #[arg(long, default_value = "-")]
+    events: String,
+    /// Also write every measurement of every frame to this CSV file.
+    #[arg(long)]
+    metrics: Option<PathBuf>,
+    /// Landmark model, for a video.
+    #[arg(long, value_enum, default_value = "full")]
+    model: ModelKind,
 }
 
 #[derive(clap::Args)]
@@ -84,6 +113,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Pose(args) => pose(args),
         Command::Bench(args) => run_bench(args),
+        Command::Analyze(args) => analyze(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -144,6 +174,104 @@ fn pose(args: PoseArgs) -> Result<()> {
         source.path().display(),
         frames as f64 / secs.max(1e-9)
     );
+    Ok(())
+}
+
+/// Creates `path` for writing, or standard output for `-`.
+fn output(path: &str) -> Result<BufWriter<Box<dyn Write>>> {
+    let out: Box<dyn Write> = if path == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(File::create(path).with_context(|| format!("cannot create {path}"))?)
+    };
+    Ok(BufWriter::new(out))
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<()> {
+    let profile = args.profile.as_deref().map(Profile::load).transpose()?;
+    let exercise = Exercise::named(&args.exercise)?;
+    let mut analyzer = Analyzer::new(exercise, profile.as_ref());
+    let mut events_out = output(&args.events)?;
+    let mut metrics_out = match &args.metrics {
+        Some(path) => {
+            let mut w = BufWriter::new(
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            );
+            let mut header = String::from("frame,t_ms");
+            for m in Metric::ALL {
+                header.push_str(&format!(",{0},{0}_visibility", m.name()));
+            }
+            writeln!(w, "{header}")?;
+            Some(w)
+        }
+        None => None,
+    };
+    let mut events: Vec<Event> = Vec::new();
+    let mut step = |analyzer: &mut Analyzer,
+                    frame: u64,
+                    t_ms: f64,
+                    size: ImageSize,
+                    pose: Option<&formcheck::pose::Pose>|
+     -> Result<()> {
+        events.clear();
+        analyzer.push(frame, t_ms, size, pose, &mut events);
+        for e in &events {
+            serde_json::to_writer(&mut events_out, e)?;
+            events_out.write_all(b"\n")?;
+        }
+        if let Some(w) = &mut metrics_out {
+            write!(w, "{frame},{t_ms:.1}")?;
+            for m in Metric::ALL {
+                match analyzer.measurements().get(m) {
+                    Some(v) => write!(w, ",{:.3},{:.3}", v.value, v.visibility)?,
+                    None => write!(w, ",,")?,
+                }
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    };
+    let is_track = args
+        .input
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "json");
+    if is_track {
+        for record in read_track(&args.input)? {
+            let pose = record.pose();
+            step(
+                &mut analyzer,
+                record.frame,
+                record.t_ms,
+                record.size(),
+                pose.as_ref(),
+            )?;
+        }
+    } else {
+        let mut source = FrameSource::open(&args.input)?;
+        let mut engine = PoseEngine::new(PoseOptions {
+            model: args.model,
+            mode: RunningMode::Video,
+            ..PoseOptions::default()
+        })?;
+        let mut frame = Mat::default();
+        while let Some(info) = source.read(&mut frame)? {
+            let size = ImageSize::of(&frame)?;
+            let pose = engine
+                .process(&frame, (info.t_ms * 1000.0).round() as i64)?
+                .cloned();
+            step(&mut analyzer, info.index, info.t_ms, size, pose.as_ref())?;
+        }
+    }
+    let mut last = Vec::new();
+    analyzer.finish(&mut last);
+    for e in &last {
+        serde_json::to_writer(&mut events_out, e)?;
+        events_out.write_all(b"\n")?;
+    }
+    events_out.flush().context("cannot write the events")?;
+    if let Some(w) = &mut metrics_out {
+        w.flush().context("cannot write the metrics")?;
+    }
     Ok(())
 }
 

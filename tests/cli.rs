@@ -213,7 +213,11 @@ fn a_model_with_the_wrong_inputs_or_outputs_is_refused() {
     let dir = std::env::temp_dir().join(format!("formcheck-signature-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let models = common::root().join("models");
-    std::fs::copy(models.join("pose_detection.onnx"), dir.join("pose_detection.onnx")).unwrap();
+    std::fs::copy(
+        models.join("pose_detection.onnx"),
+        dir.join("pose_detection.onnx"),
+    )
+    .unwrap();
     let manifest = std::fs::read_to_string(models.join("manifest.toml")).unwrap();
     let detector_sha = manifest
         .split("[[model]]")

@@ -116,17 +116,23 @@ mod tests {
 
     #[test]
     fn a_point_warped_into_the_tensor_projects_back_within_half_a_pixel() {
-        let size = ImageSize { width: 640, height: 480 };
+        let size = ImageSize {
+            width: 640,
+            height: 480,
+        };
         let mut warper = TensorWarper::new(256).unwrap();
         let mut tensor = vec![0.0f32; 256 * 256 * 3];
         let range = ValueRange { min: 0.0, max: 1.0 };
         for (i, rotation) in [-2.0f32, -0.6, 0.0, 0.4, 1.5, 2.9].into_iter().enumerate() {
             // A red blob of 5×5 pixels centred on an exact pixel.
             let centre = Point::new(250 + 17 * i as i32, 200 + 9 * i as i32);
-            let mut image = Mat::new_rows_cols_with_default(480, 640, CV_8UC3, Scalar::all(0.0)).unwrap();
+            let mut image =
+                Mat::new_rows_cols_with_default(480, 640, CV_8UC3, Scalar::all(0.0)).unwrap();
             for dy in -2..=2 {
                 for dx in -2..=2 {
-                    *image.at_2d_mut::<Vec3b>(centre.y + dy, centre.x + dx).unwrap() = Vec3b::from([0, 0, 255]);
+                    *image
+                        .at_2d_mut::<Vec3b>(centre.y + dy, centre.x + dx)
+                        .unwrap() = Vec3b::from([0, 0, 255]);
                 }
             }
             // A square region (in pixels) around it, rotated.
@@ -137,7 +143,9 @@ mod tests {
                 height: 300.0 / 480.0,
                 rotation,
             };
-            warper.warp(&image, &roi, Border::Zero, range, &mut tensor).unwrap();
+            warper
+                .warp(&image, &roi, Border::Zero, range, &mut tensor)
+                .unwrap();
             let [u, v] = centroid(&tensor, 256);
             let [x, y] = roi.project(u / 256.0, v / 256.0);
             let (x, y) = (x * size.width as f32, y * size.height as f32);

@@ -9,11 +9,12 @@
 //!  "world":[{"x":..,"y":..,"z":..} ×33] | null}
 //! ```
 
-use std::io::Write;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark};
+use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
 use crate::source::FrameInfo;
 
 /// One line of a landmark track.
@@ -31,6 +32,97 @@ pub struct TrackRecord {
     pub landmarks: Option<Vec<ImageLandmark>>,
     /// The 33 world landmarks, or `null` when no person was found.
     pub world: Option<Vec<WorldLandmark>>,
+}
+
+/// Errors while reading a landmark track.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The track file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line is not a track record.
+    #[error("{path} line {line}: not a landmark track record ({message}); tracks are written by `formcheck pose`")]
+    Malformed {
+        /// The track file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl TrackRecord {
+    /// The pose of this record, `None` on frames without a person.
+    pub fn pose(&self) -> Option<Pose> {
+        let (lms, world) = (self.landmarks.as_ref()?, self.world.as_ref()?);
+        let mut pose = Pose {
+            score: 1.0,
+            ..Pose::default()
+        };
+        pose.landmarks.copy_from_slice(lms);
+        pose.world.copy_from_slice(world);
+        Some(pose)
+    }
+
+    /// The frame size.
+    pub fn size(&self) -> ImageSize {
+        ImageSize {
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+/// Reads a landmark track written by `formcheck pose`, checking every line.
+pub fn read_track(path: &Path) -> Result<Vec<TrackRecord>, TrackError> {
+    let file = std::fs::File::open(path).map_err(|source| TrackError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let mut records = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| TrackError::Read {
+            path: path.into(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let malformed = |message: String| TrackError::Malformed {
+            path: path.into(),
+            line: i + 1,
+            message,
+        };
+        let record: TrackRecord =
+            serde_json::from_str(&line).map_err(|e| malformed(e.to_string()))?;
+        for (name, n) in [
+            ("landmarks", record.landmarks.as_ref().map(Vec::len)),
+            ("world", record.world.as_ref().map(Vec::len)),
+        ] {
+            if n.is_some_and(|n| n != NUM_LANDMARKS) {
+                return Err(malformed(format!(
+                    "`{name}` has {} entries, not {NUM_LANDMARKS}",
+                    n.unwrap_or(0)
+                )));
+            }
+        }
+        if record.landmarks.is_some() != record.world.is_some()
+            || record.width == 0
+            || record.height == 0
+        {
+            return Err(malformed(
+                "needs a frame size and both or neither of `landmarks` and `world`".into(),
+            ));
+        }
+        records.push(record);
+    }
+    Ok(records)
 }
 
 #[derive(Serialize)]

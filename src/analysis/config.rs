@@ -1,0 +1,503 @@
+//! Exercise definitions and patient profiles: TOML files under
+//! `calibration/`, validated on load with errors that name the file, the
+//! line and the field.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::measure::Metric;
+
+/// Errors of loading an exercise or a profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or a field has the wrong type or name.
+    #[error("{path} line {line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A field has a value that makes no sense.
+    #[error("{path} line {line}: `{field}` {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        field: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// No exercise of that name exists.
+    #[error("unknown exercise `{name}`: known exercises are {known}")]
+    UnknownExercise {
+        /// The name asked for.
+        name: String,
+        /// The names that exist.
+        known: String,
+    },
+}
+
+/// Where the camera must be for a rule or an exercise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Camera at the person's side (sagittal plane).
+    Side,
+    /// Camera in front of or behind the person (frontal plane).
+    Front,
+    /// Between the two: neither plane is seen square on.
+    Oblique,
+    /// Anywhere.
+    Any,
+}
+
+impl View {
+    /// Whether a camera with view `actual` satisfies this requirement.
+    pub fn accepts(self, actual: View) -> bool {
+        self == View::Any || self == actual
+    }
+
+    /// What to tell the person so that the camera has this view.
+    pub fn placement_hint(self) -> &'static str {
+        match self {
+            View::Side => "Place the camera at your side",
+            View::Front => "Place the camera in front of you (or behind you)",
+            View::Oblique | View::Any => "",
+        }
+    }
+}
+
+/// Which way a rule's metric goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Too high: the flag fires above the limit.
+    Above,
+    /// Too low: the flag fires below the limit.
+    Below,
+    /// Too far either way from the reference (absolute difference).
+    Beyond,
+}
+
+/// What a rule's limit is measured from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reference {
+    /// The raw measurement.
+    #[default]
+    Absolute,
+    /// The patient's neutral baseline (profile), else the start of the set.
+    Baseline,
+}
+
+/// The clinical fault a rule guards against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// Lumbar flexion (proxies only: the spine itself is not visible).
+    LumbarFlexion,
+    /// Rotation or lateral shift under load.
+    Rotation,
+    /// Movement beyond the prescribed or safe range.
+    RangeOfMotion,
+    /// Movement too fast, or a hold too long.
+    Tempo,
+}
+
+/// One rule of an exercise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Identifier, unique within the exercise (used by profiles and events).
+    pub id: String,
+    /// What it guards against.
+    pub fault: Fault,
+    /// The measurement it watches.
+    pub metric: Metric,
+    /// Which way is wrong.
+    pub fires: Direction,
+    /// The limit (degrees or ratio, as the metric).
+    pub limit: Spanned<f32>,
+    /// Raw value or change from baseline.
+    #[serde(default)]
+    pub relative_to: Reference,
+    /// How far back inside the limit the value must come to clear the flag.
+    pub hysteresis: Spanned<f32>,
+    /// How long the limit must be exceeded before the flag is raised, seconds.
+    pub min_duration_s: Spanned<f32>,
+    /// The camera view the rule needs.
+    pub view: View,
+    /// Landmarks used must be at least this visible.
+    #[serde(default = "default_min_visibility")]
+    pub min_visibility: Spanned<f32>,
+    /// What the patient is told while the flag is up.
+    pub message: String,
+    /// Short spoken cue.
+    pub cue: String,
+    /// Where the number comes from (S stated, D derived, G guess: see
+    /// `../shared/clinical/thresholds.md`).
+    pub source: String,
+}
+
+fn default_min_visibility() -> Spanned<f32> {
+    Spanned::new(0..0, 0.5)
+}
+
+/// How reps are counted: hysteresis on the primary angle.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepDefinition {
+    /// The primary metric.
+    pub metric: Metric,
+    /// The working phase starts when the metric goes past this...
+    pub start: Spanned<f32>,
+    /// ...and the rep's turning point is reached past this.
+    pub turn: Spanned<f32>,
+    /// Consecutive frames needed to change phase.
+    #[serde(default = "default_min_frames")]
+    pub min_frames: u32,
+    /// Fastest acceptable eccentric (lowering) phase, seconds.
+    pub eccentric_min_s: Option<Spanned<f32>>,
+    /// Fastest acceptable concentric (lifting) phase, seconds.
+    pub concentric_min_s: Option<Spanned<f32>>,
+    /// Where the tempo numbers come from.
+    pub tempo_source: Option<String>,
+}
+
+fn default_min_frames() -> u32 {
+    3
+}
+
+/// How a hold is timed: while the metric is in position and no flag is up.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoldDefinition {
+    /// The metric that says the person is in position.
+    pub metric: Metric,
+    /// In position above this value...
+    pub above: Option<f32>,
+    /// ...or below this one.
+    pub below: Option<f32>,
+    /// Target duration, seconds.
+    pub target_s: Spanned<f32>,
+    /// Longest allowed, seconds (a flag fires past it).
+    pub max_s: Option<Spanned<f32>>,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+/// An exercise: where the camera goes, how reps or holds are counted, the
+/// rules.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// Identifier (the file name without `.toml`).
+    pub name: String,
+    /// Human name.
+    pub title: String,
+    /// The view the exercise needs overall.
+    pub view: View,
+    /// Rep counting, for repetition exercises.
+    pub reps: Option<RepDefinition>,
+    /// Hold timing, for isometric exercises.
+    pub hold: Option<HoldDefinition>,
+    /// The rules.
+    #[serde(rename = "rule", default)]
+    pub rules: Vec<Rule>,
+    /// What the camera cannot measure for this exercise (shown in reports).
+    #[serde(default)]
+    pub cannot_measure: Vec<String>,
+}
+
+/// A patient's profile: prescribed limits and a neutral baseline.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// A pseudonym.
+    pub patient: String,
+    /// Per exercise name: rule id → the prescribed limit, overriding the
+    /// exercise file's.
+    #[serde(default)]
+    pub limits: BTreeMap<String, BTreeMap<String, Spanned<f32>>>,
+    /// The neutral baseline captured with the therapist: metric → value.
+    #[serde(default)]
+    pub baseline: BTreeMap<Metric, f32>,
+}
+
+/// The folder of exercise definitions shipped with formcheck.
+pub fn exercises_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/exercises")
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let value = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError::Syntax {
+        path: path.into(),
+        line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+        message: e.message().to_string(),
+    })?;
+    Ok((value, text))
+}
+
+/// Checks one number; `ok` says whether it is acceptable.
+fn check(
+    path: &Path,
+    text: &str,
+    field: &str,
+    value: &Spanned<f32>,
+    ok: bool,
+    expected: &str,
+) -> Result<(), ConfigError> {
+    if ok && value.get_ref().is_finite() {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        path: path.into(),
+        line: line_of(text, value.span().start),
+        field: field.into(),
+        message: format!("is {}; it must be {expected}", value.get_ref()),
+    })
+}
+
+impl Exercise {
+    /// Loads and validates an exercise file.
+    pub fn load(path: &Path) -> Result<Exercise, ConfigError> {
+        let (exercise, text): (Exercise, String) = parse(path)?;
+        for rule in &exercise.rules {
+            let f = |name: &str| format!("rule `{}` {name}", rule.id);
+            check(
+                path,
+                &text,
+                &f("hysteresis"),
+                &rule.hysteresis,
+                *rule.hysteresis.get_ref() >= 0.0,
+                "zero or more",
+            )?;
+            check(
+                path,
+                &text,
+                &f("min_duration_s"),
+                &rule.min_duration_s,
+                *rule.min_duration_s.get_ref() >= 0.0,
+                "zero or more seconds",
+            )?;
+            let v = *rule.min_visibility.get_ref();
+            check(
+                path,
+                &text,
+                &f("min_visibility"),
+                &rule.min_visibility,
+                (0.0..=1.0).contains(&v),
+                "between 0 and 1",
+            )?;
+            check(path, &text, &f("limit"), &rule.limit, true, "a number")?;
+        }
+        for (i, a) in exercise.rules.iter().enumerate() {
+            if exercise.rules[i + 1..].iter().any(|b| b.id == a.id) {
+                return Err(ConfigError::Invalid {
+                    path: path.into(),
+                    line: line_of(&text, a.limit.span().start),
+                    field: "id".into(),
+                    message: format!("`{}` is used by two rules; ids must be unique", a.id),
+                });
+            }
+        }
+        if let Some(reps) = &exercise.reps {
+            check(
+                path,
+                &text,
+                "reps.turn",
+                &reps.turn,
+                reps.turn.get_ref() != reps.start.get_ref(),
+                "different from `start`",
+            )?;
+        }
+        if let Some(hold) = &exercise.hold {
+            check(
+                path,
+                &text,
+                "hold.target_s",
+                &hold.target_s,
+                *hold.target_s.get_ref() > 0.0,
+                "a positive number of seconds",
+            )?;
+        }
+        Ok(exercise)
+    }
+
+    /// The shipped exercise called `name`.
+    pub fn named(name: &str) -> Result<Exercise, ConfigError> {
+        let dir = exercises_dir();
+        let path = dir.join(format!("{name}.toml"));
+        if !path.is_file() || name.contains('/') {
+            let mut known: Vec<String> = std::fs::read_dir(&dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    e.path()
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .collect();
+            known.sort();
+            return Err(ConfigError::UnknownExercise {
+                name: name.into(),
+                known: known.join(", "),
+            });
+        }
+        Exercise::load(&path)
+    }
+
+    /// Applies a patient's prescribed limits (for this exercise) to the rules.
+    pub fn with_profile(mut self, profile: &Profile) -> Exercise {
+        if let Some(limits) = profile.limits.get(&self.name) {
+            for rule in &mut self.rules {
+                if let Some(limit) = limits.get(&rule.id) {
+                    rule.limit = limit.clone();
+                }
+            }
+        }
+        self
+    }
+}
+
+impl Profile {
+    /// Loads and validates a profile; every prescribed limit must name a rule
+    /// of a shipped exercise.
+    pub fn load(path: &Path) -> Result<Profile, ConfigError> {
+        let (profile, text): (Profile, String) = parse(path)?;
+        for (exercise, limits) in &profile.limits {
+            let known = Exercise::named(exercise).ok();
+            for (id, value) in limits {
+                let field = format!("limits.{exercise}.{id}");
+                let exists = known
+                    .as_ref()
+                    .is_some_and(|e| e.rules.iter().any(|r| &r.id == id));
+                let expected = match &known {
+                    None => format!("a limit of a known exercise (no exercise `{exercise}`)"),
+                    Some(e) => format!(
+                        "a limit of a rule of `{exercise}` ({})",
+                        e.rules
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                check(path, &text, &field, value, exists, &expected)?;
+            }
+        }
+        Ok(profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("formcheck-config-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn every_shipped_exercise_loads() {
+        let mut n = 0;
+        for entry in std::fs::read_dir(exercises_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            let e = Exercise::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                Some(e.name.as_str()),
+                path.file_stem().and_then(|s| s.to_str())
+            );
+            assert!(
+                e.reps.is_some() || e.hold.is_some(),
+                "{}: neither reps nor hold",
+                e.name
+            );
+            for r in &e.rules {
+                assert!(
+                    !r.source.is_empty() && !r.message.is_empty(),
+                    "{} {}",
+                    e.name,
+                    r.id
+                );
+            }
+            n += 1;
+        }
+        assert!(n >= 8);
+    }
+
+    #[test]
+    fn a_bad_number_names_file_line_and_field() {
+        let path = write(
+            "bad.toml",
+            "patient = \"p1\"\n\n[limits.leg_press]\nknee_depth = 95.0\nnot_a_rule = 3.0\n",
+        );
+        let err = Profile::load(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("line 5") && err.contains("limits.leg_press.not_a_rule"),
+            "{err}"
+        );
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_line() {
+        let path = write(
+            "syntax.toml",
+            "patient = \"p1\"\n[limits.leg_press]\nknee_depth = \n",
+        );
+        let err = Profile::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn unknown_exercise_lists_the_known_ones() {
+        let err = Exercise::named("handstand").unwrap_err().to_string();
+        assert!(err.contains("leg_press"), "{err}");
+    }
+
+    #[test]
+    fn the_example_profile_loads_and_overrides_a_limit() {
+        let profile = Profile::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/patients/example.toml"),
+        )
+        .unwrap();
+        let leg_press = Exercise::named("leg_press").unwrap().with_profile(&profile);
+        let prescribed = profile.limits["leg_press"]["knee_depth"].get_ref();
+        let rule = leg_press
+            .rules
+            .iter()
+            .find(|r| r.id == "knee_depth")
+            .unwrap();
+        assert_eq!(rule.limit.get_ref(), prescribed);
+    }
+}

@@ -1,0 +1,129 @@
+//! What the analysis reports: JSON Lines events, one per line.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::config::{Fault, View};
+
+/// One event of an analysed set.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A rule's limit has been exceeded for its minimum duration.
+    FlagStart {
+        /// Rule id.
+        rule: String,
+        /// What it guards against.
+        fault: Fault,
+        /// Metric name.
+        metric: &'static str,
+        /// The value that raised it (relative to baseline where the rule is).
+        value: f32,
+        /// The limit.
+        limit: f32,
+        /// Frame index.
+        frame: u64,
+        /// Frame time, ms.
+        t_ms: f64,
+        /// What the patient is told.
+        message: String,
+    },
+    /// The value is back inside the limit (with hysteresis), or can no
+    /// longer be judged.
+    FlagEnd {
+        /// Rule id.
+        rule: String,
+        /// Metric name.
+        metric: &'static str,
+        /// Worst value while the flag was up.
+        peak: f32,
+        /// The limit.
+        limit: f32,
+        /// Frame index.
+        frame: u64,
+        /// Frame time, ms.
+        t_ms: f64,
+        /// How long the flag was up, ms.
+        duration_ms: f64,
+    },
+    /// A completed repetition.
+    Rep {
+        /// 1-based rep number.
+        index: u32,
+        /// Frame of its end.
+        frame: u64,
+        /// Time of its end, ms.
+        t_ms: f64,
+        /// Working (lowering) phase, seconds.
+        eccentric_s: f64,
+        /// Time at the turning point, seconds.
+        turn_s: f64,
+        /// Return phase, seconds.
+        concentric_s: f64,
+        /// Furthest value of the primary metric.
+        range: f32,
+        /// Lowest and highest value of every rule metric during the rep.
+        peaks: BTreeMap<&'static str, [f32; 2]>,
+        /// Rules that fired during the rep.
+        flags: Vec<String>,
+    },
+    /// A hold in correct position ended.
+    Hold {
+        /// 1-based hold number.
+        index: u32,
+        /// Frame of its end.
+        frame: u64,
+        /// Time of its end, ms.
+        t_ms: f64,
+        /// How long the position was held correctly, seconds.
+        duration_s: f64,
+        /// The target, seconds.
+        target_s: f32,
+    },
+    /// The camera's view changed, or is not the one the exercise needs.
+    View {
+        /// Frame index.
+        frame: u64,
+        /// Frame time, ms.
+        t_ms: f64,
+        /// The view the camera has.
+        view: View,
+        /// The view the exercise or a rule needs.
+        needed: View,
+        /// What to do, empty when the view is right.
+        message: String,
+    },
+    /// A rule cannot be judged: the landmarks it needs are not visible.
+    CannotSee {
+        /// Rule id.
+        rule: String,
+        /// Metric name.
+        metric: &'static str,
+        /// Frame index.
+        frame: u64,
+        /// Frame time, ms.
+        t_ms: f64,
+        /// What to do.
+        hint: String,
+    },
+    /// The whole set.
+    SetSummary {
+        /// Exercise name.
+        exercise: String,
+        /// Frames analysed.
+        frames: u64,
+        /// Frames without a person.
+        frames_without_person: u64,
+        /// Completed reps.
+        reps: u32,
+        /// Holds.
+        holds: u32,
+        /// Longest correct hold, seconds.
+        longest_hold_s: f64,
+        /// Flags raised, per rule.
+        flags: BTreeMap<String, u32>,
+        /// What the camera cannot measure for this exercise.
+        cannot_measure: Vec<String>,
+    },
+}

@@ -1,0 +1,427 @@
+//! Per-frame body measurements from BlazePose landmarks.
+//!
+//! Plane angles come from image landmarks in pixels (undistorted first when
+//! the camera is calibrated), so they are true angles only in the plane the
+//! camera faces: a side camera for flexion and extension, a front or back
+//! camera for tilts and shifts. The trunk twist comes from the world
+//! landmarks (3D, metres), whose depth the model guesses least well. Each
+//! measurement carries the lowest visibility of the landmarks it used, so a
+//! rule never judges a joint the model cannot see.
+
+use nalgebra::{Vector2, Vector3};
+use serde::{Deserialize, Serialize};
+
+use super::geometry::{
+    angle_at, bend_above_line, direction_from_up, elevation, line_tilt, twist_about,
+};
+use crate::pose::{ImageSize, Joint, Pose};
+
+/// A body side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The person's left.
+    Left,
+    /// The person's right.
+    Right,
+}
+
+impl Side {
+    /// Shoulder, hip, knee, ankle, heel and foot index of this side.
+    fn chain(self) -> [Joint; 6] {
+        use Joint::*;
+        match self {
+            Side::Left => [
+                LeftShoulder,
+                LeftHip,
+                LeftKnee,
+                LeftAnkle,
+                LeftHeel,
+                LeftFootIndex,
+            ],
+            Side::Right => [
+                RightShoulder,
+                RightHip,
+                RightKnee,
+                RightAnkle,
+                RightHeel,
+                RightFootIndex,
+            ],
+        }
+    }
+}
+
+/// Everything formcheck measures on a frame. Names are those of the
+/// exercise files (`metric = "hip_angle"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Direction of the trunk line (mid-hip → mid-shoulder) from the image's
+    /// up direction, degrees in (−180, 180]; compared with a baseline for
+    /// trunk-line changes.
+    TrunkDirection,
+    /// Angle between the trunk line and the vertical, 0–180° (0 upright,
+    /// 90 lying).
+    TrunkFromVertical,
+    /// Shoulder–hip–knee angle on the camera side, 0–180°.
+    HipAngle,
+    /// Hip–knee–ankle angle on the camera side, 0–180° (180 straight).
+    KneeAngle,
+    /// Shoulder–hip–knee angle on the camera side measured under the body,
+    /// 180° when straight, above 180° when the hips are pushed above the
+    /// shoulder–knee line (bridge hyperextension).
+    HipExtension,
+    /// How far the hips bend out of the shoulder–ankle line on the camera
+    /// side, degrees: positive above it (pike), negative below (sag).
+    BodyLine,
+    /// Left hip–knee–ankle angle.
+    KneeAngleLeft,
+    /// Right hip–knee–ankle angle.
+    KneeAngleRight,
+    /// Difference between the two knee angles, degrees.
+    KneeAsymmetry,
+    /// Tilt of the hip line against the image horizontal, degrees.
+    PelvisTilt,
+    /// Tilt of the shoulder line against the image horizontal, degrees.
+    ShoulderTilt,
+    /// Rotation of the shoulder line against the hip line about the trunk,
+    /// degrees, from world landmarks.
+    TrunkTwist,
+    /// Elevation above horizontal of the higher leg (hip → ankle), degrees.
+    RaisedLegElevation,
+    /// Elevation above horizontal of the lower leg (hip → ankle), degrees.
+    LoweredLegElevation,
+    /// Height of the mid-hip above the mid-ankle, in trunk lengths.
+    HipHeight,
+    /// Sideways offset of the mid-hip from the mid-ankle, in hip widths.
+    LateralShift,
+    /// Height of the heel above the toes on the camera side, in foot lengths.
+    HeelRise,
+    /// Shoulder width in the image over trunk length (falls as the trunk
+    /// rotates away from a front or back camera).
+    ShoulderWidthRatio,
+}
+
+impl Metric {
+    /// Every metric, in column order of the metrics CSV.
+    pub const ALL: [Metric; 18] = [
+        Metric::TrunkDirection,
+        Metric::TrunkFromVertical,
+        Metric::HipAngle,
+        Metric::KneeAngle,
+        Metric::HipExtension,
+        Metric::BodyLine,
+        Metric::KneeAngleLeft,
+        Metric::KneeAngleRight,
+        Metric::KneeAsymmetry,
+        Metric::PelvisTilt,
+        Metric::ShoulderTilt,
+        Metric::TrunkTwist,
+        Metric::RaisedLegElevation,
+        Metric::LoweredLegElevation,
+        Metric::HipHeight,
+        Metric::LateralShift,
+        Metric::HeelRise,
+        Metric::ShoulderWidthRatio,
+    ];
+
+    /// The name used in exercise files and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::TrunkDirection => "trunk_direction",
+            Metric::TrunkFromVertical => "trunk_from_vertical",
+            Metric::HipAngle => "hip_angle",
+            Metric::KneeAngle => "knee_angle",
+            Metric::HipExtension => "hip_extension",
+            Metric::BodyLine => "body_line",
+            Metric::KneeAngleLeft => "knee_angle_left",
+            Metric::KneeAngleRight => "knee_angle_right",
+            Metric::KneeAsymmetry => "knee_asymmetry",
+            Metric::PelvisTilt => "pelvis_tilt",
+            Metric::ShoulderTilt => "shoulder_tilt",
+            Metric::TrunkTwist => "trunk_twist",
+            Metric::RaisedLegElevation => "raised_leg_elevation",
+            Metric::LoweredLegElevation => "lowered_leg_elevation",
+            Metric::HipHeight => "hip_height",
+            Metric::LateralShift => "lateral_shift",
+            Metric::HeelRise => "heel_rise",
+            Metric::ShoulderWidthRatio => "shoulder_width_ratio",
+        }
+    }
+
+    /// The body parts the metric needs in view, for "cannot see" hints.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Metric::TrunkDirection
+            | Metric::TrunkFromVertical
+            | Metric::TrunkTwist
+            | Metric::ShoulderWidthRatio => "shoulders and hips",
+            Metric::HipAngle | Metric::HipExtension => "shoulder, hip and knee",
+            Metric::KneeAngle
+            | Metric::KneeAngleLeft
+            | Metric::KneeAngleRight
+            | Metric::KneeAsymmetry => "hips, knees and ankles",
+            Metric::BodyLine => "shoulder, hip and ankle",
+            Metric::PelvisTilt => "hips",
+            Metric::ShoulderTilt => "shoulders",
+            Metric::RaisedLegElevation
+            | Metric::LoweredLegElevation
+            | Metric::HipHeight
+            | Metric::LateralShift => "hips and ankles",
+            Metric::HeelRise => "heel and toes",
+        }
+    }
+
+    fn index(self) -> usize {
+        Metric::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+}
+
+/// One measurement: its value and the lowest visibility among the landmarks
+/// it used.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Measurement {
+    /// Degrees for angles, a ratio for the others (see [`Metric`]).
+    pub value: f32,
+    /// Lowest visibility of the landmarks used, 0–1.
+    pub visibility: f32,
+}
+
+/// All measurements of a frame; a metric is `None` when its geometry is
+/// degenerate (zero-length segment).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Measurements {
+    values: [Option<Measurement>; Metric::ALL.len()],
+}
+
+impl Measurements {
+    /// The measurement of `metric`.
+    pub fn get(&self, metric: Metric) -> Option<Measurement> {
+        self.values[metric.index()]
+    }
+
+    fn set(&mut self, metric: Metric, value: Option<f32>, visibility: f32) {
+        self.values[metric.index()] = value
+            .filter(|v| v.is_finite())
+            .map(|value| Measurement { value, visibility });
+    }
+}
+
+/// Landmarks of one frame in pixels, with their visibility.
+struct Points<'a> {
+    pose: &'a Pose,
+    px: [Vector2<f32>; 33],
+}
+
+impl Points<'_> {
+    fn p(&self, j: Joint) -> Vector2<f32> {
+        self.px[j.index()]
+    }
+    fn mid(&self, a: Joint, b: Joint) -> Vector2<f32> {
+        (self.p(a) + self.p(b)) / 2.0
+    }
+    fn vis(&self, joints: &[Joint]) -> f32 {
+        joints
+            .iter()
+            .map(|j| self.pose.landmarks[j.index()].visibility)
+            .fold(1.0, f32::min)
+    }
+    fn world(&self, j: Joint) -> Vector3<f32> {
+        let w = self.pose.world[j.index()];
+        Vector3::new(w.x, w.y, w.z)
+    }
+}
+
+/// The side of the body nearer the camera, by world depth of shoulder, hip,
+/// knee and ankle (MediaPipe's world z grows away from the camera).
+pub fn nearer_side(pose: &Pose) -> Side {
+    let depth = |side: Side| -> f32 {
+        side.chain()[..4]
+            .iter()
+            .map(|j| pose.world[j.index()].z)
+            .sum()
+    };
+    if depth(Side::Left) <= depth(Side::Right) {
+        Side::Left
+    } else {
+        Side::Right
+    }
+}
+
+/// Measures `pose` (a frame of `size`), taking the chain of `side` for the
+/// one-sided metrics. `landmarks_px` may hold undistorted pixel positions;
+/// `None` uses the pose's own.
+pub fn measure(
+    pose: &Pose,
+    size: ImageSize,
+    side: Side,
+    landmarks_px: Option<&[Vector2<f32>; 33]>,
+) -> Measurements {
+    use Joint::*;
+    let px = match landmarks_px {
+        Some(px) => *px,
+        None => pose
+            .landmarks
+            .map(|l| Vector2::new(l.x * size.width as f32, l.y * size.height as f32)),
+    };
+    let pts = Points { pose, px };
+    let mut m = Measurements::default();
+    let [s, h, k, a, heel, toe] = side.chain();
+
+    let mid_sh = pts.mid(LeftShoulder, RightShoulder);
+    let mid_hip = pts.mid(LeftHip, RightHip);
+    let mid_ankle = pts.mid(LeftAnkle, RightAnkle);
+    let trunk_vis = pts.vis(&[LeftShoulder, RightShoulder, LeftHip, RightHip]);
+    let trunk_dir = direction_from_up(mid_hip, mid_sh);
+    m.set(Metric::TrunkDirection, trunk_dir, trunk_vis);
+    m.set(
+        Metric::TrunkFromVertical,
+        trunk_dir.map(f32::abs),
+        trunk_vis,
+    );
+
+    m.set(
+        Metric::HipAngle,
+        angle_at(pts.p(s), pts.p(h), pts.p(k)),
+        pts.vis(&[s, h, k]),
+    );
+    m.set(
+        Metric::KneeAngle,
+        angle_at(pts.p(h), pts.p(k), pts.p(a)),
+        pts.vis(&[h, k, a]),
+    );
+    m.set(
+        Metric::HipExtension,
+        bend_above_line(pts.p(s), pts.p(h), pts.p(k)).map(|b| 180.0 + b),
+        pts.vis(&[s, h, k]),
+    );
+    m.set(
+        Metric::BodyLine,
+        bend_above_line(pts.p(s), pts.p(h), pts.p(a)),
+        pts.vis(&[s, h, a]),
+    );
+
+    let left = angle_at(pts.p(LeftHip), pts.p(LeftKnee), pts.p(LeftAnkle));
+    let right = angle_at(pts.p(RightHip), pts.p(RightKnee), pts.p(RightAnkle));
+    let lvis = pts.vis(&[LeftHip, LeftKnee, LeftAnkle]);
+    let rvis = pts.vis(&[RightHip, RightKnee, RightAnkle]);
+    m.set(Metric::KneeAngleLeft, left, lvis);
+    m.set(Metric::KneeAngleRight, right, rvis);
+    m.set(
+        Metric::KneeAsymmetry,
+        left.zip(right).map(|(l, r)| (l - r).abs()),
+        lvis.min(rvis),
+    );
+
+    m.set(
+        Metric::PelvisTilt,
+        line_tilt(pts.p(LeftHip), pts.p(RightHip)),
+        pts.vis(&[LeftHip, RightHip]),
+    );
+    m.set(
+        Metric::ShoulderTilt,
+        line_tilt(pts.p(LeftShoulder), pts.p(RightShoulder)),
+        pts.vis(&[LeftShoulder, RightShoulder]),
+    );
+
+    let trunk_axis = (pts.world(LeftShoulder) + pts.world(RightShoulder)) / 2.0
+        - (pts.world(LeftHip) + pts.world(RightHip)) / 2.0;
+    m.set(
+        Metric::TrunkTwist,
+        twist_about(
+            trunk_axis,
+            pts.world(RightHip) - pts.world(LeftHip),
+            pts.world(RightShoulder) - pts.world(LeftShoulder),
+        ),
+        trunk_vis,
+    );
+
+    // The legs by ankle height (image y grows downwards).
+    let legs = [(LeftHip, LeftAnkle), (RightHip, RightAnkle)];
+    let (high, low) = if pts.p(LeftAnkle).y <= pts.p(RightAnkle).y {
+        (legs[0], legs[1])
+    } else {
+        (legs[1], legs[0])
+    };
+    m.set(
+        Metric::RaisedLegElevation,
+        elevation(pts.p(high.0), pts.p(high.1)),
+        pts.vis(&[high.0, high.1]),
+    );
+    m.set(
+        Metric::LoweredLegElevation,
+        elevation(pts.p(low.0), pts.p(low.1)),
+        pts.vis(&[low.0, low.1]),
+    );
+
+    let trunk_len = (mid_sh - mid_hip).norm();
+    let hip_width = (pts.p(LeftHip) - pts.p(RightHip)).norm();
+    let foot_len = (pts.p(toe) - pts.p(heel)).norm();
+    let ratio = |num: f32, den: f32| (den > f32::EPSILON).then(|| num / den);
+    let legs_vis = pts.vis(&[LeftHip, RightHip, LeftAnkle, RightAnkle]);
+    m.set(
+        Metric::HipHeight,
+        ratio(mid_ankle.y - mid_hip.y, trunk_len),
+        legs_vis.min(trunk_vis),
+    );
+    m.set(
+        Metric::LateralShift,
+        ratio(mid_hip.x - mid_ankle.x, hip_width),
+        legs_vis,
+    );
+    m.set(
+        Metric::HeelRise,
+        ratio(pts.p(toe).y - pts.p(heel).y, foot_len),
+        pts.vis(&[heel, toe]),
+    );
+    m.set(
+        Metric::ShoulderWidthRatio,
+        ratio(
+            (pts.p(LeftShoulder) - pts.p(RightShoulder)).norm(),
+            trunk_len,
+        ),
+        trunk_vis,
+    );
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pose::ImageLandmark;
+
+    #[test]
+    fn every_metric_has_a_distinct_name() {
+        for (i, a) in Metric::ALL.iter().enumerate() {
+            assert_eq!(a.index(), i);
+            for b in &Metric::ALL[i + 1..] {
+                assert_ne!(a.name(), b.name());
+            }
+        }
+    }
+
+    #[test]
+    fn a_landmark_it_cannot_see_lowers_the_visibility_of_what_uses_it() {
+        let mut pose = Pose::default();
+        for (i, l) in pose.landmarks.iter_mut().enumerate() {
+            *l = ImageLandmark {
+                x: 0.3 + 0.01 * i as f32,
+                y: 0.2 + 0.02 * i as f32,
+                visibility: 0.95,
+                ..Default::default()
+            };
+        }
+        pose.landmarks[Joint::LeftKnee.index()].visibility = 0.1;
+        let m = measure(
+            &pose,
+            ImageSize {
+                width: 640,
+                height: 480,
+            },
+            Side::Left,
+            None,
+        );
+        assert_eq!(m.get(Metric::KneeAngle).unwrap().visibility, 0.1);
+        assert_eq!(m.get(Metric::PelvisTilt).unwrap().visibility, 0.95);
+    }
+}

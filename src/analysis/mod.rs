@@ -1,0 +1,397 @@
+//! Analysis: from landmark sequences to measurements, camera view, reps,
+//! holds and form flags. Pure functions and state machines over landmarks:
+//! no model, camera, screen or thread.
+//!
+//! A frame is measured ([`measure`]), the camera's view is tracked
+//! ([`view`]), every rule of the exercise is judged ([`rules`]): a flag only
+//! after its limit has been exceeded for its minimum duration, cleared with
+//! hysteresis, and never on landmarks the model cannot see (a `cannot_see`
+//! event says what to bring into view) nor from a camera placed for another
+//! plane (a `view` event says where to put it). Reps and holds are counted
+//! on the exercise's primary metric ([`reps`]).
+
+pub mod config;
+pub mod events;
+pub mod geometry;
+pub mod measure;
+pub mod reps;
+pub mod rules;
+pub mod view;
+
+use std::collections::BTreeMap;
+
+use config::{Exercise, Fault, Profile, Reference, View};
+use events::Event;
+use measure::{measure, nearer_side, Measurements, Metric, Side};
+use reps::{HoldTimer, RepCounter};
+use rules::{At, Judgement, RuleTracker};
+use view::ViewTracker;
+
+use crate::pose::{ImageSize, Pose};
+
+/// Frames averaged for a baseline taken at the start of a set.
+const BASELINE_FRAMES: usize = 15;
+/// Holds shorter than this are not reported, seconds.
+const MIN_HOLD_S: f64 = 0.5;
+/// Rule id of the tempo flag.
+pub const TEMPO_RULE: &str = "tempo_too_fast";
+/// Rule id of the hold-too-long flag.
+pub const HOLD_RULE: &str = "hold_too_long";
+
+/// Analyses one set of one exercise, frame by frame.
+pub struct Analyzer {
+    exercise: Exercise,
+    baseline: BTreeMap<Metric, f32>,
+    baseline_samples: BTreeMap<Metric, Vec<f32>>,
+    trackers: Vec<RuleTracker>,
+    view: ViewTracker,
+    side: Option<Side>,
+    reps: Option<RepCounter>,
+    rep_peaks: BTreeMap<&'static str, [f32; 2]>,
+    rep_flags: Vec<String>,
+    rep_count: u32,
+    hold: HoldTimer,
+    hold_count: u32,
+    hold_too_long: bool,
+    longest_hold_s: f64,
+    extra_flags: BTreeMap<String, u32>,
+    frames: u64,
+    frames_without_person: u64,
+    last: At,
+    measurements: Measurements,
+}
+
+impl Analyzer {
+    /// An analyser for `exercise`, with the patient's `profile` (prescribed
+    /// limits, neutral baseline) if there is one.
+    pub fn new(exercise: Exercise, profile: Option<&Profile>) -> Analyzer {
+        let exercise = match profile {
+            Some(p) => exercise.with_profile(p),
+            None => exercise,
+        };
+        Analyzer {
+            trackers: vec![RuleTracker::default(); exercise.rules.len()],
+            reps: exercise.reps.as_ref().map(RepCounter::new),
+            baseline: profile.map(|p| p.baseline.clone()).unwrap_or_default(),
+            baseline_samples: BTreeMap::new(),
+            view: ViewTracker::default(),
+            side: None,
+            rep_peaks: BTreeMap::new(),
+            rep_flags: Vec::new(),
+            rep_count: 0,
+            hold: HoldTimer::new(),
+            hold_count: 0,
+            hold_too_long: false,
+            longest_hold_s: 0.0,
+            extra_flags: BTreeMap::new(),
+            frames: 0,
+            frames_without_person: 0,
+            last: At {
+                frame: 0,
+                t_ms: 0.0,
+            },
+            measurements: Measurements::default(),
+            exercise,
+        }
+    }
+
+    /// The exercise (with the profile's limits applied).
+    pub fn exercise(&self) -> &Exercise {
+        &self.exercise
+    }
+
+    /// The measurements of the last frame.
+    pub fn measurements(&self) -> &Measurements {
+        &self.measurements
+    }
+
+    /// The camera's view, once known.
+    pub fn view(&self) -> Option<View> {
+        self.view.view()
+    }
+
+    /// Analyses one frame, appending its events to `events`. `pose` is
+    /// `None` on frames without a person.
+    pub fn push(
+        &mut self,
+        frame: u64,
+        t_ms: f64,
+        size: ImageSize,
+        pose: Option<&Pose>,
+        events: &mut Vec<Event>,
+    ) {
+        self.frames += 1;
+        let at = At { frame, t_ms };
+        self.last = at;
+        let Some(pose) = pose else {
+            self.frames_without_person += 1;
+            self.measurements = Measurements::default();
+            for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
+                tracker.update(rule, Judgement::CannotSee, at, events);
+            }
+            self.end_hold(at, events);
+            return;
+        };
+        // The side facing the camera, kept while both are plausible.
+        let side = *self.side.get_or_insert_with(|| nearer_side(pose));
+        self.measurements = measure(pose, size, side, None);
+        let m = self.measurements;
+
+        if let Some(view) = self.view.update(&m) {
+            let needed = self.exercise.view;
+            let message = if needed.accepts(view) {
+                String::new()
+            } else {
+                needed.placement_hint().to_string()
+            };
+            events.push(Event::View {
+                frame,
+                t_ms,
+                view,
+                needed,
+                message,
+            });
+        }
+        let view = self.view.view().unwrap_or(View::Oblique);
+        self.collect_baseline(&m);
+
+        for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
+            let baseline = match rule.relative_to {
+                Reference::Baseline => self.baseline.get(&rule.metric).copied(),
+                Reference::Absolute => None,
+            };
+            let judgement = RuleTracker::judge(rule, m.get(rule.metric), view, baseline);
+            let was_active = tracker.is_active();
+            tracker.update(rule, judgement, at, events);
+            if tracker.is_active() && !was_active && !self.rep_flags.contains(&rule.id) {
+                self.rep_flags.push(rule.id.clone());
+            }
+        }
+        self.count_reps(&m, view, at, events);
+        self.time_hold(&m, view, at, events);
+    }
+
+    fn collect_baseline(&mut self, m: &Measurements) {
+        for rule in self
+            .exercise
+            .rules
+            .iter()
+            .filter(|r| r.relative_to == Reference::Baseline)
+        {
+            if self.baseline.contains_key(&rule.metric) {
+                continue;
+            }
+            let Some(v) = m
+                .get(rule.metric)
+                .filter(|v| v.visibility >= *rule.min_visibility.get_ref())
+            else {
+                continue;
+            };
+            let samples = self.baseline_samples.entry(rule.metric).or_default();
+            samples.push(v.value);
+            if samples.len() >= BASELINE_FRAMES {
+                let mean = samples.iter().sum::<f32>() / samples.len() as f32;
+                self.baseline.insert(rule.metric, mean);
+            }
+        }
+    }
+
+    fn count_reps(&mut self, m: &Measurements, view: View, at: At, events: &mut Vec<Event>) {
+        let Some(def) = &self.exercise.reps else {
+            return;
+        };
+        let Some(counter) = &mut self.reps else {
+            return;
+        };
+        for rule in &self.exercise.rules {
+            if let Some(v) = m.get(rule.metric) {
+                let p = self
+                    .rep_peaks
+                    .entry(rule.metric.name())
+                    .or_insert([v.value, v.value]);
+                p[0] = p[0].min(v.value);
+                p[1] = p[1].max(v.value);
+            }
+        }
+        let Some(v) = m
+            .get(def.metric)
+            .filter(|v| v.visibility >= 0.5 && self.exercise.view.accepts(view))
+        else {
+            return;
+        };
+        let was_in_rep = counter.in_rep();
+        let Some(rep) = counter.update(v.value, at.t_ms) else {
+            if !was_in_rep && !counter.in_rep() {
+                // Between reps: peaks and flags start afresh with the next.
+                self.rep_peaks.clear();
+                self.rep_flags.retain(|id| {
+                    self.exercise
+                        .rules
+                        .iter()
+                        .zip(&self.trackers)
+                        .any(|(r, t)| &r.id == id && t.is_active())
+                });
+            }
+            return;
+        };
+        self.rep_count += 1;
+        let min_s = |m: &Option<toml::Spanned<f32>>| m.as_ref().map(|m| *m.get_ref());
+        let checks = [
+            (min_s(&def.eccentric_min_s), rep.eccentric_s, "lowering"),
+            (min_s(&def.concentric_min_s), rep.concentric_s, "lifting"),
+        ];
+        for (min, took, phase) in checks {
+            let Some(min) = min else { continue };
+            if took + 1e-9 < f64::from(min) {
+                let message = format!("Slow down: take {min:.0} seconds for the {phase}");
+                self.instant_flag(
+                    TEMPO_RULE,
+                    Fault::Tempo,
+                    took as f32,
+                    min,
+                    at,
+                    message,
+                    events,
+                );
+            }
+        }
+        events.push(Event::Rep {
+            index: self.rep_count,
+            frame: at.frame,
+            t_ms: at.t_ms,
+            eccentric_s: rep.eccentric_s,
+            turn_s: rep.turn_s,
+            concentric_s: rep.concentric_s,
+            range: rep.range,
+            peaks: std::mem::take(&mut self.rep_peaks),
+            flags: std::mem::take(&mut self.rep_flags),
+        });
+    }
+
+    /// A flag that starts and ends on the same frame (a rep too fast).
+    #[allow(clippy::too_many_arguments)]
+    fn instant_flag(
+        &mut self,
+        rule: &str,
+        fault: Fault,
+        value: f32,
+        limit: f32,
+        at: At,
+        message: String,
+        events: &mut Vec<Event>,
+    ) {
+        *self.extra_flags.entry(rule.to_string()).or_default() += 1;
+        self.rep_flags.push(rule.to_string());
+        events.push(Event::FlagStart {
+            rule: rule.to_string(),
+            fault,
+            metric: "phase_duration_s",
+            value,
+            limit,
+            frame: at.frame,
+            t_ms: at.t_ms,
+            message,
+        });
+        events.push(Event::FlagEnd {
+            rule: rule.to_string(),
+            metric: "phase_duration_s",
+            peak: value,
+            limit,
+            frame: at.frame,
+            t_ms: at.t_ms,
+            duration_ms: 0.0,
+        });
+    }
+
+    fn time_hold(&mut self, m: &Measurements, view: View, at: At, events: &mut Vec<Event>) {
+        let Some(def) = &self.exercise.hold else {
+            return;
+        };
+        let in_position = m
+            .get(def.metric)
+            .filter(|v| v.visibility >= 0.5)
+            .is_some_and(|v| HoldTimer::in_position(def, v.value));
+        let flagged = self.trackers.iter().any(RuleTracker::is_active);
+        let correct = in_position && !flagged && self.exercise.view.accepts(view);
+        if !correct {
+            self.end_hold(at, events);
+            return;
+        }
+        self.hold.update(true, at.t_ms);
+        let max_s = def.max_s.as_ref().map(|m| *m.get_ref());
+        if let (Some(max), Some(held)) = (max_s, self.hold.held_s(at.t_ms)) {
+            if held > f64::from(max) && !self.hold_too_long {
+                self.hold_too_long = true;
+                *self.extra_flags.entry(HOLD_RULE.to_string()).or_default() += 1;
+                events.push(Event::FlagStart {
+                    rule: HOLD_RULE.to_string(),
+                    fault: Fault::Tempo,
+                    metric: "hold_s",
+                    value: held as f32,
+                    limit: max,
+                    frame: at.frame,
+                    t_ms: at.t_ms,
+                    message: format!("Rest now: hold for at most {max:.0} seconds"),
+                });
+            }
+        }
+    }
+
+    fn end_hold(&mut self, at: At, events: &mut Vec<Event>) {
+        let Some(def) = &self.exercise.hold else {
+            return;
+        };
+        let Some(held) = self.hold.update(false, at.t_ms) else {
+            return;
+        };
+        if self.hold_too_long {
+            self.hold_too_long = false;
+            let max = def.max_s.as_ref().map(|m| *m.get_ref()).unwrap_or(0.0);
+            events.push(Event::FlagEnd {
+                rule: HOLD_RULE.to_string(),
+                metric: "hold_s",
+                peak: held as f32,
+                limit: max,
+                frame: at.frame,
+                t_ms: at.t_ms,
+                duration_ms: (held - f64::from(max)) * 1000.0,
+            });
+        }
+        if held >= MIN_HOLD_S {
+            self.hold_count += 1;
+            self.longest_hold_s = self.longest_hold_s.max(held);
+            events.push(Event::Hold {
+                index: self.hold_count,
+                frame: at.frame,
+                t_ms: at.t_ms,
+                duration_s: held,
+                target_s: *def.target_s.get_ref(),
+            });
+        }
+    }
+
+    /// Ends the set: clears open flags and holds, and pushes the summary.
+    pub fn finish(mut self, events: &mut Vec<Event>) {
+        let at = self.last;
+        for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
+            tracker.end(rule, at, events);
+        }
+        self.end_hold(at, events);
+        let mut flags = self.extra_flags.clone();
+        for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
+            if tracker.raised() > 0 {
+                flags.insert(rule.id.clone(), tracker.raised());
+            }
+        }
+        events.push(Event::SetSummary {
+            exercise: self.exercise.name.clone(),
+            frames: self.frames,
+            frames_without_person: self.frames_without_person,
+            reps: self.rep_count,
+            holds: self.hold_count,
+            longest_hold_s: self.longest_hold_s,
+            flags,
+            cannot_measure: self.exercise.cannot_measure.clone(),
+        });
+    }
+}
