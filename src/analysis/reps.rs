@@ -22,35 +22,39 @@ pub struct RepTiming {
     pub range: f32,
 }
 
+/// Fraction of a rep's amplitude within which the metric counts as being at
+/// the start position or at the turning point, for phase timing.
+const PLATEAU_BAND: f32 = 0.15;
+/// Longest wait for the metric to settle at the start position after a rep,
+/// ms (the rep is reported then at the latest).
+const SETTLE_MS: f64 = 2000.0;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Phase {
     AtStart,
-    Working {
-        left_start: f64,
-    },
-    AtTurn {
-        left_start: f64,
-        reached: f64,
-    },
-    Returning {
-        left_start: f64,
-        reached: f64,
-        left_turn: f64,
+    Working,
+    AtTurn,
+    Returning,
+    /// Back past the start threshold; waiting for the metric to settle.
+    Settling {
+        since: f64,
     },
 }
 
 /// Counts reps on one metric.
+///
+/// Thresholds decide *that* a rep happened; its phases are timed on the
+/// rep's own plateaus (within 15% of its amplitude of the start position
+/// and of the turning point), so a slow rep is not called fast because the
+/// thresholds sit inside its range.
 #[derive(Clone, Debug)]
 pub struct RepCounter {
     start: f32,
     turn: f32,
     min_frames: u32,
     phase: Phase,
-    last_at_start: f64,
-    last_at_turn: f64,
     streak: u32,
-    streak_start: f64,
-    extreme: f32,
+    samples: Vec<(f64, f32)>,
 }
 
 impl RepCounter {
@@ -61,20 +65,17 @@ impl RepCounter {
             turn: *def.turn.get_ref(),
             min_frames: def.min_frames.max(1),
             phase: Phase::AtStart,
-            last_at_start: 0.0,
-            last_at_turn: 0.0,
             streak: 0,
-            streak_start: 0.0,
-            extreme: f32::NAN,
+            samples: Vec::new(),
         }
     }
 
-    /// Whether `v` is past `limit` in the working direction.
-    fn past(&self, v: f32, limit: f32) -> bool {
+    /// Depth of `v` in the working direction (larger is further into the rep).
+    fn depth(&self, v: f32) -> f32 {
         if self.turn < self.start {
-            v < limit
+            -v
         } else {
-            v > limit
+            v
         }
     }
 
@@ -83,99 +84,113 @@ impl RepCounter {
         self.phase != Phase::AtStart
     }
 
-    /// Feeds one seen value at `t_ms`; returns a rep when one completes.
+    /// Feeds one seen value at `t_ms`; returns a rep once it has completed
+    /// and the metric has settled at the start position.
     pub fn update(&mut self, v: f32, t_ms: f64) -> Option<RepTiming> {
-        let at_start = !self.past(v, self.start);
-        let at_turn = self.past(v, self.turn);
-        if self.in_rep() && (self.extreme.is_nan() || self.past(v, self.extreme)) {
-            self.extreme = v;
+        let d = self.depth(v);
+        let at_start = d <= self.depth(self.start);
+        let at_turn = d >= self.depth(self.turn);
+        self.samples.push((t_ms, d));
+        if let Phase::Settling { since } = self.phase {
+            return self.settle(d, t_ms, since);
         }
-        // The condition that moves the phase on, and where it goes.
         let (wanted, next) = match self.phase {
-            Phase::AtStart => (
-                !at_start,
-                Phase::Working {
-                    left_start: self.last_at_start,
-                },
-            ),
-            Phase::Working { left_start } => (
-                at_turn,
-                Phase::AtTurn {
-                    left_start,
-                    reached: t_ms,
-                },
-            ),
-            Phase::AtTurn {
-                left_start,
-                reached,
-            } => (
-                !at_turn,
-                Phase::Returning {
-                    left_start,
-                    reached,
-                    left_turn: self.last_at_turn,
-                },
-            ),
-            Phase::Returning { .. } => (at_start, Phase::AtStart),
+            Phase::AtStart => (!at_start, Phase::Working),
+            Phase::Working => (at_turn, Phase::AtTurn),
+            Phase::AtTurn => (!at_turn, Phase::Returning),
+            Phase::Returning | Phase::Settling { .. } => {
+                (at_start, Phase::Settling { since: t_ms })
+            }
         };
-        if at_start {
-            self.last_at_start = t_ms;
-        }
-        if at_turn {
-            self.last_at_turn = t_ms;
-        }
         if !wanted {
             self.streak = 0;
-            // Back to the start without reaching the turn: no rep.
-            if matches!(self.phase, Phase::Working { .. }) && at_start {
-                self.phase = Phase::AtStart;
-                self.extreme = f32::NAN;
+            match self.phase {
+                // Back to the start without reaching the turn: no rep.
+                Phase::Working if at_start => self.phase = Phase::AtStart,
+                // Keep a few seconds of the start position for timing.
+                Phase::AtStart => {
+                    let keep_from = t_ms - 3000.0;
+                    let old = self
+                        .samples
+                        .iter()
+                        .take_while(|(t, _)| *t < keep_from)
+                        .count();
+                    self.samples.drain(..old);
+                }
+                _ => {}
             }
             return None;
         }
-        if self.streak == 0 {
-            self.streak_start = t_ms;
-        }
         self.streak += 1;
-        if self.streak < self.min_frames {
+        if self.streak >= self.min_frames {
+            self.streak = 0;
+            self.phase = next;
+        }
+        None
+    }
+
+    /// After the rep: reports it once the metric stops returning (it is back
+    /// at its start plateau, turns into the next rep, or time runs out).
+    fn settle(&mut self, d: f32, t_ms: f64, since: f64) -> Option<RepTiming> {
+        let bottom = self.samples.iter().map(|s| s.1).fold(f32::MIN, f32::max);
+        let top_before = self
+            .samples
+            .iter()
+            .take_while(|s| s.1 < bottom)
+            .map(|s| s.1)
+            .fold(f32::MAX, f32::min);
+        let band = PLATEAU_BAND * (bottom - top_before).max(f32::EPSILON);
+        let lowest_since = self
+            .samples
+            .iter()
+            .filter(|s| s.0 >= since)
+            .map(|s| s.1)
+            .fold(f32::MAX, f32::min);
+        let settled =
+            d <= top_before + band || d > lowest_since + band || t_ms - since >= SETTLE_MS;
+        if !settled {
             return None;
         }
-        self.streak = 0;
-        // Changes are dated from the first frame of the confirming streak.
-        let (next, done) = match (self.phase, next) {
-            (
-                Phase::Returning {
-                    left_start,
-                    reached,
-                    left_turn,
-                },
-                Phase::AtStart,
-            ) => (
-                Phase::AtStart,
-                Some(RepTiming {
-                    eccentric_s: (reached - left_start) / 1000.0,
-                    turn_s: (left_turn - reached) / 1000.0,
-                    concentric_s: (self.streak_start - left_turn) / 1000.0,
-                    range: self.extreme,
-                }),
-            ),
-            (_, Phase::AtTurn { left_start, .. }) => (
-                Phase::AtTurn {
-                    left_start,
-                    reached: self.streak_start,
-                },
-                None,
-            ),
-            (_, next) => (next, None),
-        };
-        self.phase = next;
-        if done.is_some() {
-            self.extreme = f32::NAN;
+        let timing = self.timing(bottom, top_before, band);
+        // The next rep starts from here.
+        let last = self.samples.last().copied();
+        self.samples.clear();
+        self.samples.extend(last);
+        self.phase = Phase::AtStart;
+        Some(timing)
+    }
+
+    fn timing(&self, bottom: f32, top_before: f32, band: f32) -> RepTiming {
+        let s = &self.samples;
+        let near_bottom = |d: f32| d >= bottom - band;
+        let first_bottom = s.iter().position(|x| near_bottom(x.1)).unwrap_or(0);
+        let last_bottom = s
+            .iter()
+            .rposition(|x| near_bottom(x.1))
+            .unwrap_or(first_bottom);
+        let leave_top = s[..first_bottom]
+            .iter()
+            .rposition(|x| x.1 <= top_before + band)
+            .unwrap_or(0);
+        // Back at the start plateau; for a rep that does not come all the
+        // way back, at its highest point.
+        let after = &s[last_bottom..];
+        let highest = after
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+            .map_or(0, |(i, _)| i);
+        let reach_top = last_bottom
+            + after
+                .iter()
+                .position(|x| x.1 <= top_before + band)
+                .unwrap_or(highest);
+        RepTiming {
+            eccentric_s: (s[first_bottom].0 - s[leave_top].0) / 1000.0,
+            turn_s: (s[last_bottom].0 - s[first_bottom].0) / 1000.0,
+            concentric_s: (s[reach_top].0 - s[last_bottom].0) / 1000.0,
+            range: self.depth(bottom),
         }
-        if matches!(next, Phase::Working { .. }) {
-            self.extreme = v;
-        }
-        done
     }
 }
 
@@ -263,10 +278,12 @@ mod tests {
         assert_eq!(reps.len(), 2);
         let r = reps[0];
         assert!((r.range - 80.0).abs() < 1e-3);
-        // 170→150 takes 0.44 s; 150→100 takes 1.1 s; the turn 100→100 back.
-        assert!((r.eccentric_s - 1.11).abs() < 0.1, "{r:?}");
-        assert!((r.concentric_s - 1.11).abs() < 0.1, "{r:?}");
-        assert!((r.turn_s - 1.89).abs() < 0.1, "{r:?}");
+        // Timed on the rep's plateaus (15% of the 90° amplitude): 2 s of
+        // movement less the two bands of 0.3 s each, 1 s at the bottom plus
+        // its bands.
+        assert!((r.eccentric_s - 1.4).abs() < 0.1, "{r:?}");
+        assert!((r.concentric_s - 1.4).abs() < 0.1, "{r:?}");
+        assert!((r.turn_s - 1.6).abs() < 0.1, "{r:?}");
     }
 
     #[test]
