@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::config::{Fault, View};
+use super::view::Orientation;
 
 /// One event of an analysed set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -91,6 +92,8 @@ pub enum Event {
         view: View,
         /// The view the exercise or a rule needs.
         needed: View,
+        /// How the body is placed, once known.
+        orientation: Option<Orientation>,
         /// What to do, empty when the view is right.
         message: String,
     },

@@ -110,6 +110,11 @@ impl Analyzer {
         self.view.view()
     }
 
+    /// The body's orientation, once known.
+    pub fn orientation(&self) -> Option<view::Orientation> {
+        self.view.orientation()
+    }
+
     /// Analyses one frame, appending its events to `events`. `pose` is
     /// `None` on frames without a person.
     pub fn push(
@@ -137,20 +142,24 @@ impl Analyzer {
         self.measurements = measure(pose, size, side, None);
         let m = self.measurements;
 
-        if let Some(view) = self.view.update(&m) {
-            let needed = self.exercise.view;
-            let message = if needed.accepts(view) {
-                String::new()
-            } else {
-                needed.placement_hint().to_string()
-            };
-            events.push(Event::View {
-                frame,
-                t_ms,
-                view,
-                needed,
-                message,
-            });
+        if self.view.update(&m, pose) {
+            if let Some(view) = self.view.view() {
+                let needed = self.exercise.view;
+                let message = if needed.accepts(view) {
+                    String::new()
+                } else {
+                    needed.placement_hint().to_string()
+                };
+                let orientation = self.view.orientation();
+                events.push(Event::View {
+                    frame,
+                    t_ms,
+                    view,
+                    needed,
+                    orientation,
+                    message,
+                });
+            }
         }
         let view = self.view.view().unwrap_or(View::Oblique);
         self.collect_baseline(&m);

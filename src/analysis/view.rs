@@ -1,11 +1,17 @@
-//! Which plane the camera sees, with hysteresis so that it does not flicker.
+//! Which plane the camera sees and how the body lies, each held with
+//! hysteresis so that they do not flicker.
 //!
-//! From the image alone: seen from the side, the shoulders and hips overlap
-//! (their width in the image is small against the trunk's length); seen from
-//! the front or back, they are wide.
+//! From the image alone: seen from the side, the shoulders overlap (their
+//! width in the image is small against the trunk's length); seen from the
+//! front or back, they are wide. The body's orientation comes from the
+//! trunk's angle to the vertical, the hip and knee angles, and, lying down,
+//! from which way the face points and where the hips are.
 
 use super::config::View;
+use serde::Serialize;
+
 use super::measure::{Measurements, Metric};
+use crate::pose::{Joint, Pose};
 
 /// Width/length ratio below which the camera sees the body from the side.
 const SIDE_BELOW: f32 = 0.35;
@@ -16,13 +22,107 @@ const VIEW_FRAMES: u32 = 10;
 /// Landmarks must be at least this visible to judge the view.
 const MIN_VISIBILITY: f32 = 0.5;
 
-/// The view of the camera, held until another persists.
-#[derive(Clone, Debug, Default)]
-pub struct ViewTracker {
-    current: Option<View>,
-    candidate: Option<(View, u32)>,
+/// How the body is placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Orientation {
+    /// Upright on the feet.
+    Standing,
+    /// Sitting or reclined (leg press, knee extension).
+    Seated,
+    /// Lying on the back (bridge, dead bug).
+    Supine,
+    /// Face down, trunk horizontal (plank, prone leg curl).
+    Prone,
+    /// Lying on one side (side plank, clamshell).
+    SideLying,
+    /// On hands and knees (bird-dog).
+    Quadruped,
 }
 
+/// A value held until a different one has persisted for [`VIEW_FRAMES`].
+#[derive(Clone, Debug)]
+struct Held<T> {
+    current: Option<T>,
+    candidate: Option<(T, u32)>,
+}
+
+impl<T> Default for Held<T> {
+    fn default() -> Self {
+        Held {
+            current: None,
+            candidate: None,
+        }
+    }
+}
+
+impl<T: Copy + PartialEq> Held<T> {
+    /// Feeds what a frame suggests; returns the new value when it changes.
+    fn update(&mut self, seen: T) -> Option<T> {
+        if Some(seen) == self.current {
+            self.candidate = None;
+            return None;
+        }
+        let count = match self.candidate {
+            Some((v, n)) if v == seen => n + 1,
+            _ => 1,
+        };
+        self.candidate = Some((seen, count));
+        // The first value is adopted at once; a change must persist.
+        if self.current.is_none() || count >= VIEW_FRAMES {
+            self.current = Some(seen);
+            self.candidate = None;
+            return self.current;
+        }
+        None
+    }
+}
+
+/// The view of the camera and the body's orientation, each held until
+/// another persists.
+#[derive(Clone, Debug, Default)]
+pub struct ViewTracker {
+    view: Held<View>,
+    orientation: Held<Orientation>,
+}
+
+/// The orientation one frame suggests.
+fn classify_orientation(m: &Measurements, pose: &Pose, view: View) -> Option<Orientation> {
+    let seen = |metric| {
+        m.get(metric)
+            .filter(|v| v.visibility >= MIN_VISIBILITY)
+            .map(|v| v.value)
+    };
+    let trunk = seen(Metric::TrunkFromVertical)?;
+    let knee = seen(Metric::KneeAngle);
+    let hip = seen(Metric::HipAngle);
+    if trunk < 35.0 {
+        return Some(if hip.is_some_and(|h| h < 130.0) {
+            Orientation::Seated
+        } else {
+            Orientation::Standing
+        });
+    }
+    if trunk < 60.0 {
+        return Some(Orientation::Seated);
+    }
+    if view == View::Front {
+        return Some(Orientation::SideLying);
+    }
+    let y = |j: Joint| pose.landmarks[j.index()].y;
+    let hips_over_knees = (y(Joint::LeftKnee) + y(Joint::RightKnee)) / 2.0
+        - (y(Joint::LeftHip) + y(Joint::RightHip)) / 2.0;
+    if knee.is_some_and(|k| k < 130.0) && hips_over_knees > 0.05 && hip.is_some_and(|h| h < 130.0) {
+        return Some(Orientation::Quadruped);
+    }
+    // Lying: the face points up (nose above the ears) or down.
+    let ears = (y(Joint::LeftEar) + y(Joint::RightEar)) / 2.0;
+    Some(if y(Joint::Nose) < ears {
+        Orientation::Supine
+    } else {
+        Orientation::Prone
+    })
+}
 /// The view one frame suggests.
 fn classify(m: &Measurements) -> Option<View> {
     let ratio = m
@@ -38,29 +138,23 @@ fn classify(m: &Measurements) -> Option<View> {
 }
 
 impl ViewTracker {
-    /// The adopted view, `None` until one has persisted.
+    /// The adopted view, `None` until one is known.
     pub fn view(&self) -> Option<View> {
-        self.current
+        self.view.current
     }
 
-    /// Feeds a frame; returns the new view when it changes.
-    pub fn update(&mut self, m: &Measurements) -> Option<View> {
-        let seen = classify(m)?;
-        if Some(seen) == self.current {
-            self.candidate = None;
-            return None;
-        }
-        let count = match self.candidate {
-            Some((v, n)) if v == seen => n + 1,
-            _ => 1,
-        };
-        self.candidate = Some((seen, count));
-        // The first view is adopted at once; a change must persist.
-        if self.current.is_none() || count >= VIEW_FRAMES {
-            self.current = Some(seen);
-            self.candidate = None;
-            return self.current;
-        }
-        None
+    /// The adopted orientation, `None` until one is known.
+    pub fn orientation(&self) -> Option<Orientation> {
+        self.orientation.current
+    }
+
+    /// Feeds a frame; returns true when the view or the orientation changed.
+    pub fn update(&mut self, m: &Measurements, pose: &Pose) -> bool {
+        let view_changed = classify(m).and_then(|v| self.view.update(v)).is_some();
+        let view = self.view.current.unwrap_or(View::Oblique);
+        let orientation_changed = classify_orientation(m, pose, view)
+            .and_then(|o| self.orientation.update(o))
+            .is_some();
+        view_changed || orientation_changed
     }
 }
