@@ -14,6 +14,7 @@ pub mod config;
 pub mod events;
 pub mod geometry;
 pub mod measure;
+pub mod plausibility;
 pub mod reps;
 pub mod rules;
 pub mod view;
@@ -23,7 +24,8 @@ use std::collections::BTreeMap;
 use config::{Exercise, Fault, Profile, Reference, View};
 use events::Event;
 use measure::{measure, nearer_side, Measurements, Metric, Side};
-use reps::{HoldTimer, RepCounter};
+use plausibility::PlausibilityGate;
+use reps::{HoldFrame, HoldTimer, RepCounter};
 use rules::{At, Judgement, RuleTracker};
 use view::ViewTracker;
 
@@ -45,6 +47,7 @@ pub struct Analyzer {
     baseline_samples: BTreeMap<Metric, Vec<f32>>,
     trackers: Vec<RuleTracker>,
     view: ViewTracker,
+    plausibility: PlausibilityGate,
     side: Option<Side>,
     reps: Option<RepCounter>,
     rep_peaks: BTreeMap<&'static str, [f32; 2]>,
@@ -75,6 +78,7 @@ impl Analyzer {
             baseline: profile.map(|p| p.baseline.clone()).unwrap_or_default(),
             baseline_samples: BTreeMap::new(),
             view: ViewTracker::default(),
+            plausibility: PlausibilityGate::default(),
             side: None,
             rep_peaks: BTreeMap::new(),
             rep_flags: Vec::new(),
@@ -134,10 +138,14 @@ impl Analyzer {
             for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
                 tracker.update(rule, Judgement::CannotSee, at, events);
             }
-            self.end_hold(at, events);
+            self.end_hold(HoldFrame::Unseen, at, events);
             return;
         };
-        // The side facing the camera, kept while both are plausible.
+        // Landmarks that cannot be right count as unseen.
+        let mut pose = pose.clone();
+        self.plausibility.apply(&mut pose, size);
+        let pose = &pose;
+        // The side facing the camera, chosen once per set.
         let side = *self.side.get_or_insert_with(|| nearer_side(pose));
         self.measurements = measure(pose, size, side, None);
         let m = self.measurements;
@@ -316,17 +324,22 @@ impl Analyzer {
         let Some(def) = &self.exercise.hold else {
             return;
         };
-        let in_position = m
+        let position = m
             .get(def.metric)
-            .filter(|v| v.visibility >= 0.5)
-            .is_some_and(|v| HoldTimer::in_position(def, v.value));
+            .filter(|v| v.visibility >= 0.5 && self.exercise.view.accepts(view))
+            .map(|v| HoldTimer::in_position(def, v.value));
         let flagged = self.trackers.iter().any(RuleTracker::is_active);
-        let correct = in_position && !flagged && self.exercise.view.accepts(view);
-        if !correct {
-            self.end_hold(at, events);
+        let frame = match position {
+            _ if flagged => HoldFrame::Broken,
+            Some(true) => HoldFrame::Correct,
+            Some(false) => HoldFrame::Broken,
+            None => HoldFrame::Unseen,
+        };
+        if frame != HoldFrame::Correct {
+            self.end_hold(frame, at, events);
             return;
         }
-        self.hold.update(true, at.t_ms);
+        self.hold.update(HoldFrame::Correct, at.t_ms);
         let max_s = def.max_s.as_ref().map(|m| *m.get_ref());
         if let (Some(max), Some(held)) = (max_s, self.hold.held_s(at.t_ms)) {
             if held > f64::from(max) && !self.hold_too_long {
@@ -346,11 +359,12 @@ impl Analyzer {
         }
     }
 
-    fn end_hold(&mut self, at: At, events: &mut Vec<Event>) {
+    /// Feeds a frame that is not a correct hold; reports the hold if it ends.
+    fn end_hold(&mut self, frame: HoldFrame, at: At, events: &mut Vec<Event>) {
         let Some(def) = &self.exercise.hold else {
             return;
         };
-        let Some(held) = self.hold.update(false, at.t_ms) else {
+        let Some(held) = self.hold.update(frame, at.t_ms) else {
             return;
         };
         if self.hold_too_long {
@@ -385,7 +399,7 @@ impl Analyzer {
         for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
             tracker.end(rule, at, events);
         }
-        self.end_hold(at, events);
+        self.end_hold(HoldFrame::Broken, at, events);
         let mut flags = self.extra_flags.clone();
         for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
             if tracker.raised() > 0 {

@@ -194,16 +194,36 @@ impl RepCounter {
     }
 }
 
-/// Times holds of an isometric exercise.
+/// Longest stretch, ms, of frames where the position cannot be judged (not
+/// visible, no person) that a hold survives.
+const HOLD_GAP_MS: f64 = 1000.0;
+
+/// What a frame says about a hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldFrame {
+    /// In position, no flag up.
+    Correct,
+    /// Seen out of position, or a flag is up: the hold ends here.
+    Broken,
+    /// The position cannot be judged on this frame.
+    Unseen,
+}
+
+/// Times holds of an isometric exercise: only while the posture is correct,
+/// bridging short stretches where it cannot be seen.
 #[derive(Clone, Debug)]
 pub struct HoldTimer {
     since: Option<f64>,
+    unseen_since: Option<f64>,
 }
 
 impl HoldTimer {
     /// A timer not holding.
     pub fn new() -> Self {
-        HoldTimer { since: None }
+        HoldTimer {
+            since: None,
+            unseen_since: None,
+        }
     }
 
     /// Whether `v` is in position for `def`.
@@ -216,20 +236,33 @@ impl HoldTimer {
         self.since.map(|s| (t_ms - s) / 1000.0)
     }
 
-    /// Feeds whether the posture is correct at `t_ms`; returns the duration
-    /// of a hold that just ended.
-    pub fn update(&mut self, correct: bool, t_ms: f64) -> Option<f64> {
-        match (self.since, correct) {
-            (None, true) => {
+    /// Feeds a frame at `t_ms`; returns the duration of a hold that ended.
+    pub fn update(&mut self, frame: HoldFrame, t_ms: f64) -> Option<f64> {
+        let since = match (self.since, frame) {
+            (None, HoldFrame::Correct) => {
                 self.since = Some(t_ms);
+                return None;
+            }
+            (None, _) => return None,
+            (Some(since), _) => since,
+        };
+        match frame {
+            HoldFrame::Correct => {
+                self.unseen_since = None;
                 None
             }
-            (Some(s), false) => {
-                self.since = None;
-                Some((t_ms - s) / 1000.0)
+            HoldFrame::Unseen => {
+                let unseen = *self.unseen_since.get_or_insert(t_ms);
+                (t_ms - unseen >= HOLD_GAP_MS).then(|| self.end(since, unseen))
             }
-            _ => None,
+            HoldFrame::Broken => Some(self.end(since, self.unseen_since.unwrap_or(t_ms))),
         }
+    }
+
+    fn end(&mut self, since: f64, at: f64) -> f64 {
+        self.since = None;
+        self.unseen_since = None;
+        (at - since) / 1000.0
     }
 }
 
@@ -307,9 +340,20 @@ mod tests {
     #[test]
     fn holds_are_timed_while_correct() {
         let mut h = HoldTimer::new();
-        assert_eq!(h.update(true, 1000.0), None);
+        assert_eq!(h.update(HoldFrame::Correct, 1000.0), None);
         assert_eq!(h.held_s(4000.0), Some(3.0));
-        assert_eq!(h.update(false, 8000.0), Some(7.0));
+        assert_eq!(h.update(HoldFrame::Broken, 8000.0), Some(7.0));
         assert_eq!(h.held_s(9000.0), None);
+    }
+
+    #[test]
+    fn a_hold_survives_a_short_unseen_stretch_but_not_a_long_one() {
+        let mut h = HoldTimer::new();
+        h.update(HoldFrame::Correct, 0.0);
+        assert_eq!(h.update(HoldFrame::Unseen, 2000.0), None);
+        assert_eq!(h.update(HoldFrame::Correct, 2500.0), None);
+        // Unseen from 3 s: the hold ends there once 1 s has passed.
+        assert_eq!(h.update(HoldFrame::Unseen, 3000.0), None);
+        assert_eq!(h.update(HoldFrame::Unseen, 4000.0), Some(3.0));
     }
 }
