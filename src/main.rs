@@ -138,15 +138,11 @@ fn pose(args: PoseArgs) -> Result<()> {
         threads: args.threads,
         ..PoseOptions::default()
     })?;
-    let out: Box<dyn Write> = if args.out == "-" {
-        Box::new(std::io::stdout().lock())
-    } else {
-        Box::new(File::create(&args.out).with_context(|| format!("cannot create {}", args.out))?)
-    };
+    let out = output(&args.out)?;
     if let Some(dir) = &args.overlay {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut writer = TrackWriter::new(BufWriter::new(out));
+    let mut writer = TrackWriter::new(out);
     let mut frame = Mat::default();
     let (mut frames, mut found) = (0u64, 0u64);
     let started = std::time::Instant::now();

@@ -252,3 +252,89 @@ fn a_model_with_the_wrong_inputs_or_outputs_is_refused() {
     assert_clear_error(&out, "unexpected signature");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn analyze_reads_a_track_and_reports_a_set_summary() {
+    let dir = std::env::temp_dir().join(format!("formcheck-analyze-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let track = dir.join("astronaut.jsonl");
+    let image = common::sample("astronaut.png");
+    let out = formcheck(
+        &[
+            "pose",
+            image.to_str().unwrap(),
+            "--out",
+            track.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success());
+    let metrics = dir.join("metrics.csv");
+    let out = formcheck(
+        &[
+            "analyze",
+            track.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--metrics",
+            metrics.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "set_summary");
+    assert_eq!(summary["frames"], 1);
+    let csv = std::fs::read_to_string(&metrics).unwrap();
+    assert_eq!(csv.lines().count(), 2);
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .contains(",knee_angle,knee_angle_visibility,"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn analyze_refuses_unknown_exercises_malformed_tracks_and_wrong_profiles() {
+    let dir = std::env::temp_dir().join(format!("formcheck-analyze-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let track = dir.join("bad.jsonl");
+    std::fs::write(&track, "{\"frame\":0,\"t_ms\":0.0,\"width\":10,\"height\":10,\"landmarks\":null,\"world\":null}\nnot json\n").unwrap();
+    let t = track.to_str().unwrap();
+    assert_clear_error(
+        &formcheck(&["analyze", t, "--exercise", "handstand"], &[]),
+        "unknown exercise `handstand`",
+    );
+    assert_clear_error(
+        &formcheck(&["analyze", t, "--exercise", "plank"], &[]),
+        "bad.jsonl line 2",
+    );
+    let profile = dir.join("profile.toml");
+    std::fs::write(
+        &profile,
+        "patient = \"p\"\n[limits.plank]\nhip_sag = \"low\"\n",
+    )
+    .unwrap();
+    let out = formcheck(
+        &[
+            "analyze",
+            t,
+            "--exercise",
+            "plank",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_clear_error(&out, "profile.toml line 3");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
