@@ -61,12 +61,14 @@ impl RuleTracker {
         view: View,
         baseline: Option<f32>,
     ) -> Judgement {
-        if !rule.view.accepts(view) {
-            return Judgement::WrongView;
-        }
+        // What cannot be seen is said first: the view itself may be unknown
+        // because of it.
         let Some(m) = value.filter(|m| m.visibility >= *rule.min_visibility.get_ref()) else {
             return Judgement::CannotSee;
         };
+        if !rule.view.accepts(view) {
+            return Judgement::WrongView;
+        }
         match (rule.relative_to, baseline) {
             (Reference::Absolute, _) => Judgement::Seen(m.value),
             (Reference::Baseline, Some(b)) => Judgement::Seen(m.value - b),
