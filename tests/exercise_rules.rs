@@ -168,14 +168,14 @@ fn joints(a: &Angles, camera: Camera) -> [Point3<f32>; 33] {
     }
     let hip_world = Point3::new(0.0, 0.0, 3.0);
     let mut out = [Point3::origin(); 33];
-    for i in 0..33 {
+    for (i, o) in out.iter_mut().enumerate() {
         let (x, y, z) = match camera {
             // The body faces +x; its left side (negative lateral) is nearer.
             Camera::Side => (sag[i].x, sag[i].y + drop[i], lateral[i]),
             // The body faces the camera; its left is the image's right.
             Camera::Front => (-lateral[i], sag[i].y + drop[i], -sag[i].x + 0.5),
         };
-        out[i] = hip_world + Vector3::new(x, y, z);
+        *o = hip_world + Vector3::new(x, y, z);
     }
     out
 }
@@ -206,8 +206,7 @@ fn observe(j: &[Point3<f32>; 33], render: &Render, rng: &mut u64) -> Pose {
         ..Pose::default()
     };
     let mid_hip = (j[Joint::LeftHip.index()].coords + j[Joint::RightHip.index()].coords) / 2.0;
-    for i in 0..33 {
-        let p = j[i];
+    for (i, p) in j.iter().enumerate() {
         let u = FOCAL * p.x / p.z + SIZE.width as f32 / 2.0 + render.noise_px * gauss(rng);
         let v = FOCAL * p.y / p.z + SIZE.height as f32 / 2.0 + render.noise_px * gauss(rng);
         let hidden = render.occluded.iter().any(|o| o.index() == i);
