@@ -601,3 +601,221 @@ fn the_wrong_view_asks_for_the_camera_to_move_and_flags_nothing() {
         .iter()
         .any(|e| matches!(e, Event::View { message, .. } if message.contains("at your side"))));
 }
+
+/// The value of `metric` at the start of a motion (a set's baseline).
+fn start_value(camera: Camera, motion: &impl Fn(f64) -> Angles, metric: Metric) -> f32 {
+    let pose = observe(&joints(&motion(0.0), camera), &Render::default(), &mut 1);
+    measure(&pose, SIZE, Side::Left, None)
+        .get(metric)
+        .unwrap()
+        .value
+}
+
+#[test]
+fn leg_press_trunk_rolling_off_the_backrest() {
+    let clean = |t: f64| leg_press(165.0 - 60.0 * cycle(t, 5.0));
+    let faulty = |t: f64| Angles {
+        trunk: 10.0 * fault(t, 6.0, 7.5),
+        ..clean(t)
+    };
+    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
+    check_rule(
+        "leg_press",
+        "trunk_off_backrest",
+        Camera::Side,
+        12.0,
+        Metric::TrunkDirection,
+        |v| (v - base).abs() > 5.0,
+        clean,
+        faulty,
+        7.8,
+    );
+}
+
+#[test]
+fn bird_dog_trunk_sag() {
+    let clean = |_: f64| bird_dog(0.0);
+    let faulty = |t: f64| Angles {
+        trunk: -10.0 * fault(t, 3.0, 4.5),
+        ..bird_dog(0.0)
+    };
+    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
+    check_rule(
+        "bird_dog",
+        "trunk_sag",
+        Camera::Side,
+        8.0,
+        Metric::TrunkDirection,
+        |v| (v - base).abs() > 5.0,
+        clean,
+        faulty,
+        4.8,
+    );
+}
+
+/// Dead bug: lying on the back, one leg lowering from table-top to
+/// `elevation` degrees above the floor.
+fn dead_bug(elevation: f32) -> Angles {
+    let leg = elevation;
+    Angles {
+        body: -90.0,
+        thigh: [90.0, leg],
+        shank: [0.0, leg],
+        arm: [180.0; 2],
+        ..standing()
+    }
+}
+
+#[test]
+fn dead_bug_leg_lowered_too_far() {
+    let clean = |t: f64| dead_bug(60.0 - 35.0 * cycle(t, 6.0));
+    let faulty = |t: f64| dead_bug(60.0 - 35.0 * cycle(t, 6.0) - 20.0 * fault(t, 8.5, 9.5));
+    check_rule(
+        "dead_bug",
+        "leg_too_low",
+        Camera::Side,
+        14.0,
+        Metric::LoweredLegElevation,
+        |v| v < 15.0,
+        clean,
+        faulty,
+        9.8,
+    );
+}
+
+#[test]
+fn calf_raise_knee_bend() {
+    let clean = |_: f64| standing();
+    let faulty = |t: f64| Angles {
+        shank: [-20.0 * fault(t, 3.0, 4.5); 2],
+        ..standing()
+    };
+    check_rule(
+        "calf_raise",
+        "knee_bend",
+        Camera::Side,
+        8.0,
+        Metric::KneeAngle,
+        |v| v < 170.0,
+        clean,
+        faulty,
+        4.8,
+    );
+}
+
+/// Seated on a bench: trunk upright, thighs horizontal, knee at `knee`.
+fn seated(knee: f32) -> Angles {
+    Angles {
+        thigh: [90.0; 2],
+        shank: [90.0 - (180.0 - knee); 2],
+        ..standing()
+    }
+}
+
+#[test]
+fn knee_extension_slump() {
+    let clean = |t: f64| seated(100.0 + 70.0 * cycle(t, 6.0));
+    let faulty = |t: f64| Angles {
+        trunk: 18.0 * fault(t, 7.0, 8.5),
+        ..clean(t)
+    };
+    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
+    check_rule(
+        "knee_extension",
+        "slump",
+        Camera::Side,
+        12.0,
+        Metric::TrunkDirection,
+        |v| (v - base).abs() > 10.0,
+        clean,
+        faulty,
+        8.8,
+    );
+}
+
+#[test]
+fn prone_leg_curl_hips_lift() {
+    let clean = |t: f64| Angles {
+        body: 90.0,
+        shank: [70.0 * cycle(t, 6.0); 2],
+        arm: [180.0; 2],
+        ..standing()
+    };
+    let faulty = |t: f64| Angles {
+        thigh: [-18.0 * fault(t, 7.0, 8.5); 2],
+        ..clean(t)
+    };
+    let base = start_value(Camera::Side, &clean, Metric::HipAngle);
+    check_rule(
+        "leg_curl",
+        "hips_lift",
+        Camera::Side,
+        12.0,
+        Metric::HipAngle,
+        |v| (v - base).abs() > 10.0,
+        clean,
+        faulty,
+        8.8,
+    );
+}
+
+#[test]
+fn reps_too_fast_are_flagged_and_slow_ones_are_not() {
+    let slow = run("squat", Camera::Side, &Render::default(), 13.0, |t| {
+        squat_pose(cycle(t, 6.0), 0.0)
+    });
+    let reps = slow
+        .iter()
+        .filter(|e| matches!(e, Event::Rep { .. }))
+        .count();
+    assert_eq!(reps, 2);
+    assert!(
+        !flags(&slow).contains(&"tempo_too_fast".to_string()),
+        "{:?}",
+        flags(&slow)
+    );
+
+    let fast = run("squat", Camera::Side, &Render::default(), 7.0, |t| {
+        squat_pose(cycle(t, 1.5), 0.0)
+    });
+    let reps = fast
+        .iter()
+        .filter(|e| matches!(e, Event::Rep { .. }))
+        .count();
+    assert!(reps >= 3, "{reps} reps");
+    assert!(flags(&fast).contains(&"tempo_too_fast".to_string()));
+}
+
+#[test]
+fn bird_dog_hold_is_timed_and_too_long_is_flagged() {
+    // Extended leg held for 8 s: a hold, no flag.
+    let short = run("bird_dog", Camera::Side, &Render::default(), 10.0, |t| {
+        if t < 8.0 {
+            bird_dog(0.0)
+        } else {
+            bird_dog(-40.0)
+        }
+    });
+    let holds: Vec<f64> = short
+        .iter()
+        .filter_map(|e| match e {
+            Event::Hold { duration_s, .. } => Some(*duration_s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(holds.len(), 1);
+    assert!((holds[0] - 8.0).abs() < 0.1, "{holds:?}");
+    assert!(flags(&short).is_empty());
+    // Held for 12 s: flagged just after 10 s.
+    let long = run("bird_dog", Camera::Side, &Render::default(), 14.0, |t| {
+        if t < 12.0 {
+            bird_dog(0.0)
+        } else {
+            bird_dog(-40.0)
+        }
+    });
+    let (start, end) = flag_times(&long, "hold_too_long");
+    let start = start.expect("hold too long flagged");
+    assert!((10.0..=10.2).contains(&start), "{start}");
+    assert!(end.is_some_and(|e| (e - 12.0).abs() < 0.1));
+}

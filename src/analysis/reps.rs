@@ -24,7 +24,12 @@ pub struct RepTiming {
 
 /// Fraction of a rep's amplitude within which the metric counts as being at
 /// the start position or at the turning point, for phase timing.
-const PLATEAU_BAND: f32 = 0.15;
+const PLATEAU_BAND: f32 = 0.10;
+/// Movement phases are timed between the plateau bands, i.e. over
+/// `1 − 2·PLATEAU_BAND` of the amplitude; dividing by that fraction gives
+/// the whole phase for a movement at steady speed (and underestimates an
+/// eased one, so that a slow rep is never called fast).
+const PHASE_SCALE: f64 = 1.0 / (1.0 - 2.0 * PLATEAU_BAND as f64);
 /// Longest wait for the metric to settle at the start position after a rep,
 /// ms (the rep is reported then at the latest).
 const SETTLE_MS: f64 = 2000.0;
@@ -44,7 +49,7 @@ enum Phase {
 /// Counts reps on one metric.
 ///
 /// Thresholds decide *that* a rep happened; its phases are timed on the
-/// rep's own plateaus (within 15% of its amplitude of the start position
+/// rep's own plateaus (within 10% of its amplitude of the start position
 /// and of the turning point), so a slow rep is not called fast because the
 /// thresholds sit inside its range.
 #[derive(Clone, Debug)]
@@ -186,9 +191,9 @@ impl RepCounter {
                 .position(|x| x.1 <= top_before + band)
                 .unwrap_or(highest);
         RepTiming {
-            eccentric_s: (s[first_bottom].0 - s[leave_top].0) / 1000.0,
+            eccentric_s: (s[first_bottom].0 - s[leave_top].0) / 1000.0 * PHASE_SCALE,
             turn_s: (s[last_bottom].0 - s[first_bottom].0) / 1000.0,
-            concentric_s: (s[reach_top].0 - s[last_bottom].0) / 1000.0,
+            concentric_s: (s[reach_top].0 - s[last_bottom].0) / 1000.0 * PHASE_SCALE,
             range: self.depth(bottom),
         }
     }
@@ -311,12 +316,11 @@ mod tests {
         assert_eq!(reps.len(), 2);
         let r = reps[0];
         assert!((r.range - 80.0).abs() < 1e-3);
-        // Timed on the rep's plateaus (15% of the 90° amplitude): 2 s of
-        // movement less the two bands of 0.3 s each, 1 s at the bottom plus
-        // its bands.
-        assert!((r.eccentric_s - 1.4).abs() < 0.1, "{r:?}");
-        assert!((r.concentric_s - 1.4).abs() < 0.1, "{r:?}");
-        assert!((r.turn_s - 1.6).abs() < 0.1, "{r:?}");
+        // Steady 2 s movements are timed as 2 s; the turn is the 1 s at the
+        // bottom plus the two 0.2 s bands around it.
+        assert!((r.eccentric_s - 2.0).abs() < 0.1, "{r:?}");
+        assert!((r.concentric_s - 2.0).abs() < 0.1, "{r:?}");
+        assert!((r.turn_s - 1.4).abs() < 0.1, "{r:?}");
     }
 
     #[test]
