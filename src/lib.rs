@@ -9,6 +9,8 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod camera_calibration;
 pub mod pose;
 pub mod sinks;
 pub mod source;
+mod toml_text;

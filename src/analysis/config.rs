@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::measure::Metric;
+use crate::toml_text::{line_of, parse_error};
 
 /// Errors of loading an exercise or a profile.
 #[derive(Debug, thiserror::Error)]
@@ -245,19 +246,18 @@ pub fn exercises_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/exercises")
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
 fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.into(),
         source,
     })?;
-    let value = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError::Syntax {
-        path: path.into(),
-        line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
-        message: e.message().to_string(),
+    let value = toml::from_str(&text).map_err(|e: toml::de::Error| {
+        let (line, message) = parse_error(&text, &e);
+        ConfigError::Syntax {
+            path: path.into(),
+            line,
+            message,
+        }
     })?;
     Ok((value, text))
 }
