@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod camera_calibration;
+pub mod pipeline;
 pub mod pose;
 pub mod sinks;
 pub mod source;

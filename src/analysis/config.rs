@@ -85,7 +85,7 @@ impl View {
 }
 
 /// Which way a rule's metric goes wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Too high: the flag fires above the limit.

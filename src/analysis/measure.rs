@@ -149,6 +149,11 @@ impl Metric {
         }
     }
 
+    /// What to tell the person when the metric cannot be seen.
+    pub fn cannot_see_hint(self) -> String {
+        format!("Can't see your {}: move so they are in view", self.needs())
+    }
+
     /// The body parts the metric needs in view, for "cannot see" hints.
     pub fn needs(self) -> &'static str {
         match self {

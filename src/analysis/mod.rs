@@ -17,6 +17,7 @@ pub mod measure;
 pub mod plausibility;
 pub mod reps;
 pub mod rules;
+pub mod status;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use measure::{measure, nearer_side, Measurements, Metric, Side};
 use plausibility::PlausibilityGate;
 use reps::{HoldFrame, HoldTimer, RepCounter};
 use rules::{At, Judgement, RuleTracker};
+use status::{FormState, Gauge, HoldClock, Status, Tempo};
 use view::ViewTracker;
 
 use crate::pose::{ImageSize, Pose};
@@ -53,6 +55,7 @@ pub struct Analyzer {
     rep_peaks: BTreeMap<&'static str, [f32; 2]>,
     rep_flags: Vec<String>,
     rep_count: u32,
+    last_rep: Option<Tempo>,
     hold: HoldTimer,
     hold_count: u32,
     hold_too_long: bool,
@@ -60,6 +63,7 @@ pub struct Analyzer {
     extra_flags: BTreeMap<String, u32>,
     frames: u64,
     frames_without_person: u64,
+    person: bool,
     last: At,
     measurements: Measurements,
 }
@@ -83,6 +87,7 @@ impl Analyzer {
             rep_peaks: BTreeMap::new(),
             rep_flags: Vec::new(),
             rep_count: 0,
+            last_rep: None,
             hold: HoldTimer::new(),
             hold_count: 0,
             hold_too_long: false,
@@ -90,6 +95,7 @@ impl Analyzer {
             extra_flags: BTreeMap::new(),
             frames: 0,
             frames_without_person: 0,
+            person: false,
             last: At {
                 frame: 0,
                 t_ms: 0.0,
@@ -132,6 +138,7 @@ impl Analyzer {
         self.frames += 1;
         let at = At { frame, t_ms };
         self.last = at;
+        self.person = pose.is_some();
         let Some(pose) = pose else {
             self.frames_without_person += 1;
             self.measurements = Measurements::default();
@@ -253,6 +260,12 @@ impl Analyzer {
         };
         self.rep_count += 1;
         let min_s = |m: &Option<toml::Spanned<f32>>| m.as_ref().map(|m| *m.get_ref());
+        self.last_rep = Some(Tempo {
+            eccentric_s: rep.eccentric_s,
+            concentric_s: rep.concentric_s,
+            eccentric_min_s: min_s(&def.eccentric_min_s),
+            concentric_min_s: min_s(&def.concentric_min_s),
+        });
         let checks = [
             (min_s(&def.eccentric_min_s), rep.eccentric_s, "lowering"),
             (min_s(&def.concentric_min_s), rep.concentric_s, "lifting"),
@@ -391,6 +404,85 @@ impl Analyzer {
                 target_s: *def.target_s.get_ref(),
             });
         }
+    }
+
+    /// Where the set stands after the last frame pushed.
+    pub fn status(&self) -> Status {
+        let mut status = Status {
+            reps: self.rep_count,
+            last_rep: self.last_rep,
+            hold: self.exercise.hold.as_ref().map(|def| HoldClock {
+                held_s: self.hold.held_s(self.last.t_ms).unwrap_or(0.0),
+                target_s: *def.target_s.get_ref(),
+                max_s: def.max_s.as_ref().map(|m| *m.get_ref()),
+            }),
+            ..Status::default()
+        };
+        let (mut flag, mut blind, mut wrong_view) = (None, None, false);
+        for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
+            let limit = *rule.limit.get_ref();
+            let near = |v: f32| {
+                let margin = *rule.hysteresis.get_ref();
+                match rule.fires {
+                    config::Direction::Above => v > limit - margin,
+                    config::Direction::Below => v < limit + margin,
+                    config::Direction::Beyond => v.abs() > limit - margin,
+                }
+            };
+            let (value, state) = match tracker.last() {
+                Some(Judgement::Seen(v)) if tracker.is_active() => (Some(v), FormState::Flag),
+                Some(Judgement::Seen(v)) if tracker.pending() || near(v) => {
+                    (Some(v), FormState::Caution)
+                }
+                Some(Judgement::Seen(v)) => (Some(v), FormState::Fine),
+                Some(Judgement::CannotSee) => (None, FormState::CannotSee),
+                Some(Judgement::WrongView) => {
+                    wrong_view = true;
+                    (None, FormState::CannotSee)
+                }
+                Some(Judgement::NoBaseline) | None => (None, FormState::Fine),
+            };
+            if state == FormState::Flag && flag.is_none() {
+                flag = Some(rule);
+            }
+            if tracker.last() == Some(Judgement::CannotSee) && blind.is_none() {
+                blind = Some(rule.metric);
+            }
+            status.gauges.push(Gauge {
+                rule: rule.id.clone(),
+                metric: rule.metric,
+                value,
+                limit,
+                fires: rule.fires,
+                state,
+            });
+        }
+        let worst = |wanted: FormState| status.gauges.iter().any(|g| g.state == wanted);
+        if !self.person {
+            status.state = FormState::CannotSee;
+            status.message = "Can't see you: step into view".into();
+        } else if let Some(rule) = flag {
+            status.state = FormState::Flag;
+            status.fault = Some(rule.fault);
+            status.message = rule.message.clone();
+        } else if let Some(metric) = blind {
+            status.state = FormState::CannotSee;
+            status.message = metric.cannot_see_hint();
+        } else if wrong_view {
+            status.state = FormState::CannotSee;
+            status.message = self.exercise.view.placement_hint().to_string();
+            if status.message.is_empty() {
+                let needed = self.exercise.rules.iter().map(|r| r.view);
+                status.message = needed
+                    .map(|v| v.placement_hint())
+                    .find(|h| !h.is_empty())
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        } else if worst(FormState::Caution) {
+            status.state = FormState::Caution;
+        }
+        status
     }
 
     /// Ends the set: clears open flags and holds, and pushes the summary.

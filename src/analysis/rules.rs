@@ -23,6 +23,7 @@ pub enum Judgement {
 /// A rule's flag state over a set.
 #[derive(Clone, Debug, Default)]
 pub struct RuleTracker {
+    last: Option<Judgement>,
     violating_since: Option<f64>,
     active: Option<(f64, f32)>,
     blind: bool,
@@ -81,6 +82,16 @@ impl RuleTracker {
         self.active.is_some()
     }
 
+    /// The last frame's judgement.
+    pub fn last(&self) -> Option<Judgement> {
+        self.last
+    }
+
+    /// Whether the limit is exceeded but not yet for the minimum duration.
+    pub fn pending(&self) -> bool {
+        self.violating_since.is_some() && self.active.is_none()
+    }
+
     /// How many times the flag was raised.
     pub fn raised(&self) -> u32 {
         self.raised
@@ -90,6 +101,7 @@ impl RuleTracker {
     pub fn update(&mut self, rule: &Rule, judgement: Judgement, at: At, events: &mut Vec<Event>) {
         let limit = *rule.limit.get_ref();
         let hysteresis = *rule.hysteresis.get_ref();
+        self.last = Some(judgement);
         let Judgement::Seen(v) = judgement else {
             // Unjudgeable: drop any flag and pending violation.
             self.end(rule, at, events);
@@ -100,10 +112,7 @@ impl RuleTracker {
                     metric: rule.metric.name(),
                     frame: at.frame,
                     t_ms: at.t_ms,
-                    hint: format!(
-                        "Can't see your {}: move so they are in view",
-                        rule.metric.needs()
-                    ),
+                    hint: rule.metric.cannot_see_hint(),
                 });
             }
             self.blind = judgement == Judgement::CannotSee;

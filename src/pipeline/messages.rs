@@ -1,0 +1,60 @@
+//! The typed messages that travel between the pipeline's stages.
+
+use std::time::Instant;
+
+use opencv::core::Mat;
+
+use crate::analysis::events::Event;
+use crate::analysis::status::Status;
+use crate::pose::{ImageSize, Pose};
+use crate::source::FrameInfo;
+
+/// A captured frame: source → pose.
+pub struct Frame {
+    /// Index and timestamp in the source (from the capture, not the clock).
+    pub info: FrameInfo,
+    /// The picture, 8-bit BGR.
+    pub image: Mat,
+    /// Its size.
+    pub size: ImageSize,
+    /// When the frame was handed to the pipeline: the start of the
+    /// glass-to-flag latency.
+    pub captured: Instant,
+    /// Time spent reading and decoding it, ms.
+    pub read_ms: f64,
+}
+
+/// A frame with its landmarks: pose → analysis.
+pub struct PoseFrame {
+    /// The frame.
+    pub frame: Frame,
+    /// The person's landmarks, `None` without a person.
+    pub pose: Option<Pose>,
+    /// Time spent in the pose engine, ms.
+    pub pose_ms: f64,
+}
+
+/// A frame assessed: analysis → sinks.
+pub struct Assessment {
+    /// The frame.
+    pub frame: Frame,
+    /// The person's landmarks, `None` without a person.
+    pub pose: Option<Pose>,
+    /// What changed on this frame.
+    pub events: Vec<Event>,
+    /// Where the set stands.
+    pub status: Status,
+    /// Time spent in the pose engine, ms.
+    pub pose_ms: f64,
+    /// Time spent in the analysis, ms.
+    pub analysis_ms: f64,
+    /// When the assessment was ready: the end of the glass-to-flag latency.
+    pub ready: Instant,
+}
+
+impl Assessment {
+    /// Capture to assessment, ms.
+    pub fn latency_ms(&self) -> f64 {
+        self.ready.duration_since(self.frame.captured).as_secs_f64() * 1000.0
+    }
+}

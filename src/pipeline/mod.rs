@@ -1,0 +1,4 @@
+//! The live pipeline: one named thread per stage, typed messages over
+//! bounded channels (see `DESIGN.md`).
+
+pub mod messages;
