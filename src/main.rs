@@ -1,8 +1,8 @@
 //! The `formcheck` command line.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+mod run;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -11,15 +11,15 @@ use opencv::core::{Mat, Vector};
 use opencv::imgcodecs;
 
 use formcheck::analysis::config::{Exercise, Profile};
-use formcheck::analysis::events::Event;
-use formcheck::analysis::measure::Metric;
-use formcheck::analysis::Analyzer;
 use formcheck::bench::{self, BenchOptions};
+use formcheck::camera_calibration;
+use formcheck::pipeline::assess::AssessSetup;
+use formcheck::pipeline::Input;
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::sinks::overlay::draw_skeleton;
-use formcheck::sinks::track::read_track;
 use formcheck::sinks::track::TrackWriter;
-use formcheck::source::FrameSource;
+use formcheck::source::{FrameSource, SourceSpec};
+use run::{output, RunOptions};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,16 @@ struct AnalyzeArgs {
     /// Also write every measurement of every frame to this CSV file.
     #[arg(long)]
     metrics: Option<PathBuf>,
+    /// Camera calibration (`formcheck calibrate camera`), to undistort
+    /// landmarks before measuring.
+    #[arg(long)]
+    camera_calibration: Option<PathBuf>,
+    /// Also write the video with the skeleton drawn (for a video input).
+    #[arg(long)]
+    overlay_video: Option<PathBuf>,
+    /// Print per-stage timings and latency at the end.
+    #[arg(long)]
+    timings: bool,
     /// Landmark model, for a video.
     #[arg(long, value_enum, default_value = "full")]
     model: ModelKind,
@@ -173,101 +183,48 @@ fn pose(args: PoseArgs) -> Result<()> {
     Ok(())
 }
 
-/// Creates `path` for writing, or standard output for `-`.
-fn output(path: &str) -> Result<BufWriter<Box<dyn Write>>> {
-    let out: Box<dyn Write> = if path == "-" {
-        Box::new(std::io::stdout().lock())
-    } else {
-        Box::new(File::create(path).with_context(|| format!("cannot create {path}"))?)
-    };
-    Ok(BufWriter::new(out))
+fn setup(
+    exercise: &str,
+    profile: Option<&Path>,
+    calibration: Option<&Path>,
+) -> Result<AssessSetup> {
+    let profile = profile.map(Profile::load).transpose()?;
+    Ok(AssessSetup {
+        exercise: Exercise::named(exercise)?,
+        profile,
+        calibration: calibration.map(camera_calibration::load).transpose()?,
+    })
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<()> {
-    let profile = args.profile.as_deref().map(Profile::load).transpose()?;
-    let exercise = Exercise::named(&args.exercise)?;
-    let mut analyzer = Analyzer::new(exercise, profile.as_ref());
-    let mut events_out = output(&args.events)?;
-    let mut metrics_out = match &args.metrics {
-        Some(path) => {
-            let mut w = BufWriter::new(
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-            );
-            let mut header = String::from("frame,t_ms");
-            for m in Metric::ALL {
-                header.push_str(&format!(",{0},{0}_visibility", m.name()));
-            }
-            writeln!(w, "{header}")?;
-            Some(w)
-        }
-        None => None,
-    };
-    let mut events: Vec<Event> = Vec::new();
-    let mut step = |analyzer: &mut Analyzer,
-                    frame: u64,
-                    t_ms: f64,
-                    size: ImageSize,
-                    pose: Option<&formcheck::pose::Pose>|
-     -> Result<()> {
-        events.clear();
-        analyzer.push(frame, t_ms, size, pose, &mut events);
-        for e in &events {
-            serde_json::to_writer(&mut events_out, e)?;
-            events_out.write_all(b"\n")?;
-        }
-        if let Some(w) = &mut metrics_out {
-            write!(w, "{frame},{t_ms:.1}")?;
-            for m in Metric::ALL {
-                match analyzer.measurements().get(m) {
-                    Some(v) => write!(w, ",{:.3},{:.3}", v.value, v.visibility)?,
-                    None => write!(w, ",,")?,
-                }
-            }
-            writeln!(w)?;
-        }
-        Ok(())
-    };
     let is_track = args
         .input
         .extension()
         .is_some_and(|e| e == "jsonl" || e == "json");
-    if is_track {
-        for record in read_track(&args.input)? {
-            let pose = record.pose();
-            step(
-                &mut analyzer,
-                record.frame,
-                record.t_ms,
-                record.size(),
-                pose.as_ref(),
-            )?;
-        }
+    let input = if is_track {
+        Input::Track(args.input.clone())
     } else {
-        let mut source = FrameSource::open(&args.input)?;
-        let mut engine = PoseEngine::new(PoseOptions {
-            model: args.model,
-            mode: RunningMode::Video,
-            ..PoseOptions::default()
-        })?;
-        let mut frame = Mat::default();
-        while let Some(info) = source.read(&mut frame)? {
-            let size = ImageSize::of(&frame)?;
-            let pose = engine
-                .process(&frame, (info.t_ms * 1000.0).round() as i64)?
-                .cloned();
-            step(&mut analyzer, info.index, info.t_ms, size, pose.as_ref())?;
+        Input::Frames {
+            source: SourceSpec::File(args.input.clone()),
+            realtime: false,
+            pose: PoseOptions {
+                model: args.model,
+                ..PoseOptions::default()
+            },
         }
-    }
-    let mut last = Vec::new();
-    analyzer.finish(&mut last);
-    for e in &last {
-        serde_json::to_writer(&mut events_out, e)?;
-        events_out.write_all(b"\n")?;
-    }
-    events_out.flush().context("cannot write the events")?;
-    if let Some(w) = &mut metrics_out {
-        w.flush().context("cannot write the metrics")?;
-    }
+    };
+    run::run(RunOptions {
+        input,
+        setup: setup(
+            &args.exercise,
+            args.profile.as_deref(),
+            args.camera_calibration.as_deref(),
+        )?,
+        events: Some(args.events),
+        metrics: args.metrics,
+        overlay_video: args.overlay_video,
+        print_timings: args.timings,
+    })?;
     Ok(())
 }
 

@@ -236,9 +236,10 @@ pub struct Profile {
     /// exercise file's.
     #[serde(default)]
     pub limits: BTreeMap<String, BTreeMap<String, Spanned<f32>>>,
-    /// The neutral baseline captured with the therapist: metric → value.
+    /// The neutral baseline captured with the therapist, per exercise
+    /// name: metric → value (`formcheck calibrate baseline`).
     #[serde(default)]
-    pub baseline: BTreeMap<Metric, f32>,
+    pub baseline: BTreeMap<String, BTreeMap<Metric, Spanned<f32>>>,
 }
 
 /// The folder of exercise definitions shipped with formcheck.
@@ -411,7 +412,27 @@ impl Profile {
                 check(path, &text, &field, value, exists, &expected)?;
             }
         }
+        for (exercise, values) in &profile.baseline {
+            let known = Exercise::named(exercise).is_ok();
+            for (metric, value) in values {
+                let field = format!("baseline.{exercise}.{}", metric.name());
+                let expected = if known {
+                    "a number (degrees, or a ratio for ratio metrics)".to_string()
+                } else {
+                    format!("the baseline of a known exercise (no exercise `{exercise}`)")
+                };
+                check(path, &text, &field, value, known, &expected)?;
+            }
+        }
         Ok(profile)
+    }
+
+    /// The neutral baseline captured for `exercise`, metric → value.
+    pub fn baseline_for(&self, exercise: &str) -> BTreeMap<Metric, f32> {
+        self.baseline
+            .get(exercise)
+            .map(|values| values.iter().map(|(m, v)| (*m, *v.get_ref())).collect())
+            .unwrap_or_default()
     }
 }
 

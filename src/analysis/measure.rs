@@ -149,6 +149,17 @@ impl Metric {
         }
     }
 
+    /// Whether the metric is an angle in degrees (the others are ratios).
+    pub fn is_angle(self) -> bool {
+        !matches!(
+            self,
+            Metric::HipHeight
+                | Metric::LateralShift
+                | Metric::HeelRise
+                | Metric::ShoulderWidthRatio
+        )
+    }
+
     /// What to tell the person when the metric cannot be seen.
     pub fn cannot_see_hint(self) -> String {
         format!("Can't see your {}: move so they are in view", self.needs())

@@ -10,6 +10,7 @@
 //! plane (a `view` event says where to put it). Reps and holds are counted
 //! on the exercise's primary metric ([`reps`]).
 
+pub mod baseline;
 pub mod config;
 pub mod events;
 pub mod geometry;
@@ -31,7 +32,9 @@ use rules::{At, Judgement, RuleTracker};
 use status::{FormState, Gauge, HoldClock, Status, Tempo};
 use view::ViewTracker;
 
-use crate::pose::{ImageSize, Pose};
+use nalgebra::Vector2;
+
+use crate::pose::{ImageSize, Pose, NUM_LANDMARKS};
 
 /// Frames averaged for a baseline taken at the start of a set.
 const BASELINE_FRAMES: usize = 15;
@@ -79,7 +82,9 @@ impl Analyzer {
         Analyzer {
             trackers: vec![RuleTracker::default(); exercise.rules.len()],
             reps: exercise.reps.as_ref().map(RepCounter::new),
-            baseline: profile.map(|p| p.baseline.clone()).unwrap_or_default(),
+            baseline: profile
+                .map(|p| p.baseline_for(&exercise.name))
+                .unwrap_or_default(),
             baseline_samples: BTreeMap::new(),
             view: ViewTracker::default(),
             plausibility: PlausibilityGate::default(),
@@ -125,6 +130,26 @@ impl Analyzer {
         self.view.orientation()
     }
 
+    /// The metrics the exercise's rules judge relative to the baseline.
+    pub fn baseline_metrics(&self) -> Vec<Metric> {
+        let mut metrics: Vec<Metric> = self
+            .exercise
+            .rules
+            .iter()
+            .filter(|r| r.relative_to == Reference::Baseline)
+            .map(|r| r.metric)
+            .collect();
+        metrics.sort();
+        metrics.dedup();
+        metrics
+    }
+
+    /// Replaces the neutral baseline (a capture during the set).
+    pub fn set_baseline(&mut self, baseline: BTreeMap<Metric, f32>) {
+        self.baseline = baseline;
+        self.baseline_samples.clear();
+    }
+
     /// Analyses one frame, appending its events to `events`. `pose` is
     /// `None` on frames without a person.
     pub fn push(
@@ -133,6 +158,20 @@ impl Analyzer {
         t_ms: f64,
         size: ImageSize,
         pose: Option<&Pose>,
+        events: &mut Vec<Event>,
+    ) {
+        self.push_with_pixels(frame, t_ms, size, pose, None, events);
+    }
+
+    /// [`Analyzer::push`] with the landmarks' pixel positions given, as a
+    /// camera calibration undistorts them (in the pose's landmark order).
+    pub fn push_with_pixels(
+        &mut self,
+        frame: u64,
+        t_ms: f64,
+        size: ImageSize,
+        pose: Option<&Pose>,
+        pixels: Option<&[Vector2<f32>; NUM_LANDMARKS]>,
         events: &mut Vec<Event>,
     ) {
         self.frames += 1;
@@ -154,7 +193,7 @@ impl Analyzer {
         let pose = &pose;
         // The side facing the camera, chosen once per set.
         let side = *self.side.get_or_insert_with(|| nearer_side(pose));
-        self.measurements = measure(pose, size, side, None);
+        self.measurements = measure(pose, size, side, pixels);
         let m = self.measurements;
 
         if self.view.update(&m, pose) {

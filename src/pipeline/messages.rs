@@ -1,10 +1,12 @@
 //! The typed messages that travel between the pipeline's stages.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use opencv::core::Mat;
 
 use crate::analysis::events::Event;
+use crate::analysis::measure::{Measurements, Metric};
 use crate::analysis::status::Status;
 use crate::pose::{ImageSize, Pose};
 use crate::source::FrameInfo;
@@ -13,7 +15,7 @@ use crate::source::FrameInfo;
 pub struct Frame {
     /// Index and timestamp in the source (from the capture, not the clock).
     pub info: FrameInfo,
-    /// The picture, 8-bit BGR.
+    /// The picture, 8-bit BGR; empty when replaying a landmark track.
     pub image: Mat,
     /// Its size.
     pub size: ImageSize,
@@ -40,6 +42,8 @@ pub struct Assessment {
     pub frame: Frame,
     /// The person's landmarks, `None` without a person.
     pub pose: Option<Pose>,
+    /// Every measurement of the frame.
+    pub measurements: Measurements,
     /// What changed on this frame.
     pub events: Vec<Event>,
     /// Where the set stands.
@@ -57,4 +61,44 @@ impl Assessment {
     pub fn latency_ms(&self) -> f64 {
         self.ready.duration_since(self.frame.captured).as_secs_f64() * 1000.0
     }
+}
+
+/// What the analysis stage sends to the sinks.
+pub enum Assessed {
+    /// One frame.
+    Frame(Box<Assessment>),
+    /// A set ended (next set, or the end of the source): its closing events
+    /// (open flags cleared, the set summary).
+    SetEnd(Vec<Event>),
+}
+
+/// What the sinks ask of the analysis stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnalysisCommand {
+    /// Capture the patient's neutral baseline from the next seconds.
+    CaptureBaseline,
+    /// End this set and start the next.
+    NextSet,
+}
+
+/// Something about the source the person should know, outside the frames.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// The camera or stream stopped giving frames; reconnecting.
+    SourceLost {
+        /// Which source.
+        source: String,
+        /// Reconnection attempts so far.
+        attempt: u32,
+    },
+    /// The camera or stream is back.
+    SourceBack {
+        /// Which source.
+        source: String,
+    },
+    /// Baseline capture progress or result, for the person to read.
+    Baseline(String),
+    /// A neutral baseline was captured (metric → value), to keep in the
+    /// patient's profile.
+    BaselineCaptured(BTreeMap<Metric, f32>),
 }

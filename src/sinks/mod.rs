@@ -1,5 +1,8 @@
-//! Where results go: the landmark track (JSON Lines) and the skeleton
-//! overlay drawn on frames.
+//! Where results go: the event log, the metrics CSV, the landmark track
+//! (JSON Lines), the skeleton overlay drawn on frames and the overlay video.
 
+pub mod event_log;
+pub mod metrics_csv;
 pub mod overlay;
 pub mod track;
+pub mod video;

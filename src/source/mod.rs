@@ -1,9 +1,10 @@
-//! Frames in: still images and video files through OpenCV.
+//! Frames in: still images, video files, cameras and streams through OpenCV.
 //!
 //! A [`FrameSource`] hands out 8-bit BGR frames one at a time into a
 //! caller-owned `Mat` (no allocation per frame once its size is set), with
-//! the frame's index and its timestamp from the capture, never from the wall
-//! clock.
+//! the frame's index and its timestamp from the capture: a file's own
+//! timeline, a camera's buffer timestamps where the driver gives them, else
+//! the monotonic clock when the frame was grabbed (never the wall clock).
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,20 @@ pub enum SourceError {
         /// The path given.
         path: PathBuf,
     },
+    /// No camera answers at that index.
+    #[error("camera {index} cannot be opened: check it is plugged in and not used by another program (cameras found by the system are /dev/video*)")]
+    NoCamera {
+        /// The camera index.
+        index: i32,
+    },
+    /// A stream URL cannot be opened.
+    #[error(
+        "{url}: the stream cannot be opened; check the address and that the stream is running"
+    )]
+    NoStream {
+        /// The URL.
+        url: String,
+    },
     /// OpenCV failed while reading.
     #[error("{path}: {source}")]
     Read {
@@ -52,9 +67,51 @@ pub struct FrameInfo {
     pub t_ms: f64,
 }
 
+/// What to read frames from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceSpec {
+    /// An image or a video file.
+    File(PathBuf),
+    /// A camera by index, with the resolution and frame rate asked of it.
+    Camera {
+        /// Index (`/dev/videoN` on Linux).
+        index: i32,
+        /// Requested width, pixels.
+        width: u32,
+        /// Requested height, pixels.
+        height: u32,
+        /// Requested frames per second.
+        fps: f64,
+    },
+    /// Anything else OpenCV's `VideoCapture` opens: an RTSP or HTTP stream.
+    Stream(String),
+}
+
+impl SourceSpec {
+    /// Whether frames come at the source's pace rather than as fast as they
+    /// are read (cameras and streams).
+    pub fn is_live(&self) -> bool {
+        !matches!(self, SourceSpec::File(_))
+    }
+
+    /// A name for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            SourceSpec::File(path) => path.display().to_string(),
+            SourceSpec::Camera { index, .. } => format!("camera {index}"),
+            SourceSpec::Stream(url) => url.clone(),
+        }
+    }
+}
+
 enum Kind {
     Image(Option<Mat>),
     Video(VideoCapture),
+    Live {
+        capture: VideoCapture,
+        opened: std::time::Instant,
+        last_ms: f64,
+    },
 }
 
 /// A still image or a video file, read frame by frame.
@@ -69,6 +126,85 @@ pub struct FrameSource {
 const FALLBACK_FPS: f64 = 30.0;
 
 impl FrameSource {
+    /// Opens any source.
+    pub fn open_spec(spec: &SourceSpec) -> Result<FrameSource, SourceError> {
+        match spec {
+            SourceSpec::File(path) => FrameSource::open(path),
+            SourceSpec::Camera {
+                index,
+                width,
+                height,
+                fps,
+            } => FrameSource::camera(*index, *width, *height, *fps),
+            SourceSpec::Stream(url) => FrameSource::stream(url),
+        }
+    }
+
+    /// Opens camera `index`, asking for `width`×`height` at `fps` (the
+    /// camera may give something else; the frames say what it gave).
+    pub fn camera(
+        index: i32,
+        width: u32,
+        height: u32,
+        fps: f64,
+    ) -> Result<FrameSource, SourceError> {
+        let path = PathBuf::from(format!("camera {index}"));
+        let read_err = |source| SourceError::Read {
+            path: path.clone(),
+            source,
+        };
+        let mut capture = VideoCapture::new(index, videoio::CAP_ANY).map_err(read_err)?;
+        if !capture.is_opened().map_err(read_err)? {
+            return Err(SourceError::NoCamera { index });
+        }
+        // Best effort: a camera that cannot honour these keeps its own.
+        for (property, value) in [
+            (videoio::CAP_PROP_FRAME_WIDTH, f64::from(width)),
+            (videoio::CAP_PROP_FRAME_HEIGHT, f64::from(height)),
+            (videoio::CAP_PROP_FPS, fps),
+        ] {
+            capture.set(property, value).map_err(read_err)?;
+        }
+        FrameSource::live(path, capture)
+    }
+
+    /// Opens a stream URL (RTSP, HTTP, ...).
+    pub fn stream(url: &str) -> Result<FrameSource, SourceError> {
+        let path = PathBuf::from(url);
+        let read_err = |source| SourceError::Read {
+            path: path.clone(),
+            source,
+        };
+        let capture = VideoCapture::from_file(url, videoio::CAP_FFMPEG).map_err(read_err)?;
+        if !capture.is_opened().map_err(read_err)? {
+            return Err(SourceError::NoStream { url: url.into() });
+        }
+        FrameSource::live(path, capture)
+    }
+
+    fn live(path: PathBuf, capture: VideoCapture) -> Result<FrameSource, SourceError> {
+        let fps = capture
+            .get(videoio::CAP_PROP_FPS)
+            .map_err(|source| SourceError::Read {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(FrameSource {
+            path,
+            kind: Kind::Live {
+                capture,
+                opened: std::time::Instant::now(),
+                last_ms: f64::NEG_INFINITY,
+            },
+            fps: if fps.is_finite() && fps > 0.0 {
+                fps
+            } else {
+                FALLBACK_FPS
+            },
+            next_index: 0,
+        })
+    }
+
     /// Opens `path` as an image if OpenCV recognises it as one, else as a
     /// video.
     pub fn open(path: &Path) -> Result<FrameSource, SourceError> {
@@ -119,13 +255,19 @@ impl FrameSource {
         self.fps
     }
 
+    /// Whether the source is a camera or a stream.
+    pub fn is_live(&self) -> bool {
+        matches!(self.kind, Kind::Live { .. })
+    }
+
     /// Whether the source is a single still image.
     pub fn is_image(&self) -> bool {
         matches!(self.kind, Kind::Image(_))
     }
 
-    /// Reads the next frame into `frame`; `None` at the end. A video that
-    /// ends before its first frame is [`SourceError::Empty`].
+    /// Reads the next frame into `frame`; `None` at the end (for a camera or
+    /// a stream: it stopped giving frames). A video that ends before its
+    /// first frame is [`SourceError::Empty`].
     pub fn read(&mut self, frame: &mut Mat) -> Result<Option<FrameInfo>, SourceError> {
         let index = self.next_index;
         let read_err = |source| SourceError::Read {
@@ -150,6 +292,26 @@ impl FrameSource {
                     return Ok(None);
                 }
                 index as f64 * 1000.0 / self.fps
+            }
+            Kind::Live {
+                capture,
+                opened,
+                last_ms,
+            } => {
+                if !capture.read(frame).map_err(read_err)? || frame.empty() {
+                    return Ok(None);
+                }
+                // The driver's timestamp where it gives one that moves on,
+                // else the monotonic time of the grab.
+                let driver = capture.get(videoio::CAP_PROP_POS_MSEC).unwrap_or(0.0);
+                let grabbed = opened.elapsed().as_secs_f64() * 1000.0;
+                let t = if driver.is_finite() && driver > *last_ms && driver > 0.0 {
+                    driver
+                } else {
+                    grabbed.max(*last_ms + 1e-3)
+                };
+                *last_ms = t;
+                t
             }
         };
         self.next_index += 1;

@@ -1,0 +1,213 @@
+//! The source stage: reads frames on its own thread and hands them to the
+//! pose stage.
+//!
+//! A live source (camera, stream, or a file replayed in real time) never
+//! builds a queue: the pose stage's inbox holds one frame and a newer frame
+//! replaces a stale one, which is counted as dropped. A file read as fast as
+//! possible blocks instead and drops nothing, so its analysis is the same on
+//! any machine. A camera or stream that stops giving frames is reopened with
+//! back-off until it returns or the pipeline stops.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use opencv::core::Mat;
+
+use super::messages::{Frame, Notice};
+use super::Shared;
+use crate::pose::ImageSize;
+use crate::source::{FrameInfo, FrameSource, SourceError, SourceSpec};
+
+/// First wait before reopening a lost camera or stream.
+const RECONNECT_FIRST: Duration = Duration::from_millis(500);
+/// Longest wait between reopening attempts.
+const RECONNECT_MAX: Duration = Duration::from_secs(4);
+/// Granularity of waits, so that a stop request is seen promptly.
+const WAIT_STEP: Duration = Duration::from_millis(50);
+
+/// How the source stage delivers frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    /// As fast as the pipeline takes them; nothing dropped.
+    Blocking,
+    /// At the source's own rate (a live source, or a file replayed at its
+    /// native frame rate); the newest frame wins.
+    Live,
+}
+
+/// The source stage's thread.
+pub struct Capture {
+    handle: JoinHandle<Result<(), SourceError>>,
+}
+
+/// What the source stage needs.
+pub struct CaptureLinks {
+    /// Frames out, to the pose stage.
+    pub frames: Sender<Frame>,
+    /// For live pacing, the same channel's receiving end, to take back a
+    /// stale frame (`None` otherwise, so that the channel closes when the
+    /// pose stage goes away).
+    pub stale: Option<Receiver<Frame>>,
+    /// Pictures the sinks are done with, to read into again.
+    pub recycled: Receiver<Mat>,
+    /// Notices for the person (camera lost, back).
+    pub notices: Sender<Notice>,
+}
+
+impl Capture {
+    /// Starts reading `source` (already open, so that opening errors are
+    /// reported before anything starts).
+    pub fn spawn(
+        source: FrameSource,
+        spec: SourceSpec,
+        pacing: Pacing,
+        links: CaptureLinks,
+        shared: Arc<Shared>,
+    ) -> std::io::Result<Capture> {
+        let handle = std::thread::Builder::new()
+            .name("source".into())
+            .spawn(move || run(source, &spec, pacing, &links, &shared))?;
+        Ok(Capture { handle })
+    }
+
+    /// Waits for the thread: `Err` if it panicked, else the error that
+    /// stopped it, if any.
+    pub fn join(self) -> std::thread::Result<Result<(), SourceError>> {
+        self.handle.join()
+    }
+}
+
+/// Sleeps until `until`, in steps, unless the pipeline stops; whether it
+/// is still running.
+fn wait_until(until: Instant, shared: &Shared) -> bool {
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(WAIT_STEP));
+    }
+}
+
+fn run(
+    mut source: FrameSource,
+    spec: &SourceSpec,
+    pacing: Pacing,
+    links: &CaptureLinks,
+    shared: &Shared,
+) -> Result<(), SourceError> {
+    let started = Instant::now();
+    // Frame numbers and times run on across reconnections.
+    let (mut next_index, mut offset_ms, mut last_ms) = (0u64, 0.0f64, 0.0f64);
+    loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut image = links.recycled.try_recv().unwrap_or_default();
+        let read_started = Instant::now();
+        let info = match source.read(&mut image) {
+            Ok(Some(info)) => info,
+            Ok(None) | Err(_) if spec.is_live() => {
+                // A camera unplugged or a stream cut: reopen it.
+                match reconnect(spec, links, shared)? {
+                    Some(reopened) => {
+                        source = reopened;
+                        offset_ms = last_ms + 1000.0 / source.fps().max(1.0);
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let read_ms = read_started.elapsed().as_secs_f64() * 1000.0;
+        let t_ms = offset_ms + info.t_ms;
+        last_ms = t_ms;
+        if pacing == Pacing::Live
+            && !source.is_live()
+            && !wait_until(started + Duration::from_secs_f64(t_ms / 1000.0), shared)
+        {
+            return Ok(());
+        }
+        let size = ImageSize::of(&image).map_err(|source| SourceError::Read {
+            path: spec.describe().into(),
+            source,
+        })?;
+        let frame = Frame {
+            info: FrameInfo {
+                index: next_index,
+                t_ms,
+            },
+            image,
+            size,
+            captured: Instant::now(),
+            read_ms,
+        };
+        next_index += 1;
+        shared.frames_read.fetch_add(1, Ordering::Relaxed);
+        if !deliver(frame, pacing, links, shared) {
+            return Ok(());
+        }
+    }
+}
+
+/// Hands a frame on; whether the pose stage is still there.
+fn deliver(frame: Frame, pacing: Pacing, links: &CaptureLinks, shared: &Shared) -> bool {
+    match pacing {
+        Pacing::Blocking => links.frames.send(frame).is_ok(),
+        Pacing::Live => {
+            let mut frame = frame;
+            loop {
+                match links.frames.try_send(frame) {
+                    Ok(()) => return true,
+                    Err(TrySendError::Disconnected(_)) => return false,
+                    Err(TrySendError::Full(back)) => {
+                        frame = back;
+                        // The waiting frame is stale: the newest one wins.
+                        let stale = links.stale.as_ref().map(Receiver::try_recv);
+                        if matches!(stale, Some(Ok(_))) {
+                            shared.frames_dropped.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reopens a lost live source with back-off, telling the person; `None`
+/// when the pipeline was stopped meanwhile.
+fn reconnect(
+    spec: &SourceSpec,
+    links: &CaptureLinks,
+    shared: &Shared,
+) -> Result<Option<FrameSource>, SourceError> {
+    let name = spec.describe();
+    let mut wait = RECONNECT_FIRST;
+    for attempt in 1.. {
+        tracing::warn!("{name}: no frames; reconnecting (attempt {attempt})");
+        let _ = links.notices.try_send(Notice::SourceLost {
+            source: name.clone(),
+            attempt,
+        });
+        if !wait_until(Instant::now() + wait, shared) {
+            return Ok(None);
+        }
+        if let Ok(source) = FrameSource::open_spec(spec) {
+            tracing::info!("{name}: back");
+            let _ = links.notices.try_send(Notice::SourceBack {
+                source: name.clone(),
+            });
+            return Ok(Some(source));
+        }
+        wait = (wait * 2).min(RECONNECT_MAX);
+    }
+    Ok(None)
+}

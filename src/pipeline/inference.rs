@@ -1,0 +1,54 @@
+//! The pose stage: runs the pose engine on each frame on its own thread.
+//!
+//! The engine (its ONNX Runtime sessions, its tracking and smoothing state)
+//! has one owner, this thread.
+
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::messages::{Frame, PoseFrame};
+use crate::pose::{PoseEngine, PoseError};
+
+/// The pose stage's thread.
+pub struct Inference {
+    handle: JoinHandle<Result<(), PoseError>>,
+}
+
+impl Inference {
+    /// Starts the pose stage: frames in, frames with landmarks out, until
+    /// the source ends or the analysis stage goes away.
+    pub fn spawn(
+        mut engine: PoseEngine,
+        frames: Receiver<Frame>,
+        out: Sender<PoseFrame>,
+    ) -> std::io::Result<Inference> {
+        let handle = std::thread::Builder::new()
+            .name("pose".into())
+            .spawn(move || {
+                for frame in frames {
+                    let started = Instant::now();
+                    let time_us = (frame.info.t_ms * 1000.0).round() as i64;
+                    let pose = engine.process(&frame.image, time_us)?.cloned();
+                    let pose_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let message = PoseFrame {
+                        frame,
+                        pose,
+                        pose_ms,
+                    };
+                    if out.send(message).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            })?;
+        Ok(Inference { handle })
+    }
+
+    /// Waits for the thread: `Err` if it panicked, else the error that
+    /// stopped it, if any.
+    pub fn join(self) -> std::thread::Result<Result<(), PoseError>> {
+        self.handle.join()
+    }
+}
