@@ -42,6 +42,118 @@ enum Command {
     /// Analyse one set of an exercise from a video or a landmark track:
     /// measurements, reps, holds and form flags as JSON Lines events.
     Analyze(AnalyzeArgs),
+    /// Watch an exercise live from a camera, a stream or a video replayed in
+    /// real time: the window, spoken cues, events.
+    Live(LiveArgs),
+    /// Calibrate a camera from chessboard photographs, or capture a
+    /// patient's neutral baseline.
+    #[command(subcommand)]
+    Calibrate(CalibrateCommand),
+}
+
+#[derive(Subcommand)]
+enum CalibrateCommand {
+    /// Camera intrinsics and lens distortion from photographs of a
+    /// chessboard, written to calibration/cameras/NAME.toml.
+    Camera(CalibrateCameraArgs),
+    /// The patient's neutral baseline for an exercise, from a recording of
+    /// them holding neutral, written into their profile.
+    Baseline(CalibrateBaselineArgs),
+}
+
+#[derive(clap::Args)]
+struct CalibrateCameraArgs {
+    /// Folder of photographs of the chessboard (png, jpg, ...), 10 or more
+    /// from different angles, reaching the corners of the picture.
+    #[arg(long)]
+    images: PathBuf,
+    /// Inner corners of the board, COLUMNSxROWS (a board of 10x7 squares
+    /// has 9x6).
+    #[arg(long, value_parser = parse_board)]
+    board: (u32, u32),
+    /// Side of one square, millimetres.
+    #[arg(long)]
+    square_mm: f64,
+    /// Name of the camera (the file name).
+    #[arg(long)]
+    name: String,
+    /// Folder to write NAME.toml into.
+    #[arg(long, default_value_os_t = camera_calibration::cameras_dir())]
+    out: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct CalibrateBaselineArgs {
+    /// Video or landmark track of the patient holding their neutral position.
+    input: PathBuf,
+    /// Exercise the baseline is for.
+    #[arg(long)]
+    exercise: String,
+    /// The patient's profile, updated in place (created if missing).
+    #[arg(long)]
+    profile: PathBuf,
+    /// Seconds into the recording where the neutral hold starts.
+    #[arg(long, default_value_t = 0.0)]
+    from_s: f64,
+    /// Camera calibration, to undistort landmarks.
+    #[arg(long)]
+    camera_calibration: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct LiveArgs {
+    /// Camera index.
+    #[arg(long, conflicts_with = "source")]
+    camera: Option<i32>,
+    /// Video file or stream URL (rtsp://, http://...).
+    #[arg(long)]
+    source: Option<String>,
+    /// Replay a video file at its own frame rate, as a camera would.
+    #[arg(long)]
+    realtime: bool,
+    /// Camera resolution asked for, WIDTHxHEIGHT.
+    #[arg(long, value_parser = parse_board, default_value = "1280x720")]
+    resolution: (u32, u32),
+    /// Camera frame rate asked for.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// Exercise name (a file of calibration/exercises/).
+    #[arg(long)]
+    exercise: String,
+    /// Patient profile (prescribed limits, neutral baseline).
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Camera calibration, to undistort landmarks.
+    #[arg(long)]
+    camera_calibration: Option<PathBuf>,
+    /// Landmark model.
+    #[arg(long, value_enum, default_value = "full")]
+    model: ModelKind,
+    /// ONNX Runtime threads per model.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// No window (headless).
+    #[arg(long)]
+    no_window: bool,
+    /// Where to write the events (`-` for standard output).
+    #[arg(long)]
+    events: Option<String>,
+    /// Also write the video with the overlay.
+    #[arg(long)]
+    overlay_video: Option<PathBuf>,
+}
+
+/// Parses `AxB` into two numbers.
+fn parse_board(text: &str) -> std::result::Result<(u32, u32), String> {
+    let (a, b) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("`{text}`: expected two numbers as AxB, e.g. 9x6"))?;
+    let n = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("`{text}`: `{t}` is not a whole number"))
+    };
+    Ok((n(a)?, n(b)?))
 }
 
 #[derive(clap::Args)]
@@ -124,6 +236,9 @@ fn main() -> ExitCode {
         Command::Pose(args) => pose(args),
         Command::Bench(args) => run_bench(args),
         Command::Analyze(args) => analyze(args),
+        Command::Live(args) => live(args),
+        Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(args),
+        Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -197,24 +312,8 @@ fn setup(
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<()> {
-    let is_track = args
-        .input
-        .extension()
-        .is_some_and(|e| e == "jsonl" || e == "json");
-    let input = if is_track {
-        Input::Track(args.input.clone())
-    } else {
-        Input::Frames {
-            source: SourceSpec::File(args.input.clone()),
-            realtime: false,
-            pose: PoseOptions {
-                model: args.model,
-                ..PoseOptions::default()
-            },
-        }
-    };
     run::run(RunOptions {
-        input,
+        input: input_of(&args.input, args.model),
         setup: setup(
             &args.exercise,
             args.profile.as_deref(),
@@ -224,8 +323,128 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         metrics: args.metrics,
         overlay_video: args.overlay_video,
         print_timings: args.timings,
+        profile_path: None,
+        baseline_after_s: None,
     })?;
     Ok(())
+}
+
+fn live(args: LiveArgs) -> Result<()> {
+    let source = match (args.camera, &args.source) {
+        (Some(index), _) => SourceSpec::Camera {
+            index,
+            width: args.resolution.0,
+            height: args.resolution.1,
+            fps: args.fps,
+        },
+        (None, Some(s)) if s.contains("://") => SourceSpec::Stream(s.clone()),
+        (None, Some(s)) => SourceSpec::File(PathBuf::from(s)),
+        (None, None) => SourceSpec::Camera {
+            index: 0,
+            width: args.resolution.0,
+            height: args.resolution.1,
+            fps: args.fps,
+        },
+    };
+    run::run(RunOptions {
+        input: Input::Frames {
+            source,
+            realtime: args.realtime,
+            pose: PoseOptions {
+                model: args.model,
+                threads: args.threads,
+                ..PoseOptions::default()
+            },
+        },
+        setup: setup(
+            &args.exercise,
+            args.profile.as_deref(),
+            args.camera_calibration.as_deref(),
+        )?,
+        events: args.events.clone(),
+        metrics: None,
+        overlay_video: args.overlay_video,
+        print_timings: true,
+        profile_path: args.profile,
+        baseline_after_s: None,
+    })?;
+    Ok(())
+}
+
+fn calibrate_camera(args: CalibrateCameraArgs) -> Result<()> {
+    let images = camera_calibration::images_in(&args.images)?;
+    let calibration =
+        camera_calibration::calibrate(&images, args.board, args.square_mm, &args.name)?;
+    let path = args.out.join(format!("{}.toml", calibration.name));
+    calibration.save(&path)?;
+    eprintln!(
+        "{}: fx {:.1} fy {:.1} cx {:.1} cy {:.1} px, k1 {:.4} k2 {:.4}, RMS reprojection {:.3} px over {} views",
+        path.display(),
+        calibration.fx,
+        calibration.fy,
+        calibration.cx,
+        calibration.cy,
+        calibration.distortion[0],
+        calibration.distortion[1],
+        calibration.rms_reprojection_px,
+        calibration.views
+    );
+    Ok(())
+}
+
+fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
+    let exercise = Exercise::named(&args.exercise)?;
+    let outcome = run::run(RunOptions {
+        input: input_of(&args.input, ModelKind::Full),
+        setup: AssessSetup {
+            exercise,
+            profile: None,
+            calibration: args
+                .camera_calibration
+                .as_deref()
+                .map(camera_calibration::load)
+                .transpose()?,
+        },
+        events: None,
+        metrics: None,
+        overlay_video: None,
+        print_timings: false,
+        profile_path: Some(args.profile.clone()),
+        baseline_after_s: Some(args.from_s),
+    })?;
+    match (outcome.baseline, outcome.baseline_refused) {
+        (Some(values), _) => {
+            for (metric, value) in values {
+                eprintln!("  {} = {value:.2}", metric.name());
+            }
+            Ok(())
+        }
+        (None, Some(why)) => anyhow::bail!("no baseline captured: {why}"),
+        (None, None) => anyhow::bail!(
+            "no baseline captured: the recording ends before {:.0} s of neutral hold after {} s",
+            formcheck::analysis::baseline::HOLD_S,
+            args.from_s
+        ),
+    }
+}
+
+/// A landmark track (`.jsonl`) or a video file, as the pipeline's input.
+fn input_of(path: &Path, model: ModelKind) -> Input {
+    let is_track = path
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "json");
+    if is_track {
+        Input::Track(path.into())
+    } else {
+        Input::Frames {
+            source: SourceSpec::File(path.into()),
+            realtime: false,
+            pose: PoseOptions {
+                model,
+                ..PoseOptions::default()
+            },
+        }
+    }
 }
 
 fn run_bench(args: BenchArgs) -> Result<()> {

@@ -3,6 +3,7 @@
 //! `formcheck analyze` and `formcheck live` both come here; they differ in
 //! their input and in which sinks are on.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,9 +14,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use crossbeam_channel::{never, select, Receiver};
 
+use formcheck::analysis::config::Profile;
+use formcheck::analysis::measure::Metric;
 use formcheck::pipeline::assess::AssessSetup;
-use formcheck::pipeline::messages::{Assessed, Assessment, Notice};
-use formcheck::pipeline::timings::{TimingSummary, Timings};
+use formcheck::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
+use formcheck::pipeline::timings::Timings;
 use formcheck::pipeline::{Input, Pipeline};
 use formcheck::sinks::event_log::EventLog;
 use formcheck::sinks::metrics_csv::MetricsCsv;
@@ -39,6 +42,19 @@ pub struct RunOptions {
     pub overlay_video: Option<PathBuf>,
     /// Whether to print the timing summary at the end.
     pub print_timings: bool,
+    /// The patient's profile file, where a captured baseline is kept.
+    pub profile_path: Option<PathBuf>,
+    /// Capture the neutral baseline from the start, its hold beginning this
+    /// many seconds in.
+    pub baseline_after_s: Option<f64>,
+}
+
+/// What a run gives back.
+pub struct RunOutcome {
+    /// The last neutral baseline captured, if any.
+    pub baseline: Option<BTreeMap<Metric, f32>>,
+    /// Why the last baseline capture was refused, if it was.
+    pub baseline_refused: Option<String>,
 }
 
 /// Creates `path` for writing, or standard output for `-`.
@@ -132,19 +148,29 @@ impl Sinks {
 
 use opencv::prelude::MatTraitConst;
 
-fn notice(n: &Notice) {
-    match n {
-        Notice::SourceLost { source, attempt } => {
-            eprintln!("{source}: no frames, reconnecting (attempt {attempt})")
-        }
-        Notice::SourceBack { source } => eprintln!("{source}: back"),
-        Notice::Baseline(message) => eprintln!("{message}"),
-        Notice::BaselineCaptured(_) => {}
-    }
+/// Keeps a captured baseline in the profile, if there is one.
+fn keep_baseline(
+    profile: Option<&Path>,
+    exercise: &str,
+    values: &BTreeMap<Metric, f32>,
+) -> Result<()> {
+    let Some(path) = profile else {
+        return Ok(());
+    };
+    let patient = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    Profile::save_baseline(path, &patient, exercise, values)?;
+    eprintln!(
+        "neutral baseline for {exercise} saved in {}",
+        path.display()
+    );
+    Ok(())
 }
 
 /// Runs the pipeline to the end of its input (or Ctrl-C); the timings.
-pub fn run(options: RunOptions) -> Result<TimingSummary> {
+pub fn run(options: RunOptions) -> Result<RunOutcome> {
     let interrupted = interrupted()?;
     let RunOptions {
         input,
@@ -153,8 +179,15 @@ pub fn run(options: RunOptions) -> Result<TimingSummary> {
         metrics,
         overlay_video,
         print_timings,
+        profile_path,
+        baseline_after_s,
     } = options;
+    let exercise = setup.exercise.name.clone();
     let pipeline = Pipeline::start(input, setup)?;
+    if let Some(countdown_s) = baseline_after_s {
+        pipeline.command(AnalysisCommand::CaptureBaseline { countdown_s });
+    }
+    let (mut baseline, mut baseline_refused) = (None, None);
     let mut sinks = Sinks::open(
         events.as_deref(),
         metrics.as_deref(),
@@ -186,7 +219,18 @@ pub fn run(options: RunOptions) -> Result<TimingSummary> {
                 Err(_) => break Ok(()),
             },
             recv(notices) -> n => match n {
-                Ok(n) => notice(&n),
+                Ok(Notice::SourceLost { source, attempt }) => {
+                    eprintln!("{source}: no frames, reconnecting (attempt {attempt})");
+                }
+                Ok(Notice::SourceBack { source }) => eprintln!("{source}: back"),
+                Ok(Notice::Baseline(message)) if pipeline.is_live() => eprintln!("{message}"),
+                Ok(Notice::Baseline(_)) => {}
+                Ok(Notice::BaselineFailed(why)) => baseline_refused = Some(why),
+                Ok(Notice::BaselineCaptured(values)) => {
+                    keep_baseline(profile_path.as_deref(), &exercise, &values)?;
+                    baseline = Some(values);
+                    baseline_refused = None;
+                }
                 Err(_) => notices = never(),
             },
             default(IDLE_TICK) => {}
@@ -202,5 +246,8 @@ pub fn run(options: RunOptions) -> Result<TimingSummary> {
     if print_timings {
         eprintln!("{summary}");
     }
-    Ok(summary)
+    Ok(RunOutcome {
+        baseline,
+        baseline_refused,
+    })
 }

@@ -2,7 +2,10 @@
 //! intrinsics and distortion, undistortion of landmarks, and the TOML file's
 //! round trip and load errors.
 
+mod common;
+
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use formcheck::camera_calibration::{
     self, calibrate, calibrate_mats, load, CalibrationError, CameraCalibration, Undistorter,
@@ -439,6 +442,50 @@ fn recovers_known_intrinsics_and_distortion() {
         error < MAX_UNDISTORT_ERROR_PX,
         "undistorting with the calibration: {error} px"
     );
+}
+
+#[test]
+fn the_command_line_calibrates_from_a_folder_of_photographs() {
+    let dir = scratch_dir("command-line");
+    let images = dir.join("views");
+    std::fs::create_dir_all(&images).expect("views dir");
+    for (i, image) in render_all(&DISTORTED, &POSES).iter().enumerate() {
+        let path = images.join(format!("view_{i:02}.png"));
+        opencv::imgcodecs::imwrite(
+            path.to_str().expect("utf-8 path"),
+            image,
+            &opencv::core::Vector::new(),
+        )
+        .expect("write a view");
+    }
+    let out = Command::new(common::binary())
+        .args(["calibrate", "camera", "--images"])
+        .arg(&images)
+        .args(["--board", &format!("{COLUMNS}x{ROWS}")])
+        .args(["--square-mm", &SQUARE_MM.to_string(), "--name", "webcam"])
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("formcheck runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("RMS reprojection"), "{stderr}");
+    let got = load(&dir.join("webcam.toml")).expect("the written calibration loads");
+    assert_recovers(&DISTORTED, &got);
+
+    // A board size that is not the one photographed: a clear error.
+    let out = Command::new(common::binary())
+        .args(["calibrate", "camera", "--images"])
+        .arg(&images)
+        .args(["--board", "7x5", "--square-mm", "30", "--name", "wrong"])
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("formcheck runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("inner corners"), "{stderr}");
+    assert!(!dir.join("wrong.toml").exists());
 }
 
 #[test]

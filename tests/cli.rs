@@ -338,3 +338,114 @@ fn analyze_refuses_unknown_exercises_malformed_tracks_and_wrong_profiles() {
     assert_clear_error(&out, "profile.toml line 3");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A landmark track of the man in the sample video standing still for
+/// `seconds` at 30 fps: his pose in the first frame where his shoulders and
+/// hips and ankles are all clearly visible, repeated.
+fn still_track(dir: &Path, seconds: f64) -> std::path::PathBuf {
+    let video = common::sample("demo.mp4");
+    let out = formcheck(&["pose", video.to_str().unwrap(), "--model", "lite"], &[]);
+    assert!(out.status.success());
+    let record = records(&out.stdout)
+        .into_iter()
+        .find(|r| {
+            r.landmarks.as_ref().is_some_and(|l| {
+                [11, 12, 23, 24, 27, 28]
+                    .iter()
+                    .all(|&j| l[j].visibility > 0.8)
+            })
+        })
+        .expect("a frame with shoulders, hips and ankles in view");
+    let track = dir.join(format!("still-{seconds}.jsonl"));
+    let mut text = String::new();
+    for i in 0..(seconds * 30.0) as u64 {
+        let r = TrackRecord {
+            frame: i,
+            t_ms: i as f64 * 1000.0 / 30.0,
+            ..record.clone()
+        };
+        text.push_str(&serde_json::to_string(&r).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&track, text).unwrap();
+    track
+}
+
+#[test]
+fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
+    let dir = std::env::temp_dir().join(format!("formcheck-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("patient.toml");
+    std::fs::write(
+        &profile,
+        "# prescribed by the therapist\npatient = \"p-7\"\n\n[limits.leg_press]\nknee_depth = 95.0 # in clinic\n",
+    )
+    .unwrap();
+    let track = still_track(&dir, 8.0);
+    let out = formcheck(
+        &[
+            "calibrate",
+            "baseline",
+            track.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--from-s",
+            "1",
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let text = std::fs::read_to_string(&profile).unwrap();
+    assert!(
+        text.starts_with("# prescribed by the therapist\n"),
+        "{text}"
+    );
+    assert!(text.contains("knee_depth = 95.0 # in clinic"), "{text}");
+    assert!(text.contains("[baseline.squat]"), "{text}");
+    // The profile loads, and the baseline is the still pose's own value.
+    let parsed: toml::Table = toml::from_str(&text).unwrap();
+    let trunk = parsed["baseline"]["squat"]["trunk_from_vertical"]
+        .as_float()
+        .unwrap();
+    assert!((0.0..30.0).contains(&trunk), "{trunk}");
+    let out = formcheck(
+        &[
+            "analyze",
+            track.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--events",
+            dir.join("events.jsonl").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Too short a recording: a clear error, the profile untouched.
+    let short = still_track(&dir, 3.0);
+    let before = std::fs::read_to_string(&profile).unwrap();
+    let out = formcheck(
+        &[
+            "calibrate",
+            "baseline",
+            short.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_clear_error(&out, "no baseline captured");
+    assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

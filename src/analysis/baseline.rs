@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::measure::{Measurements, Metric};
 
-/// Seconds of countdown before the hold starts.
+/// Seconds of countdown before the hold starts, live.
 pub const COUNTDOWN_S: f64 = 3.0;
 /// Seconds the neutral position is held.
 pub const HOLD_S: f64 = 5.0;
@@ -39,6 +39,7 @@ pub enum BaselineProgress {
 /// One capture of the neutral baseline.
 #[derive(Clone, Debug)]
 pub struct BaselineCapture {
+    countdown_s: f64,
     started_ms: Option<f64>,
     frames: usize,
     samples: BTreeMap<Metric, Vec<f32>>,
@@ -47,9 +48,11 @@ pub struct BaselineCapture {
 
 impl BaselineCapture {
     /// A capture that must at least measure `needed` (the metrics the
-    /// exercise's rules judge relative to the baseline).
-    pub fn new(needed: Vec<Metric>) -> BaselineCapture {
+    /// exercise's rules judge relative to the baseline), whose hold starts
+    /// `countdown_s` after its first frame.
+    pub fn new(needed: Vec<Metric>, countdown_s: f64) -> BaselineCapture {
         BaselineCapture {
+            countdown_s,
             started_ms: None,
             frames: 0,
             samples: BTreeMap::new(),
@@ -61,10 +64,10 @@ impl BaselineCapture {
     pub fn update(&mut self, t_ms: f64, m: Option<&Measurements>) -> BaselineProgress {
         let started = *self.started_ms.get_or_insert(t_ms);
         let elapsed = (t_ms - started) / 1000.0;
-        if elapsed < COUNTDOWN_S {
-            return BaselineProgress::Countdown(COUNTDOWN_S - elapsed);
+        if elapsed < self.countdown_s {
+            return BaselineProgress::Countdown(self.countdown_s - elapsed);
         }
-        if elapsed < COUNTDOWN_S + HOLD_S {
+        if elapsed < self.countdown_s + HOLD_S {
             self.frames += 1;
             if let Some(m) = m {
                 for metric in Metric::ALL {
@@ -73,7 +76,7 @@ impl BaselineCapture {
                     }
                 }
             }
-            return BaselineProgress::Holding(COUNTDOWN_S + HOLD_S - elapsed);
+            return BaselineProgress::Holding(self.countdown_s + HOLD_S - elapsed);
         }
         self.finish()
     }
@@ -103,5 +106,56 @@ impl BaselineCapture {
             return BaselineProgress::Failed(missing.cannot_see_hint());
         }
         BaselineProgress::Done(baseline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(trunk: f32) -> Measurements {
+        let mut m = Measurements::default();
+        m.set(Metric::TrunkDirection, Some(trunk), 0.9);
+        m
+    }
+
+    fn capture(values: impl Fn(usize) -> Option<f32>) -> BaselineProgress {
+        let mut c = BaselineCapture::new(vec![Metric::TrunkDirection], 1.0);
+        let mut last = BaselineProgress::Countdown(1.0);
+        for i in 0..=(7.0 * 30.0) as usize {
+            let m = values(i).map(frame);
+            last = c.update(i as f64 * 1000.0 / 30.0, m.as_ref());
+            if matches!(
+                last,
+                BaselineProgress::Done(_) | BaselineProgress::Failed(_)
+            ) {
+                break;
+            }
+        }
+        last
+    }
+
+    #[test]
+    fn a_still_hold_gives_its_mean_after_the_countdown() {
+        // Moving during the countdown does not matter.
+        let got = capture(|i| Some(if i < 30 { 40.0 } else { 10.0 + (i % 2) as f32 }));
+        let BaselineProgress::Done(b) = got else {
+            panic!("{got:?}")
+        };
+        assert!((b[&Metric::TrunkDirection] - 10.5).abs() < 0.05, "{b:?}");
+    }
+
+    #[test]
+    fn moving_or_unseen_holds_are_refused() {
+        let moved = capture(|i| Some(i as f32 * 0.2));
+        assert!(
+            matches!(moved, BaselineProgress::Failed(ref m) if m.contains("hold still")),
+            "{moved:?}"
+        );
+        let unseen = capture(|i| (i % 2 == 0).then_some(10.0));
+        assert!(
+            matches!(unseen, BaselineProgress::Failed(ref m) if m.contains("Can't see")),
+            "{unseen:?}"
+        );
     }
 }

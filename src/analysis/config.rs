@@ -427,6 +427,61 @@ impl Profile {
         Ok(profile)
     }
 
+    /// Writes `baseline` as the neutral of `exercise` into the profile at
+    /// `path` (created with `patient` as its pseudonym if missing), keeping
+    /// everything else in the file, comments included. The file is replaced
+    /// atomically, so a crash leaves the old one or the new one.
+    pub fn save_baseline(
+        path: &Path,
+        patient: &str,
+        exercise: &str,
+        baseline: &BTreeMap<Metric, f32>,
+    ) -> Result<(), ConfigError> {
+        let io = |source| ConfigError::Read {
+            path: path.into(),
+            source,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("patient = {}\n", toml_edit::Value::from(patient))
+            }
+            Err(e) => return Err(io(e)),
+        };
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
+            ConfigError::Syntax {
+                path: path.into(),
+                line,
+                message: e.message().to_string(),
+            }
+        })?;
+        let tables = doc
+            .entry("baseline")
+            .or_insert_with(|| {
+                let mut t = toml_edit::Table::new();
+                t.set_implicit(true);
+                toml_edit::Item::Table(t)
+            })
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::Invalid {
+                path: path.into(),
+                line: 1,
+                field: "baseline".into(),
+                message: "must be a table of exercises".into(),
+            })?;
+        let mut table = toml_edit::Table::new();
+        for (metric, value) in baseline {
+            let rounded = (f64::from(*value) * 100.0).round() / 100.0;
+            table.insert(metric.name(), toml_edit::value(rounded));
+        }
+        tables.insert(exercise, toml_edit::Item::Table(table));
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, doc.to_string()).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(())
+    }
+
     /// The neutral baseline captured for `exercise`, metric → value.
     pub fn baseline_for(&self, exercise: &str) -> BTreeMap<Metric, f32> {
         self.baseline

@@ -216,7 +216,8 @@ impl Measurements {
         self.values[metric.index()]
     }
 
-    fn set(&mut self, metric: Metric, value: Option<f32>, visibility: f32) {
+    /// Sets `metric` (a non-finite value counts as not measured).
+    pub fn set(&mut self, metric: Metric, value: Option<f32>, visibility: f32) {
         self.values[metric.index()] = value
             .filter(|v| v.is_finite())
             .map(|value| Measurement { value, visibility });

@@ -105,6 +105,7 @@ fn run(
         points: Vec::with_capacity(NUM_LANDMARKS),
     });
     let mut baseline: Option<BaselineCapture> = None;
+    let mut said = String::new();
     for PoseFrame {
         frame,
         pose,
@@ -113,8 +114,9 @@ fn run(
     {
         for command in commands.try_iter() {
             match command {
-                AnalysisCommand::CaptureBaseline => {
-                    baseline = Some(BaselineCapture::new(analyzer.baseline_metrics()));
+                AnalysisCommand::CaptureBaseline { countdown_s } => {
+                    let needed = analyzer.baseline_metrics();
+                    baseline = Some(BaselineCapture::new(needed, countdown_s));
                 }
                 AnalysisCommand::NextSet => {
                     let previous = std::mem::replace(&mut analyzer, new_analyzer(&setup));
@@ -143,8 +145,10 @@ fn run(
         if let Some(capture) = &mut baseline {
             let seen = pose.as_ref().map(|_| analyzer.measurements());
             let message = match capture.update(frame.info.t_ms, seen) {
-                BaselineProgress::Countdown(s) => format!("Get into your neutral position: {s:.0}"),
-                BaselineProgress::Holding(s) => format!("Hold still: {s:.0}"),
+                BaselineProgress::Countdown(s) => {
+                    format!("Get into your neutral position: {}", s.ceil())
+                }
+                BaselineProgress::Holding(s) => format!("Hold still: {}", s.ceil()),
                 BaselineProgress::Done(values) => {
                     analyzer.set_baseline(values.clone());
                     baseline = None;
@@ -153,10 +157,15 @@ fn run(
                 }
                 BaselineProgress::Failed(why) => {
                     baseline = None;
+                    let _ = notices.try_send(Notice::BaselineFailed(why.clone()));
                     why
                 }
             };
-            let _ = notices.try_send(Notice::Baseline(message));
+            // Tell the person when the words change, not every frame.
+            if message != said {
+                let _ = notices.try_send(Notice::Baseline(message.clone()));
+                said = message;
+            }
         }
         let assessment = Assessment {
             measurements: *analyzer.measurements(),

@@ -73,10 +73,14 @@ pub enum Assessed {
 }
 
 /// What the sinks ask of the analysis stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AnalysisCommand {
-    /// Capture the patient's neutral baseline from the next seconds.
-    CaptureBaseline,
+    /// Capture the patient's neutral baseline: the hold starts after this
+    /// many seconds of countdown.
+    CaptureBaseline {
+        /// Countdown, seconds.
+        countdown_s: f64,
+    },
     /// End this set and start the next.
     NextSet,
 }
@@ -101,4 +105,6 @@ pub enum Notice {
     /// A neutral baseline was captured (metric → value), to keep in the
     /// patient's profile.
     BaselineCaptured(BTreeMap<Metric, f32>),
+    /// A baseline capture was refused, and why.
+    BaselineFailed(String),
 }
