@@ -160,6 +160,41 @@ fn default_min_visibility() -> Spanned<f32> {
     Spanned::new(0..0, 0.5)
 }
 
+/// Which extreme of a rep a rep rule judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepExtreme {
+    /// The highest value the metric reached during the rep.
+    Highest,
+    /// The lowest value the metric reached during the rep.
+    Lowest,
+}
+
+/// A rule judged once per rep, on the furthest the rep went (e.g. a bridge
+/// that never reaches full extension), rather than frame by frame.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepRule {
+    /// Identifier, unique within the exercise.
+    pub id: String,
+    /// What it guards against.
+    pub fault: Fault,
+    /// The measurement it judges.
+    pub metric: Metric,
+    /// Which extreme of the rep is judged.
+    pub extreme: RepExtreme,
+    /// Which way is wrong.
+    pub fires: Direction,
+    /// The limit.
+    pub limit: Spanned<f32>,
+    /// What the patient is told.
+    pub message: String,
+    /// Short spoken cue.
+    pub cue: String,
+    /// Where the number comes from.
+    pub source: String,
+}
+
 /// How reps are counted: hysteresis on the primary angle.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,6 +256,9 @@ pub struct Exercise {
     /// The rules.
     #[serde(rename = "rule", default)]
     pub rules: Vec<Rule>,
+    /// Rules judged once per rep.
+    #[serde(rename = "rep_rule", default)]
+    pub rep_rules: Vec<RepRule>,
     /// What the camera cannot measure for this exercise (shown in reports).
     #[serde(default)]
     pub cannot_measure: Vec<String>,
@@ -316,13 +354,29 @@ impl Exercise {
             )?;
             check(path, &text, &f("limit"), &rule.limit, true, "a number")?;
         }
-        for (i, a) in exercise.rules.iter().enumerate() {
-            if exercise.rules[i + 1..].iter().any(|b| b.id == a.id) {
+        for rule in &exercise.rep_rules {
+            let field = format!("rep_rule `{}` limit", rule.id);
+            check(path, &text, &field, &rule.limit, true, "a number")?;
+            if exercise.reps.is_none() {
                 return Err(ConfigError::Invalid {
                     path: path.into(),
-                    line: line_of(&text, a.limit.span().start),
+                    line: line_of(&text, rule.limit.span().start),
+                    field: format!("rep_rule `{}`", rule.id),
+                    message: "needs a [reps] section: it is judged once per rep".into(),
+                });
+            }
+        }
+        let limits = exercise.rules.iter().map(|r| (r.id.as_str(), &r.limit));
+        let limits: Vec<_> = limits
+            .chain(exercise.rep_rules.iter().map(|r| (r.id.as_str(), &r.limit)))
+            .collect();
+        for (i, (id, limit)) in limits.iter().enumerate() {
+            if limits[i + 1..].iter().any(|(other, _)| other == id) {
+                return Err(ConfigError::Invalid {
+                    path: path.into(),
+                    line: line_of(&text, limit.span().start),
                     field: "id".into(),
-                    message: format!("`{}` is used by two rules; ids must be unique", a.id),
+                    message: format!("`{id}` is used by two rules; ids must be unique"),
                 });
             }
         }
@@ -381,8 +435,19 @@ impl Exercise {
                     rule.limit = limit.clone();
                 }
             }
+            for rule in &mut self.rep_rules {
+                if let Some(limit) = limits.get(&rule.id) {
+                    rule.limit = limit.clone();
+                }
+            }
         }
         self
+    }
+
+    /// The ids of every rule, frame and rep rules alike.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        let rules = self.rules.iter().map(|r| r.id.as_str());
+        rules.chain(self.rep_rules.iter().map(|r| r.id.as_str()))
     }
 }
 
@@ -397,16 +462,12 @@ impl Profile {
                 let field = format!("limits.{exercise}.{id}");
                 let exists = known
                     .as_ref()
-                    .is_some_and(|e| e.rules.iter().any(|r| &r.id == id));
+                    .is_some_and(|e| e.rule_ids().any(|r| r == id));
                 let expected = match &known {
                     None => format!("a limit of a known exercise (no exercise `{exercise}`)"),
                     Some(e) => format!(
                         "a limit of a rule of `{exercise}` ({})",
-                        e.rules
-                            .iter()
-                            .map(|r| r.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        e.rule_ids().collect::<Vec<_>>().join(", ")
                     ),
                 };
                 check(path, &text, &field, value, exists, &expected)?;

@@ -23,7 +23,7 @@ pub mod view;
 
 use std::collections::BTreeMap;
 
-use config::{Exercise, Fault, Profile, Reference, View};
+use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, View};
 use events::Event;
 use measure::{measure, nearer_side, Measurements, Metric, Side};
 use plausibility::PlausibilityGate;
@@ -44,6 +44,19 @@ const MIN_HOLD_S: f64 = 0.5;
 pub const TEMPO_RULE: &str = "tempo_too_fast";
 /// Rule id of the hold-too-long flag.
 pub const HOLD_RULE: &str = "hold_too_long";
+
+/// Lowest visibility of a value counted in a rep's peaks.
+const PEAK_VISIBILITY: f32 = 0.5;
+
+/// A flag judged on a whole rep (tempo, rep rules).
+struct InstantFlag {
+    rule: String,
+    fault: Fault,
+    metric: &'static str,
+    value: f32,
+    limit: f32,
+    message: String,
+}
 
 /// Analyses one set of one exercise, frame by frame.
 pub struct Analyzer {
@@ -266,11 +279,13 @@ impl Analyzer {
         let Some(counter) = &mut self.reps else {
             return;
         };
-        for rule in &self.exercise.rules {
-            if let Some(v) = m.get(rule.metric) {
+        let rule_metrics = self.exercise.rules.iter().map(|r| r.metric);
+        let rep_rule_metrics = self.exercise.rep_rules.iter().map(|r| r.metric);
+        for metric in rule_metrics.chain(rep_rule_metrics) {
+            if let Some(v) = m.get(metric).filter(|v| v.visibility >= PEAK_VISIBILITY) {
                 let p = self
                     .rep_peaks
-                    .entry(rule.metric.name())
+                    .entry(metric.name())
                     .or_insert([v.value, v.value]);
                 p[0] = p[0].min(v.value);
                 p[1] = p[1].max(v.value);
@@ -312,17 +327,45 @@ impl Analyzer {
         for (min, took, phase) in checks {
             let Some(min) = min else { continue };
             if took + 1e-9 < f64::from(min) {
-                let message = format!("Slow down: take {min:.0} seconds for the {phase}");
-                self.instant_flag(
-                    TEMPO_RULE,
-                    Fault::Tempo,
-                    took as f32,
-                    min,
-                    at,
-                    message,
-                    events,
-                );
+                let flag = InstantFlag {
+                    rule: TEMPO_RULE.to_string(),
+                    fault: Fault::Tempo,
+                    metric: "phase_duration_s",
+                    value: took as f32,
+                    limit: min,
+                    message: format!("Slow down: take {min:.0} seconds for the {phase}"),
+                };
+                self.instant_flag(flag, at, events);
             }
+        }
+        let judged: Vec<InstantFlag> = self
+            .exercise
+            .rep_rules
+            .iter()
+            .filter_map(|rule| {
+                let [lowest, highest] = *self.rep_peaks.get(rule.metric.name())?;
+                let value = match rule.extreme {
+                    RepExtreme::Highest => highest,
+                    RepExtreme::Lowest => lowest,
+                };
+                let limit = *rule.limit.get_ref();
+                let wrong = match rule.fires {
+                    Direction::Above => value > limit,
+                    Direction::Below => value < limit,
+                    Direction::Beyond => value.abs() > limit,
+                };
+                wrong.then(|| InstantFlag {
+                    rule: rule.id.clone(),
+                    fault: rule.fault,
+                    metric: rule.metric.name(),
+                    value,
+                    limit,
+                    message: rule.message.clone(),
+                })
+            })
+            .collect();
+        for flag in judged {
+            self.instant_flag(flag, at, events);
         }
         events.push(Event::Rep {
             index: self.rep_count,
@@ -337,35 +380,26 @@ impl Analyzer {
         });
     }
 
-    /// A flag that starts and ends on the same frame (a rep too fast).
-    #[allow(clippy::too_many_arguments)]
-    fn instant_flag(
-        &mut self,
-        rule: &str,
-        fault: Fault,
-        value: f32,
-        limit: f32,
-        at: At,
-        message: String,
-        events: &mut Vec<Event>,
-    ) {
-        *self.extra_flags.entry(rule.to_string()).or_default() += 1;
-        self.rep_flags.push(rule.to_string());
+    /// A flag judged on a whole rep: it starts and ends on the rep's last
+    /// frame.
+    fn instant_flag(&mut self, flag: InstantFlag, at: At, events: &mut Vec<Event>) {
+        *self.extra_flags.entry(flag.rule.clone()).or_default() += 1;
+        self.rep_flags.push(flag.rule.clone());
         events.push(Event::FlagStart {
-            rule: rule.to_string(),
-            fault,
-            metric: "phase_duration_s",
-            value,
-            limit,
+            rule: flag.rule.clone(),
+            fault: flag.fault,
+            metric: flag.metric,
+            value: flag.value,
+            limit: flag.limit,
             frame: at.frame,
             t_ms: at.t_ms,
-            message,
+            message: flag.message,
         });
         events.push(Event::FlagEnd {
-            rule: rule.to_string(),
-            metric: "phase_duration_s",
-            peak: value,
-            limit,
+            rule: flag.rule,
+            metric: flag.metric,
+            peak: flag.value,
+            limit: flag.limit,
             frame: at.frame,
             t_ms: at.t_ms,
             duration_ms: 0.0,
@@ -463,9 +497,9 @@ impl Analyzer {
             let near = |v: f32| {
                 let margin = *rule.hysteresis.get_ref();
                 match rule.fires {
-                    config::Direction::Above => v > limit - margin,
-                    config::Direction::Below => v < limit + margin,
-                    config::Direction::Beyond => v.abs() > limit - margin,
+                    Direction::Above => v > limit - margin,
+                    Direction::Below => v < limit + margin,
+                    Direction::Beyond => v.abs() > limit - margin,
                 }
             };
             let (value, state) = match tracker.last() {
