@@ -1,5 +1,6 @@
-//! Where results go: the landmark track (JSON Lines) and the skeleton
-//! overlay drawn on frames.
+//! Where results go: the landmark track (JSON Lines), the skeleton overlay
+//! drawn on frames, and the spoken cues.
 
+pub mod cues;
 pub mod overlay;
 pub mod track;
