@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything formcheck needs on a Debian machine: system packages,
-# the ONNX Runtime shared library (from the official PyPI wheel) and the
-# sample media used by the main job and the tests. Idempotent: a second run
-# on a ready machine only checks and returns.
+# the ONNX Runtime shared library (from the official PyPI wheel), the
+# sample media used by the main job and the tests, and the spoken cues
+# (rendered with espeak-ng). Idempotent: a second run on a ready machine only
+# checks and returns.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,8 +16,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # System packages: OpenCV (capture, video, image operations), clang for the
-# opencv crate's binding generator, pkg-config, Xvfb for window tests.
-APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config xvfb)
+# opencv crate's binding generator, pkg-config, Xvfb for window tests, ALSA
+# headers for the audio crate (rodio), espeak-ng to render the spoken cues.
+APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config xvfb libasound2-dev espeak-ng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -60,3 +62,7 @@ fetch_from_wheel "sports2d==$SPORTS2D_VERSION" "Sports2D/Demo/demo.mp4" "$CACHE/
 for img in astronaut chelsea; do
   fetch_from_wheel "scikit-image==$SKIMAGE_VERSION" "skimage/data/$img.png" "$CACHE/samples/$img.png"
 done
+
+# Spoken cues, rendered here from the cue texts in calibration/ with
+# espeak-ng rather than shipped as recordings (see scripts/render_cues.py).
+python3 "$ROOT/scripts/render_cues.py"

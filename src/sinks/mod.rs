@@ -1,6 +1,8 @@
 //! Where results go: the event log, the metrics CSV, the landmark track
-//! (JSON Lines), the skeleton overlay drawn on frames and the overlay video.
+//! (JSON Lines), the skeleton overlay drawn on frames, the overlay video and
+//! the spoken cues.
 
+pub mod cues;
 pub mod event_log;
 pub mod metrics_csv;
 pub mod overlay;
