@@ -16,6 +16,7 @@ use formcheck::camera_calibration;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::Input;
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
+use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
 use formcheck::source::{FrameSource, SourceSpec};
@@ -141,6 +142,12 @@ struct LiveArgs {
     /// Also write the video with the overlay.
     #[arg(long)]
     overlay_video: Option<PathBuf>,
+    /// Write the spoken cues to this WAV file instead of the speakers.
+    #[arg(long)]
+    cues_wav: Option<PathBuf>,
+    /// Start with the spoken cues muted (key m toggles them).
+    #[arg(long)]
+    mute: bool,
 }
 
 /// Parses `AxB` into two numbers.
@@ -182,6 +189,9 @@ struct AnalyzeArgs {
     /// Print per-stage timings and latency at the end.
     #[arg(long)]
     timings: bool,
+    /// Write the spoken cues that would have been played to this WAV file.
+    #[arg(long)]
+    cues_wav: Option<PathBuf>,
     /// Landmark model, for a video.
     #[arg(long, value_enum, default_value = "full")]
     model: ModelKind,
@@ -228,7 +238,10 @@ struct BenchArgs {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -325,6 +338,8 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         print_timings: args.timings,
         profile_path: None,
         baseline_after_s: None,
+        cues: args.cues_wav.map(CueOutput::Wav),
+        mute: false,
     })?;
     Ok(())
 }
@@ -367,6 +382,8 @@ fn live(args: LiveArgs) -> Result<()> {
         print_timings: true,
         profile_path: args.profile,
         baseline_after_s: None,
+        cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
+        mute: args.mute,
     })?;
     Ok(())
 }
@@ -411,6 +428,8 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
         print_timings: false,
         profile_path: Some(args.profile.clone()),
         baseline_after_s: Some(args.from_s),
+        cues: None,
+        mute: false,
     })?;
     match (outcome.baseline, outcome.baseline_refused) {
         (Some(values), _) => {

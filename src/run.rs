@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use crossbeam_channel::{never, select, Receiver};
 
-use formcheck::analysis::config::Profile;
+use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::analysis::measure::Metric;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use formcheck::pipeline::timings::Timings;
 use formcheck::pipeline::{Input, Pipeline};
+use formcheck::sinks::cues::{cues_dir, CueBook, CueOutput, CuePlayer, CueSelector, CueTexts};
 use formcheck::sinks::event_log::EventLog;
 use formcheck::sinks::metrics_csv::MetricsCsv;
 use formcheck::sinks::overlay::draw_skeleton;
@@ -47,6 +48,26 @@ pub struct RunOptions {
     /// Capture the neutral baseline from the start, its hold beginning this
     /// many seconds in.
     pub baseline_after_s: Option<f64>,
+    /// Where spoken cues go, if anywhere.
+    pub cues: Option<CueOutput>,
+    /// Whether the cues start muted.
+    pub mute: bool,
+}
+
+/// The spoken cues: what to say and the player saying it.
+struct Cues {
+    selector: CueSelector,
+    player: CuePlayer,
+}
+
+impl Cues {
+    fn start(exercise: &Exercise, output: CueOutput, mute: bool) -> Result<Cues> {
+        let selector = CueSelector::new(exercise, &CueTexts::shipped()?);
+        let book = CueBook::load(&cues_dir(), &selector.texts());
+        let player = CuePlayer::start(book, output)?;
+        selector.mute_switch().set_muted(mute);
+        Ok(Cues { selector, player })
+    }
 }
 
 /// What a run gives back.
@@ -181,8 +202,13 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         print_timings,
         profile_path,
         baseline_after_s,
+        cues,
+        mute,
     } = options;
     let exercise = setup.exercise.name.clone();
+    let mut cues = cues
+        .map(|output| Cues::start(&setup.exercise, output, mute))
+        .transpose()?;
     let pipeline = Pipeline::start(input, setup)?;
     if let Some(countdown_s) = baseline_after_s {
         pipeline.command(AnalysisCommand::CaptureBaseline { countdown_s });
@@ -208,6 +234,11 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                     if let Err(e) = sinks.frame(&mut a) {
                         pipeline.stop();
                         break Err(e);
+                    }
+                    if let Some(c) = &mut cues {
+                        if let Some(cue) = c.selector.select(a.frame.info.t_ms, &a.events, &a.status) {
+                            c.player.play(cue);
+                        }
                     }
                     pipeline.recycle(std::mem::take(&mut a.frame.image));
                 }
@@ -241,6 +272,15 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         .summary(pipeline.frames_read(), pipeline.frames_dropped());
     let finished = pipeline.finish();
     sinks.finish()?;
+    if let Some(c) = cues {
+        let report = c.player.finish()?;
+        if report.dropped > 0 {
+            eprintln!(
+                "{} spoken cues dropped: the player was still busy",
+                report.dropped
+            );
+        }
+    }
     result?;
     finished?;
     if print_timings {
