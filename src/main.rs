@@ -244,6 +244,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // OpenCV's own warnings (a backend that cannot open a camera, ...) are
+    // noise next to formcheck's errors, which say what to do.
+    if std::env::var_os("RUST_LOG").is_none() {
+        let _ = opencv::core::set_log_level(opencv::core::LogLevel::LOG_LEVEL_ERROR);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Pose(args) => pose(args),

@@ -206,10 +206,13 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         mute,
     } = options;
     let exercise = setup.exercise.name.clone();
-    let mut cues = cues
-        .map(|output| Cues::start(&setup.exercise, output, mute))
-        .transpose()?;
+    let cue_exercise = cues.as_ref().map(|_| setup.exercise.clone());
     let pipeline = Pipeline::start(input, setup)?;
+    // Cues start once the source and models are known good.
+    let mut cues = match (cues, cue_exercise) {
+        (Some(output), Some(exercise)) => Some(Cues::start(&exercise, output, mute)?),
+        _ => None,
+    };
     if let Some(countdown_s) = baseline_after_s {
         pipeline.command(AnalysisCommand::CaptureBaseline { countdown_s });
     }

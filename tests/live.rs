@@ -1,0 +1,253 @@
+//! `formcheck live` on the sample video replayed in real time, against
+//! `formcheck analyze` on the same file; and its faults: a source that ends
+//! early, a camera or stream that does not exist, Ctrl-C.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("formcheck-live-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn formcheck(args: &[&str]) -> Output {
+    Command::new(common::binary())
+        .args(args)
+        .output()
+        .expect("formcheck runs")
+}
+
+fn events(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is an event"))
+        .collect()
+}
+
+/// `(read, assessed, dropped)` from the summary `live` prints at exit.
+fn frame_counts(stderr: &str) -> (u64, u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("frames read"))
+        .unwrap_or_else(|| panic!("no summary in {stderr}"));
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .take(3)
+        .map(|t| t.parse().unwrap())
+        .collect();
+    (n[0], n[1], n[2])
+}
+
+/// `(rule, t_ms)` of every flag raised.
+fn flags(events: &[Value]) -> Vec<(String, f64)> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "flag_start")
+        .map(|e| {
+            (
+                e["rule"].as_str().unwrap().to_string(),
+                e["t_ms"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Every flag of `a` has one of the same rule within `ms` in `b`, unless
+/// `b` did not see the frames around it.
+fn flags_match(a: &[(String, f64)], b: &[(String, f64)], b_frames: &[f64], ms: f64) -> bool {
+    a.iter().all(|(rule, t)| {
+        let b_saw = b_frames.iter().any(|f| (f - t).abs() < 1.0);
+        !b_saw || b.iter().any(|(r, u)| r == rule && (u - t).abs() <= ms)
+    })
+}
+
+#[test]
+fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
+    let dir = scratch("keeps-up");
+    let video = common::sample("demo.mp4");
+    let video = video.to_str().unwrap();
+    let (live_events, analyze_events) = (dir.join("live.jsonl"), dir.join("analyze.jsonl"));
+    let metrics = dir.join("analyze.csv");
+    let live = formcheck(&[
+        "live",
+        "--source",
+        video,
+        "--realtime",
+        "--no-window",
+        "--exercise",
+        "squat",
+        "--model",
+        "lite",
+        "--events",
+        live_events.to_str().unwrap(),
+        "--cues-wav",
+        dir.join("cues.wav").to_str().unwrap(),
+    ]);
+    let live_err = String::from_utf8_lossy(&live.stderr);
+    assert!(live.status.success(), "{live_err}");
+    assert!(live_err.contains("latency p50"), "{live_err}");
+    let analyze = formcheck(&[
+        "analyze",
+        video,
+        "--exercise",
+        "squat",
+        "--model",
+        "lite",
+        "--events",
+        analyze_events.to_str().unwrap(),
+        "--metrics",
+        metrics.to_str().unwrap(),
+    ]);
+    assert!(
+        analyze.status.success(),
+        "{}",
+        String::from_utf8_lossy(&analyze.stderr)
+    );
+
+    // analyze processes every frame.
+    let analyzed = events(&analyze_events);
+    let summary = analyzed.last().unwrap();
+    assert_eq!(summary["event"], "set_summary");
+    let total = summary["frames"].as_u64().unwrap();
+    assert_eq!(total, 230, "demo.mp4 has 230 frames");
+
+    // live reads every frame at the video's pace; what it drops it counts.
+    let (read, assessed, dropped) = frame_counts(&live_err);
+    eprintln!("live: {read} read, {assessed} assessed, {dropped} dropped");
+    assert_eq!(read, total);
+    assert_eq!(assessed + dropped, read);
+    assert!(
+        dropped * 10 <= read,
+        "live dropped {dropped} of {read} frames"
+    );
+    let lived = events(&live_events);
+    assert_eq!(lived.last().unwrap()["frames"].as_u64(), Some(assessed));
+
+    // The same flags where both saw the frames (±0.5 s: a dropped frame
+    // shifts the tracking a little).
+    let analyze_frames: Vec<f64> = std::fs::read_to_string(&metrics)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    let (lf, af) = (flags(&lived), flags(&analyzed));
+    assert!(!af.is_empty(), "the sample raises flags");
+    assert!(
+        flags_match(&lf, &af, &analyze_frames, 500.0),
+        "live {lf:?}\nanalyze {af:?}"
+    );
+    if dropped == 0 {
+        assert_eq!(lf, af);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_source_that_ends_early_finishes_the_set_cleanly() {
+    let dir = scratch("truncated");
+    let video = std::fs::read(common::sample("demo.mp4")).unwrap();
+    let truncated = dir.join("truncated.mp4");
+    std::fs::write(&truncated, &video[..video.len() / 2]).unwrap();
+    let events_path = dir.join("events.jsonl");
+    let out = formcheck(&[
+        "live",
+        "--source",
+        truncated.to_str().unwrap(),
+        "--realtime",
+        "--no-window",
+        "--exercise",
+        "squat",
+        "--model",
+        "lite",
+        "--events",
+        events_path.to_str().unwrap(),
+        "--cues-wav",
+        dir.join("cues.wav").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (read, _, _) = frame_counts(&stderr);
+    assert!(read > 0 && read < 230, "{read} frames");
+    let last = events(&events_path).pop().unwrap();
+    assert_eq!(last["event"], "set_summary");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A failed run: non-zero exit, no panic, one `error:` line containing `needle`.
+fn assert_clear_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(needle), "{stderr}");
+}
+
+#[test]
+fn a_camera_or_stream_that_is_not_there_is_a_clear_error() {
+    let common = ["--no-window", "--exercise", "squat", "--model", "lite"];
+    let camera = formcheck(&[&["live", "--camera", "77"][..], &common].concat());
+    assert_clear_error(&camera, "camera 77 cannot be opened");
+    let stream = formcheck(
+        &[
+            &["live", "--source", "rtsp://127.0.0.1:9/none"][..],
+            &common,
+        ]
+        .concat(),
+    );
+    assert_clear_error(&stream, "the stream cannot be opened");
+    let file = formcheck(&[&["live", "--source", "no-such-video.mp4"][..], &common].concat());
+    assert_clear_error(&file, "no such file");
+}
+
+#[test]
+fn ctrl_c_ends_the_set_with_its_summary() {
+    let dir = scratch("sigint");
+    let events_path = dir.join("events.jsonl");
+    let video = common::sample("demo.mp4");
+    let child = Command::new(common::binary())
+        .args(["live", "--source"])
+        .arg(&video)
+        .args([
+            "--realtime",
+            "--no-window",
+            "--exercise",
+            "squat",
+            "--model",
+            "lite",
+        ])
+        .arg("--events")
+        .arg(&events_path)
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    // Real time: the 7.7 s video is still playing after 3 s.
+    std::thread::sleep(Duration::from_secs(3));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("formcheck ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let (read, _, _) = frame_counts(&stderr);
+    assert!(read > 0 && read < 230, "{read} frames read before Ctrl-C");
+    let events = events(&events_path);
+    assert_eq!(events.last().unwrap()["event"], "set_summary");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
