@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/formcheck
 OUT := out
 
-.PHONY: setup build run test bench models models-heavy references
+.PHONY: setup build run test bench bench-live models models-heavy references
 
 setup:
 	@scripts/setup.sh
@@ -29,6 +29,10 @@ test: setup
 # Speed of the engine per stage against MediaPipe on the same frames (see BENCHMARKS.md).
 bench: build .cache/venv-mediapipe/.ready
 	scripts/bench.sh
+
+# The live pipeline in real time on 720p 30 fps: drops, latency, memory (see BENCHMARKS.md).
+bench-live: build .cache/venv-mediapipe/.ready
+	scripts/bench_live.sh
 
 # Development only: rebuild the ONNX models from the registry packages, and
 # the MediaPipe reference outputs the conformance tests compare with.

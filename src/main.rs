@@ -145,6 +145,9 @@ struct LiveArgs {
     /// Write the spoken cues to this WAV file instead of the speakers.
     #[arg(long)]
     cues_wav: Option<PathBuf>,
+    /// Write per-stage timings, dropped frames and latency as JSON to this file.
+    #[arg(long)]
+    timings_json: Option<PathBuf>,
     /// Start with the spoken cues muted (key m toggles them).
     #[arg(long)]
     mute: bool,
@@ -189,6 +192,9 @@ struct AnalyzeArgs {
     /// Print per-stage timings and latency at the end.
     #[arg(long)]
     timings: bool,
+    /// Write per-stage timings and latency as JSON to this file.
+    #[arg(long)]
+    timings_json: Option<PathBuf>,
     /// Write the spoken cues that would have been played to this WAV file.
     #[arg(long)]
     cues_wav: Option<PathBuf>,
@@ -341,6 +347,7 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         metrics: args.metrics,
         overlay_video: args.overlay_video,
         print_timings: args.timings,
+        timings_json: args.timings_json,
         profile_path: None,
         baseline_after_s: None,
         cues: args.cues_wav.map(CueOutput::Wav),
@@ -385,6 +392,7 @@ fn live(args: LiveArgs) -> Result<()> {
         metrics: None,
         overlay_video: args.overlay_video,
         print_timings: true,
+        timings_json: args.timings_json,
         profile_path: args.profile,
         baseline_after_s: None,
         cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
@@ -431,6 +439,7 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
         metrics: None,
         overlay_video: None,
         print_timings: false,
+        timings_json: None,
         profile_path: Some(args.profile.clone()),
         baseline_after_s: Some(args.from_s),
         cues: None,

@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub overlay_video: Option<PathBuf>,
     /// Whether to print the timing summary at the end.
     pub print_timings: bool,
+    /// Where to write the timing summary as JSON.
+    pub timings_json: Option<PathBuf>,
     /// The patient's profile file, where a captured baseline is kept.
     pub profile_path: Option<PathBuf>,
     /// Capture the neutral baseline from the start, its hold beginning this
@@ -200,6 +202,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         metrics,
         overlay_video,
         print_timings,
+        timings_json,
         profile_path,
         baseline_after_s,
         cues,
@@ -288,6 +291,12 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
     finished?;
     if print_timings {
         eprintln!("{summary}");
+    }
+    if let Some(path) = timings_json {
+        let file =
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        serde_json::to_writer_pretty(file, &summary)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(RunOutcome {
         baseline,

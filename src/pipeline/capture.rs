@@ -109,6 +109,15 @@ fn run(
         if shared.stop.load(Ordering::Relaxed) {
             return Ok(());
         }
+        // A file replayed in real time: its next frame "arrives" at its
+        // time on the file's clock, and is read then, as a camera's would be.
+        let replayed = pacing == Pacing::Live && !source.is_live();
+        if replayed {
+            let due = next_index as f64 / source.fps().max(1e-3);
+            if !wait_until(started + Duration::from_secs_f64(due), shared) {
+                return Ok(());
+            }
+        }
         let mut image = links.recycled.try_recv().unwrap_or_default();
         let read_started = Instant::now();
         let info = match source.read(&mut image) {
@@ -130,12 +139,6 @@ fn run(
         let read_ms = read_started.elapsed().as_secs_f64() * 1000.0;
         let t_ms = offset_ms + info.t_ms;
         last_ms = t_ms;
-        if pacing == Pacing::Live
-            && !source.is_live()
-            && !wait_until(started + Duration::from_secs_f64(t_ms / 1000.0), shared)
-        {
-            return Ok(());
-        }
         let size = ImageSize::of(&image).map_err(|source| SourceError::Read {
             path: spec.describe().into(),
             source,
@@ -147,7 +150,7 @@ fn run(
             },
             image,
             size,
-            captured: Instant::now(),
+            captured: source.grabbed_at().unwrap_or(read_started),
             read_ms,
         };
         next_index += 1;

@@ -120,6 +120,21 @@ pub struct FrameSource {
     kind: Kind,
     fps: f64,
     next_index: u64,
+    grabbed: Option<std::time::Instant>,
+}
+
+/// Grabs the next frame, noting when it was there, then decodes it into
+/// `frame`; whether there was one.
+fn grab(
+    capture: &mut VideoCapture,
+    frame: &mut Mat,
+    grabbed: &mut Option<std::time::Instant>,
+) -> opencv::Result<bool> {
+    if !capture.grab()? {
+        return Ok(false);
+    }
+    *grabbed = Some(std::time::Instant::now());
+    capture.retrieve(frame, 0)
 }
 
 /// Frame rate assumed when a video does not state one.
@@ -202,6 +217,7 @@ impl FrameSource {
                 FALLBACK_FPS
             },
             next_index: 0,
+            grabbed: None,
         })
     }
 
@@ -226,6 +242,7 @@ impl FrameSource {
                 kind: Kind::Image(Some(image)),
                 fps: 0.0,
                 next_index: 0,
+                grabbed: None,
             });
         }
         let capture = VideoCapture::from_file(path, videoio::CAP_FFMPEG).map_err(read_err)?;
@@ -242,6 +259,7 @@ impl FrameSource {
                 FALLBACK_FPS
             },
             next_index: 0,
+            grabbed: None,
         })
     }
 
@@ -253,6 +271,12 @@ impl FrameSource {
     /// Frames per second of a video (0 for an image).
     pub fn fps(&self) -> f64 {
         self.fps
+    }
+
+    /// When the last frame read was grabbed (before it was decoded): the
+    /// moment it was there to be seen. `None` for an image.
+    pub fn grabbed_at(&self) -> Option<std::time::Instant> {
+        self.grabbed
     }
 
     /// Whether the source is a camera or a stream.
@@ -283,7 +307,7 @@ impl FrameSource {
                 0.0
             }
             Kind::Video(capture) => {
-                if !capture.read(frame).map_err(read_err)? || frame.empty() {
+                if !grab(capture, frame, &mut self.grabbed).map_err(read_err)? || frame.empty() {
                     if index == 0 {
                         return Err(SourceError::Empty {
                             path: self.path.clone(),
@@ -298,7 +322,7 @@ impl FrameSource {
                 opened,
                 last_ms,
             } => {
-                if !capture.read(frame).map_err(read_err)? || frame.empty() {
+                if !grab(capture, frame, &mut self.grabbed).map_err(read_err)? || frame.empty() {
                     return Ok(None);
                 }
                 // The driver's timestamp where it gives one that moves on,

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The live pipeline on 720p 30 fps input replayed in real time (as a camera
+# delivers it): sustained rate, frames dropped, capture-to-assessment latency
+# and peak memory, for the full and lite models, in one run (BENCHMARKS.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=out/bench-live
+clip=.cache/bench/demo-720p.mp4
+mkdir -p "$out" .cache/bench
+if [ ! -f "$clip" ]; then
+  .cache/venv-mediapipe/bin/python tools/make_clip.py --video .cache/samples/demo.mp4 --out "$clip"
+fi
+for model in full lite; do
+  for threads in ${THREADS:-1 2}; do
+    echo "formcheck live --realtime: $model, $threads thread(s)" >&2
+    /usr/bin/time -f '%M' -o "$out/rss-$model-$threads.txt" \
+      target/release/formcheck live --source "$clip" --realtime --no-window --exercise squat \
+      --model "$model" --threads "$threads" --events "$out/events-$model-$threads.jsonl" \
+      --cues-wav "$out/cues-$model-$threads.wav" --timings-json "$out/live-$model-$threads.json" \
+      2> "$out/stderr-$model-$threads.txt"
+  done
+done
+python3 tools/bench_live_report.py "$out" | tee "$out/report.md"
