@@ -1,276 +1,118 @@
-//! The analysis on a synthetic body: 3D joints with known segment lengths,
-//! driven by known joint angles, projected through a pinhole camera, with
-//! noise and occlusion. Each exercise is performed cleanly and with a fault
-//! injected at a known time; a rule must fire within 0.2 s of the fault,
-//! clear after it, and never fire on the clean run.
+//! The analysis on the synthetic body of `tests/synthetic`: 3D joints with
+//! known segment lengths, driven by known joint angles, placed on the floor,
+//! a seat or a bench, and projected through a fixed pinhole camera with
+//! image noise and occlusion. Each exercise is performed cleanly and with a
+//! fault injected at a known time for a known time; a rule must fire within
+//! 0.2 s of the moment the fault takes its metric past the rule's limit (as
+//! the camera sees it), clear after the fault, and never fire on the clean
+//! run. Also: measured angles against the truth, joints the model cannot
+//! see, the wrong view, tempo, holds, and the live status.
 
-use formcheck::analysis::config::Exercise;
+mod synthetic;
+
+use formcheck::analysis::config::{Direction, Exercise, Fault, Reference, Rule};
 use formcheck::analysis::events::Event;
-use formcheck::analysis::measure::{measure, Metric, Side};
+use formcheck::analysis::measure::{measure, nearer_side, Metric};
+use formcheck::analysis::status::{FormState, Status};
 use formcheck::analysis::Analyzer;
-use formcheck::pose::{ImageLandmark, ImageSize, Joint, Pose, WorldLandmark};
-use nalgebra::{Point3, Vector2, Vector3};
-
-const FPS: f64 = 30.0;
-const SIZE: ImageSize = ImageSize {
-    width: 1280,
-    height: 720,
+use formcheck::pose::Joint;
+use formcheck::sinks::track::TrackRecord;
+use nalgebra::{Point3, Vector3};
+use synthetic::{
+    cycle, joints, leg_ik, ramp, sequence, track, BodyPlacement, Camera, JointAngles, Render, Side,
+    Skeleton,
 };
-const FOCAL: f32 = 1000.0;
 
-/// Segment lengths, metres.
-const TRUNK: f32 = 0.50;
-const THIGH: f32 = 0.44;
-const SHANK: f32 = 0.42;
-const UPPER_ARM: f32 = 0.30;
-const FOREARM: f32 = 0.27;
-const HIP_WIDTH: f32 = 0.26;
-const SHOULDER_WIDTH: f32 = 0.38;
+/// Frames per second of every run.
+const FPS: f32 = 30.0;
+/// Image noise of the proof runs, pixels (sd, in u and in v).
+const NOISE_PX: f32 = 0.5;
+/// Frames the analyser averages for a baseline at the start of a set.
+const BASELINE_FRAMES: usize = 15;
+/// How long an injected fault takes to grow to its full size, and to go.
+const EASE_S: f32 = 0.3;
+/// Distance of the camera from the hips, metres.
+const CAMERA_M: f32 = 3.5;
 
-/// Joint angles of the body in its sagittal plane, degrees. Limb directions
-/// are measured from the body's "down" towards its front; the trunk from
-/// its "up" towards its front.
-#[derive(Clone, Copy, Debug)]
-struct Angles {
-    /// Orientation of the whole body in the image plane: 0 standing, −90
-    /// lying on the back (head to the left), 90 face down (head to the right).
-    body: f32,
-    trunk: f32,
-    thigh: [f32; 2],
-    shank: [f32; 2],
-    arm: [f32; 2],
-    forearm: [f32; 2],
-    /// Drop of the right hip below the left, metres (frontal plane).
-    hip_drop: f32,
-}
+/// A body at one instant: joint angles and where the body is.
+type Posed = (JointAngles, BodyPlacement);
 
-impl Default for Angles {
-    fn default() -> Self {
-        Angles {
-            body: 0.0,
-            trunk: 0.0,
-            thigh: [0.0; 2],
-            shank: [0.0; 2],
-            arm: [0.0; 2],
-            forearm: [0.0; 2],
-            hip_drop: 0.0,
-        }
-    }
-}
+// ---------------------------------------------------------------- running
 
-/// Where the camera is.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Camera {
-    /// At the body's left side, 3 m away.
-    Side,
-    /// In front of the body, 3.5 m away.
-    Front,
-}
-
-fn dir_down(deg: f32) -> Vector2<f32> {
-    let r = deg.to_radians();
-    Vector2::new(r.sin(), r.cos())
-}
-
-fn dir_up(deg: f32) -> Vector2<f32> {
-    let r = deg.to_radians();
-    Vector2::new(r.sin(), -r.cos())
-}
-
-/// The 33 joints in world metres (camera axes: x right, y down, z away).
-fn joints(a: &Angles, camera: Camera) -> [Point3<f32>; 33] {
-    let rot = |v: Vector2<f32>| {
-        let (s, c) = a.body.to_radians().sin_cos();
-        Vector2::new(v.x * c - v.y * s, v.x * s + v.y * c)
-    };
-    // Sagittal-plane positions (forward x, down y) relative to the mid-hip.
-    let shoulder = rot(dir_up(a.trunk) * TRUNK);
-    let head_up = rot(dir_up(a.trunk));
-    let forward = rot(Vector2::new(1.0, 0.0));
-    let mut sag = [Vector2::zeros(); 33];
-    let mut lateral = [0.0f32; 33];
-    let mut drop = [0.0f32; 33];
-    use Joint::*;
-    for (side, sign) in [(0usize, -1.0f32), (1, 1.0)] {
-        let (s, e, w, p, i, t, h, k, an, he, fi) = if side == 0 {
-            (
-                LeftShoulder,
-                LeftElbow,
-                LeftWrist,
-                LeftPinky,
-                LeftIndex,
-                LeftThumb,
-                LeftHip,
-                LeftKnee,
-                LeftAnkle,
-                LeftHeel,
-                LeftFootIndex,
-            )
-        } else {
-            (
-                RightShoulder,
-                RightElbow,
-                RightWrist,
-                RightPinky,
-                RightIndex,
-                RightThumb,
-                RightHip,
-                RightKnee,
-                RightAnkle,
-                RightHeel,
-                RightFootIndex,
-            )
-        };
-        let knee = rot(dir_down(a.thigh[side]) * THIGH);
-        let ankle = knee + rot(dir_down(a.shank[side]) * SHANK);
-        let elbow = shoulder + rot(dir_down(a.arm[side]) * UPPER_ARM);
-        let wrist = elbow + rot(dir_down(a.forearm[side]) * FOREARM);
-        let shank_dir = rot(dir_down(a.shank[side]));
-        for (j, v) in [
-            (s, shoulder),
-            (e, elbow),
-            (w, wrist),
-            (p, wrist + (wrist - elbow) * 0.25),
-            (i, wrist + (wrist - elbow) * 0.3),
-            (t, wrist + (wrist - elbow) * 0.2),
-            (h, Vector2::zeros()),
-            (k, knee),
-            (an, ankle),
-            (he, ankle + shank_dir * 0.05 - forward * 0.05),
-            (fi, ankle + shank_dir * 0.05 + forward * 0.15),
-        ] {
-            sag[j.index()] = v;
-            let half = if matches!(j, LeftShoulder | RightShoulder | LeftElbow | RightElbow) {
-                SHOULDER_WIDTH
-            } else {
-                HIP_WIDTH
-            };
-            lateral[j.index()] = sign * half / 2.0;
-        }
-        drop[h.index()] = if side == 1 { a.hip_drop } else { 0.0 };
-    }
-    let nose = shoulder + head_up * 0.22 + forward * 0.1;
-    for (j, v, lat) in [
-        (Nose, nose, 0.0),
-        (LeftEyeInner, nose + head_up * 0.03, -0.015),
-        (LeftEye, nose + head_up * 0.03 - forward * 0.01, -0.03),
-        (LeftEyeOuter, nose + head_up * 0.03 - forward * 0.02, -0.045),
-        (RightEyeInner, nose + head_up * 0.03, 0.015),
-        (RightEye, nose + head_up * 0.03 - forward * 0.01, 0.03),
-        (RightEyeOuter, nose + head_up * 0.03 - forward * 0.02, 0.045),
-        (LeftEar, shoulder + head_up * 0.22 - forward * 0.02, -0.07),
-        (RightEar, shoulder + head_up * 0.22 - forward * 0.02, 0.07),
-        (MouthLeft, nose - head_up * 0.04, -0.02),
-        (MouthRight, nose - head_up * 0.04, 0.02),
-    ] {
-        sag[j.index()] = v;
-        lateral[j.index()] = lat;
-    }
-    let hip_world = Point3::new(0.0, 0.0, 3.0);
-    let mut out = [Point3::origin(); 33];
-    for (i, o) in out.iter_mut().enumerate() {
-        let (x, y, z) = match camera {
-            // The body faces +x; its left side (negative lateral) is nearer.
-            Camera::Side => (sag[i].x, sag[i].y + drop[i], lateral[i]),
-            // The body faces the camera; its left is the image's right.
-            Camera::Front => (-lateral[i], sag[i].y + drop[i], -sag[i].x + 0.5),
-        };
-        *o = hip_world + Vector3::new(x, y, z);
-    }
-    out
-}
-
-/// Noise and occlusion of the observation.
-#[derive(Clone, Default)]
-struct Render {
-    noise_px: f32,
-    occluded: Vec<Joint>,
-}
-
-/// A pseudo-random normal deviate (Box–Muller on an LCG), deterministic.
-fn gauss(state: &mut u64) -> f32 {
-    let mut uniform = || {
-        *state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((*state >> 40) as f32 + 0.5) / (1u64 << 24) as f32
-    };
-    let (u1, u2) = (uniform(), uniform());
-    (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
-}
-
-/// What the pose engine would report for these joints.
-fn observe(j: &[Point3<f32>; 33], render: &Render, rng: &mut u64) -> Pose {
-    let mut pose = Pose {
-        score: 1.0,
-        ..Pose::default()
-    };
-    let mid_hip = (j[Joint::LeftHip.index()].coords + j[Joint::RightHip.index()].coords) / 2.0;
-    for (i, p) in j.iter().enumerate() {
-        let u = FOCAL * p.x / p.z + SIZE.width as f32 / 2.0 + render.noise_px * gauss(rng);
-        let v = FOCAL * p.y / p.z + SIZE.height as f32 / 2.0 + render.noise_px * gauss(rng);
-        let hidden = render.occluded.iter().any(|o| o.index() == i);
-        pose.landmarks[i] = ImageLandmark {
-            x: u / SIZE.width as f32,
-            y: v / SIZE.height as f32,
-            z: (p.z - mid_hip.z) * FOCAL / mid_hip.z / SIZE.width as f32,
-            visibility: if hidden { 0.05 } else { 0.98 },
-            presence: 0.99,
-        };
-        let w = p.coords - mid_hip;
-        pose.world[i] = WorldLandmark {
-            x: w.x,
-            y: w.y,
-            z: w.z,
-        };
-    }
-    pose
-}
-
-/// Runs `exercise` over `seconds` of motion; returns the events.
-fn run(
-    exercise: &str,
-    camera: Camera,
+/// What `camera` sees of `motion` over `seconds` (noise and occlusion from
+/// `render`).
+fn film(
+    camera: &Camera,
     render: &Render,
-    seconds: f64,
-    motion: impl Fn(f64) -> Angles,
-) -> Vec<Event> {
-    let mut analyzer = Analyzer::new(Exercise::named(exercise).unwrap(), None);
+    seconds: f32,
+    motion: impl Fn(f32) -> Posed,
+) -> Vec<TrackRecord> {
+    track(
+        camera,
+        &Skeleton::default(),
+        &sequence(FPS, seconds, motion),
+        render,
+    )
+}
+
+fn analyzer(exercise: &str) -> Analyzer {
+    Analyzer::new(Exercise::named(exercise).unwrap(), None)
+}
+
+fn push(analyzer: &mut Analyzer, record: &TrackRecord, events: &mut Vec<Event>) {
+    analyzer.push(
+        record.frame,
+        record.t_ms,
+        record.size(),
+        record.pose().as_ref(),
+        events,
+    );
+}
+
+/// The events of `exercise` analysed over `records`, set summary included.
+fn analyse(exercise: &str, records: &[TrackRecord]) -> Vec<Event> {
+    let mut analyzer = analyzer(exercise);
     let mut events = Vec::new();
-    let mut rng = 7u64;
-    let frames = (seconds * FPS) as u64;
-    for f in 0..frames {
-        let t = f as f64 / FPS;
-        let pose = observe(&joints(&motion(t), camera), render, &mut rng);
-        analyzer.push(f, t * 1000.0, SIZE, Some(&pose), &mut events);
+    for r in records {
+        push(&mut analyzer, r, &mut events);
     }
     analyzer.finish(&mut events);
     events
 }
 
-/// Smooth 0 → 1 between `t0` and `t0 + 0.3` s, back to 0 after `t1`.
-fn fault(t: f64, t0: f64, t1: f64) -> f32 {
-    let ramp = |x: f64| {
-        ((x / 0.3).clamp(0.0, 1.0) * std::f64::consts::PI / 2.0)
-            .sin()
-            .powi(2) as f32
-    };
-    ramp(t - t0) * (1.0 - ramp(t - t1))
+/// Runs `exercise` on what `camera` sees of `motion`; returns the events.
+fn run(
+    exercise: &str,
+    camera: &Camera,
+    render: &Render,
+    seconds: f32,
+    motion: impl Fn(f32) -> Posed,
+) -> Vec<Event> {
+    analyse(exercise, &film(camera, render, seconds, motion))
+}
+
+fn noisy() -> Render {
+    Render {
+        noise_px: NOISE_PX,
+        seed: 7,
+        ..Render::default()
+    }
 }
 
 /// Time, s, of the first `flag_start` of `rule`, and of its `flag_end`.
-fn flag_times(events: &[Event], rule: &str) -> (Option<f64>, Option<f64>) {
+fn flag_times(events: &[Event], rule: &str) -> (Option<f32>, Option<f32>) {
     let start = events.iter().find_map(|e| match e {
-        Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(t_ms / 1000.0),
+        Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(*t_ms as f32 / 1000.0),
         _ => None,
     });
     let end = events.iter().find_map(|e| match e {
-        Event::FlagEnd { rule: r, t_ms, .. } if r == rule => Some(t_ms / 1000.0),
+        Event::FlagEnd { rule: r, t_ms, .. } if r == rule => Some(*t_ms as f32 / 1000.0),
         _ => None,
     });
     (start, end)
 }
 
+/// The rules that fired.
 fn flags(events: &[Event]) -> Vec<String> {
     events
         .iter()
@@ -281,320 +123,952 @@ fn flags(events: &[Event]) -> Vec<String> {
         .collect()
 }
 
-/// The first time, s, at which `metric` of the clean-plus-fault motion
-/// passes `limit` in the rule's direction (the injected fault's onset as the
-/// camera sees it).
-fn onset(
-    camera: Camera,
-    motion: &impl Fn(f64) -> Angles,
-    seconds: f64,
-    crosses: impl Fn(f32) -> bool,
-    metric: Metric,
-) -> f64 {
-    let mut rng = 1u64;
-    (0..(seconds * FPS) as u64)
-        .map(|f| f as f64 / FPS)
-        .find(|&t| {
-            let pose = observe(&joints(&motion(t), camera), &Render::default(), &mut rng);
-            measure(&pose, SIZE, Side::Left, None)
-                .get(metric)
-                .is_some_and(|m| crosses(m.value))
-        })
-        .expect("the fault crosses the limit")
+fn count(events: &[Event], what: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| what(e)).count()
 }
 
-/// Checks one rule: clean run without flags, faulty run flagged within
-/// 0.2 s of the onset and cleared after the fault.
-#[allow(clippy::too_many_arguments)]
-fn check_rule(
-    exercise: &str,
-    rule: &str,
-    camera: Camera,
-    seconds: f64,
-    metric: Metric,
-    crosses: impl Fn(f32) -> bool,
-    clean: impl Fn(f64) -> Angles,
-    faulty: impl Fn(f64) -> Angles,
-    fault_end: f64,
-) {
-    let render = Render {
-        noise_px: 0.5,
-        ..Render::default()
-    };
-    let clean_events = run(exercise, camera, &render, seconds, &clean);
-    let clean_flags: Vec<String> = flags(&clean_events)
-        .into_iter()
-        .filter(|f| f != "tempo_too_fast")
-        .collect();
-    assert!(
-        clean_flags.is_empty(),
-        "{exercise}: clean run raised {clean_flags:?}"
-    );
+// ---------------------------------------------------------------- proofs
 
-    let t0 = onset(camera, &faulty, seconds, crosses, metric);
-    let events = run(exercise, camera, &render, seconds, &faulty);
-    let (start, end) = flag_times(&events, rule);
-    let start = start.unwrap_or_else(|| panic!("{exercise}/{rule}: never fired (onset {t0:.2} s)"));
-    assert!(
-        start >= t0 - 0.05 && start <= t0 + 0.2,
-        "{exercise}/{rule}: fired at {start:.2} s, fault at {t0:.2} s"
-    );
-    let end = end.unwrap_or_else(|| panic!("{exercise}/{rule}: never cleared"));
-    assert!(
-        end <= fault_end + 0.5 && end > start,
-        "{exercise}/{rule}: cleared at {end:.2} s, fault over at {fault_end:.2} s"
-    );
+/// When a fault is injected: it grows over [`EASE_S`] from `from` and eases
+/// off over [`EASE_S`] from `to`.
+#[derive(Clone, Copy, Debug)]
+struct FaultWindow {
+    from: f32,
+    to: f32,
 }
 
-/// Standing, arms hanging.
-fn standing() -> Angles {
-    Angles::default()
-}
+impl FaultWindow {
+    /// The fault's size at `t`, 0–1.
+    fn at(self, t: f32) -> f32 {
+        ramp(t, self.from, self.from + EASE_S) * (1.0 - ramp(t, self.to, self.to + EASE_S))
+    }
 
-/// A squat of depth `d` (0 standing, 1 deep): knees forward, hips back.
-fn squat_pose(d: f32, extra_lean: f32) -> Angles {
-    let knee = 100.0 * d;
-    Angles {
-        trunk: 30.0 * d + extra_lean,
-        thigh: [knee * 0.8; 2],
-        shank: [-knee * 0.45; 2],
-        arm: [80.0 * d; 2],
-        forearm: [80.0 * d; 2],
-        ..standing()
+    /// When the fault is gone.
+    fn over(self) -> f32 {
+        self.to + EASE_S
     }
 }
 
-fn cycle(t: f64, period: f64) -> f32 {
-    (0.5 - 0.5 * (t * std::f64::consts::TAU / period).cos()) as f32
+/// A rule, and an exercise performed cleanly and with a fault.
+struct Proof<M: Fn(f32, f32) -> Posed> {
+    exercise: &'static str,
+    rule: &'static str,
+    camera: Camera,
+    seconds: f32,
+    fault: FaultWindow,
+    /// The body at `t` s with the fault at `amount` (0 clean, 1 full).
+    motion: M,
 }
+
+fn rule_of(exercise: &str, id: &str) -> Rule {
+    Exercise::named(exercise)
+        .unwrap()
+        .rules
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("{exercise} has no rule `{id}`"))
+}
+
+/// Whether `value` (relative to the baseline where the rule is) is past
+/// the rule's limit.
+fn violates(rule: &Rule, value: f32) -> bool {
+    let limit = *rule.limit.get_ref();
+    match rule.fires {
+        Direction::Above => value > limit,
+        Direction::Below => value < limit,
+        Direction::Beyond => value.abs() > limit,
+    }
+}
+
+/// The period of a metric that wraps round, degrees: a line's tilt is
+/// the same either way round (180°), a direction wraps at 360°.
+fn period(metric: Metric) -> Option<f32> {
+    match metric {
+        Metric::PelvisTilt | Metric::ShoulderTilt => Some(180.0),
+        Metric::TrunkDirection => Some(360.0),
+        _ => None,
+    }
+}
+
+/// The rule's metric on each frame of `records`, on the side the analyser
+/// would choose, relative to the baseline where the rule is (the mean of
+/// the first frames; for an angle that wraps, on the circle and the
+/// shortest way round).
+fn rule_values(rule: &Rule, records: &[TrackRecord]) -> Vec<(f32, f32)> {
+    let first = records[0].pose().unwrap();
+    let side = nearer_side(&first);
+    let values: Vec<(f32, f32)> = records
+        .iter()
+        .map(|r| {
+            let pose = r.pose().unwrap();
+            let m = measure(&pose, r.size(), side, None);
+            let v = m.get(rule.metric).expect("the metric is defined").value;
+            (r.t_ms as f32 / 1000.0, v)
+        })
+        .collect();
+    let start = values[..BASELINE_FRAMES].iter().map(|v| v.1);
+    let (base, period) = match (rule.relative_to, period(rule.metric)) {
+        (Reference::Absolute, _) => return values,
+        (Reference::Baseline, None) => (start.sum::<f32>() / BASELINE_FRAMES as f32, None),
+        (Reference::Baseline, Some(p)) => {
+            let k = std::f32::consts::TAU / p;
+            let (sin, cos) = start.fold((0.0, 0.0), |(s, c), v| {
+                (s + (k * v).sin(), c + (k * v).cos())
+            });
+            (sin.atan2(cos) / k, Some(p))
+        }
+    };
+    let change = |v: f32| {
+        let d = v - base;
+        period.map_or(d, |p| d - p * (d / p).round())
+    };
+    values.into_iter().map(|(t, v)| (t, change(v))).collect()
+}
+
+impl<M: Fn(f32, f32) -> Posed> Proof<M> {
+    /// Clean run without flags (tempo aside); faulty run flagged within
+    /// 0.2 s of the onset, on the rule's view and with the joints in sight,
+    /// and cleared after the fault.
+    fn check(&self) {
+        let (exercise, id, fault) = (self.exercise, self.rule, self.fault);
+        let rule = rule_of(exercise, id);
+        let clean = run(exercise, &self.camera, &noisy(), self.seconds, |t| {
+            (self.motion)(t, 0.0)
+        });
+        let clean_flags: Vec<String> = flags(&clean)
+            .into_iter()
+            .filter(|f| f != "tempo_too_fast")
+            .collect();
+        assert!(
+            clean_flags.is_empty(),
+            "{exercise}: clean run raised {clean_flags:?}"
+        );
+        let clean_values = rule_values(
+            &rule,
+            &film(&self.camera, &Render::default(), self.seconds, |t| {
+                (self.motion)(t, 0.0)
+            }),
+        );
+        assert!(
+            clean_values.iter().all(|v| !violates(&rule, v.1)),
+            "{exercise}/{id}: the clean motion itself crosses the limit"
+        );
+
+        let faulty = |t: f32| (self.motion)(t, fault.at(t));
+        let exact = film(&self.camera, &Render::default(), self.seconds, faulty);
+        let onset = rule_values(&rule, &exact)
+            .into_iter()
+            .find(|v| violates(&rule, v.1))
+            .unwrap_or_else(|| panic!("{exercise}/{id}: the fault never crosses the limit"))
+            .0;
+        let events = analyse(
+            exercise,
+            &film(&self.camera, &noisy(), self.seconds, faulty),
+        );
+        let (fired, cleared) = flag_times(&events, id);
+        let fired =
+            fired.unwrap_or_else(|| panic!("{exercise}/{id}: never fired (onset {onset:.2} s)"));
+        assert!(
+            fired >= onset - 0.05 && fired <= onset + 0.2,
+            "{exercise}/{id}: fired at {fired:.2} s, fault at {onset:.2} s"
+        );
+        let cleared = cleared.unwrap_or_else(|| panic!("{exercise}/{id}: never cleared"));
+        assert!(
+            cleared <= fault.over() + 0.5 && cleared > fired,
+            "{exercise}/{id}: cleared at {cleared:.2} s, fault over at {:.2} s",
+            fault.over()
+        );
+        assert!(
+            fired < fault.over(),
+            "{exercise}/{id}: fired after the fault"
+        );
+        // Judged all along: the flag is cleared by the value, not by losing
+        // sight of the joints or the camera's view.
+        let lost = events.iter().find(|e| match e {
+            Event::CannotSee { rule, t_ms, .. } if rule == id => {
+                (onset..=cleared).contains(&(*t_ms as f32 / 1000.0))
+            }
+            Event::View { view, t_ms, .. } if !rule.view.accepts(*view) => {
+                (onset..=cleared).contains(&(*t_ms as f32 / 1000.0))
+            }
+            _ => false,
+        });
+        assert!(lost.is_none(), "{exercise}/{id}: {lost:?}");
+        eprintln!(
+            "{exercise}/{id}: limit crossed at {onset:.3} s, flag at {fired:.3} s \
+             (+{:.3} s), cleared at {cleared:.3} s (fault over at {:.2} s)",
+            fired - onset,
+            fault.over()
+        );
+    }
+}
+
+// ---------------------------------------------------------------- bodies
+
+/// Standing straight, feet flat on the floor at the origin.
+fn upright() -> BodyPlacement {
+    BodyPlacement::standing(Point3::new(
+        0.0,
+        Skeleton::default().standing_hip_height(),
+        0.0,
+    ))
+}
+
+/// A camera at the person's left, perpendicular to the sagittal plane.
+fn side_camera(place: &BodyPlacement) -> Camera {
+    Camera::side_view(place, CAMERA_M, Side::Left)
+}
+
+/// A camera `height` m above the floor, [`CAMERA_M`] from the hips along
+/// the world's horizontal `direction`, looking at the hips (at the feet or
+/// the head of a body lying down, in front of a seat).
+fn camera_along(place: &BodyPlacement, direction: Vector3<f32>, height: f32) -> Camera {
+    let p = place.position + direction.normalize() * CAMERA_M;
+    Camera::look_at(Point3::new(p.x, height, p.z), place.position)
+}
+
+/// A squat at `depth` (0 standing, 1 thighs level, knees at 60°), heels
+/// fixed on the floor: the pelvis tilting 25° forward, the trunk 35° from
+/// vertical at the bottom and leaning `lean` degrees further forward, and
+/// the hips `shift` metres to the person's right of the feet (both legs
+/// tilted sideways by as much as it takes at this depth).
+fn squat(depth: f32, lean: f32, shift: f32) -> Posed {
+    let s = Skeleton::default();
+    let stand = upright();
+    let heel = joints(&s, &JointAngles::default(), &stand)[Joint::LeftHeel.index()];
+    let pelvis = stand.pitch(25.0 * depth);
+    let knee = 120.0 * depth;
+    // Abduction turns the hip–ankle line about the pelvis's forward axis,
+    // before flexion: it moves the ankle sideways by its sine times the
+    // leg's extent along the thigh.
+    let along = s.thigh + s.shank * knee.to_radians().cos();
+    let tilt = (shift / along).asin().to_degrees();
+    let a = JointAngles {
+        trunk_flexion: 10.0 * depth + lean,
+        hip_flexion: [115.0 * depth; 2],
+        hip_abduction: [tilt, -tilt],
+        knee_flexion: [knee; 2],
+        shoulder_flexion: [80.0 * depth; 2],
+        ..JointAngles::default()
+    }
+    .with_feet_flat(&s, &pelvis);
+    (a, pelvis.anchored(&s, &a, Joint::LeftHeel, heel))
+}
+
+/// A forearm plank, face down, elbows under the shoulders, toes on the
+/// floor; `bend` degrees lift (+, pike) or drop (−, sag) the hips out of
+/// the shoulder–ankle line, elbows fixed on the floor.
+fn plank(bend: f32) -> Posed {
+    let s = Skeleton::default();
+    let incline = 6.0;
+    let straight = JointAngles {
+        shoulder_flexion: [90.0 - incline; 2],
+        elbow_flexion: [90.0; 2],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::prone(Point3::origin())
+        .pitch(-incline)
+        .lowest_at(&s, &straight, 0.0);
+    let elbow = joints(&s, &straight, &place)[Joint::LeftElbow.index()];
+    let a = JointAngles {
+        trunk_flexion: bend / 2.0,
+        hip_flexion: [bend / 2.0; 2],
+        ..straight
+    };
+    (a, place.anchored(&s, &a, Joint::LeftElbow, elbow))
+}
+
+/// A side plank on the left forearm, facing −z, head towards −x, the body
+/// line raised 20° off the floor; the hips `drop` degrees towards the floor
+/// at the waist and at the hips (left elbow fixed), the shoulders `roll`
+/// degrees about the trunk's axis.
+fn side_plank(drop: f32, roll: f32) -> Posed {
+    let s = Skeleton::default();
+    let lift = 20.0;
+    let straight = JointAngles {
+        shoulder_abduction: [90.0 - lift, 0.0],
+        elbow_flexion: [90.0, 0.0],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::side_lying(Point3::origin(), Side::Left)
+        .roll(-lift)
+        .lowest_at(&s, &straight, 0.0);
+    let elbow = joints(&s, &straight, &place)[Joint::LeftElbow.index()];
+    let a = JointAngles {
+        trunk_lateral: -drop,
+        trunk_twist: roll,
+        hip_abduction: [-drop, drop],
+        ..straight
+    };
+    (a, place.anchored(&s, &a, Joint::LeftElbow, elbow))
+}
+
+/// A clamshell lying on the left side (head towards −x, facing −z), hips
+/// flexed 45° and knees 90°; the top knee opens `open` degrees, the pelvis
+/// rolls back `roll_back` degrees while the shoulders stay stacked.
+fn clamshell(open: f32, roll_back: f32) -> Posed {
+    let a = JointAngles {
+        trunk_twist: -roll_back,
+        hip_flexion: [45.0; 2],
+        hip_abduction: [0.0, open],
+        knee_flexion: [90.0; 2],
+        shoulder_flexion: [90.0, 0.0],
+        elbow_flexion: [90.0, 0.0],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::side_lying(Point3::new(0.0, 0.18, 0.0), Side::Left).yaw(-roll_back);
+    (a, place)
+}
+
+/// Where the ankles rest on the floor in a glute bridge, metres from the
+/// shoulders along the body.
+const BRIDGE_ANKLES_M: f32 = 0.92;
+/// Shoulders on the floor, mid-shoulder this high, metres.
+const BRIDGE_SHOULDERS: Point3<f32> = Point3::new(0.0, 0.10, 0.0);
+
+/// A glute bridge seen by a side camera: shoulders and ankles fixed on the
+/// floor, the shoulder–hip line raised `lift` degrees (0 hips down, ~21°
+/// straight shoulder–hip–knee line, more is hyperextension); the knees
+/// follow by two-link IK. `straight_leg` extends the right leg along the
+/// thigh line (single-leg bridge); `drop` turns the pelvis about the
+/// body's long axis (pelvic drop), the trunk staying square.
+fn bridge(lift: f32, straight_leg: bool, drop: f32) -> Posed {
+    let s = Skeleton::default();
+    let (c, si) = (lift.to_radians().cos(), lift.to_radians().sin());
+    let hips = BRIDGE_SHOULDERS + Vector3::new(s.trunk * c, s.trunk * si, 0.0);
+    let pelvis = BodyPlacement::supine(hips).pitch(-lift).yaw(drop);
+    let mut a = JointAngles {
+        trunk_twist: drop,
+        ..JointAngles::default()
+    };
+    for side in Side::BOTH {
+        let hip = Point3::new(side.sign() * s.pelvis_width / 2.0, 0.0, 0.0);
+        let target = Point3::new(
+            BRIDGE_SHOULDERS.x + BRIDGE_ANKLES_M,
+            s.heel_down,
+            -side.sign() * s.pelvis_width / 2.0,
+        );
+        let d = pelvis.to_body(target) - hip;
+        let (hf, kf) = leg_ik(&s, d.z, d.y).expect("ankles within reach");
+        a.hip_flexion[side.i()] = hf;
+        a.knee_flexion[side.i()] = kf;
+    }
+    if straight_leg {
+        a.hip_flexion[Side::Right.i()] = a.hip_flexion[Side::Left.i()];
+        a.knee_flexion[Side::Right.i()] = 0.0;
+    }
+    (a.with_feet_flat(&s, &pelvis), pelvis)
+}
+
+/// The leg press seat: the backrest reclined 40° from upright.
+const PRESS_RECLINE: f32 = 40.0;
+/// The sled's line from the hip, degrees from the pelvis's down axis
+/// towards its forward axis.
+const PRESS_SLED: f32 = 48.0;
+
+/// A leg press: pelvis and trunk on the reclined seat, each ankle on the
+/// sled's line at the distance that gives its knee angle; `trunk_lift`
+/// degrees of the trunk off the backrest; `twist` degrees of pelvic roll
+/// (one hip off the seat) with the trunk kept on the backrest.
+fn leg_press(knee: [f32; 2], trunk_lift: f32, twist: f32) -> Posed {
+    let s = Skeleton::default();
+    let place = BodyPlacement::reclined(Point3::new(0.0, 0.6, 0.0), PRESS_RECLINE).roll(twist);
+    let mut a = JointAngles {
+        trunk_flexion: trunk_lift,
+        trunk_lateral: -twist,
+        shoulder_flexion: [30.0; 2],
+        ..JointAngles::default()
+    };
+    let sled = PRESS_SLED.to_radians();
+    for side in Side::BOTH {
+        let k = knee[side.i()].to_radians();
+        let reach = (s.thigh.powi(2) + s.shank.powi(2) - 2.0 * s.thigh * s.shank * k.cos()).sqrt();
+        let (hf, kf) =
+            leg_ik(&s, reach * sled.sin(), -reach * sled.cos()).expect("sled within reach");
+        a.hip_flexion[side.i()] = hf;
+        a.knee_flexion[side.i()] = kf;
+    }
+    (a, place)
+}
+
+/// A camera in front of the leg press (beyond the sled), 1 m above the
+/// hips.
+fn leg_press_front_camera() -> Camera {
+    let (_, place) = leg_press([165.0; 2], 0.0, 0.0);
+    camera_along(&place, Vector3::z(), place.position.y + 1.0)
+}
+
+/// How far the head end is raised on hands and knees, degrees: hands
+/// and knees both on the floor (arms are longer than thighs), arms and
+/// thighs vertical, knees 5 cm up on the shanks.
+fn all_fours_tilt(s: &Skeleton) -> f32 {
+    ((s.upper_arm + s.forearm + s.hand - s.thigh - 0.05) / s.trunk)
+        .asin()
+        .to_degrees()
+}
+
+/// On hands and knees, shanks flat on the floor.
+fn kneeling() -> Posed {
+    let s = Skeleton::default();
+    let tilt = all_fours_tilt(&s);
+    let a = JointAngles {
+        hip_flexion: [90.0 - tilt; 2],
+        knee_flexion: [90.0; 2],
+        ankle_plantarflexion: [90.0; 2],
+        shoulder_flexion: [90.0 - tilt; 2],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::prone(Point3::origin())
+        .pitch(-tilt)
+        .lowest_at(&s, &a, 0.0);
+    (a, place)
+}
+
+/// Bird-dog from [`kneeling`], right knee fixed on the floor: the left leg
+/// extended back `leg` degrees above horizontal and the right arm forward;
+/// `trunk` degrees of trunk extension (sag); `hike` degrees of pelvic roll
+/// about the long axis, the shoulders staying square.
+fn bird_dog(leg: f32, trunk: f32, hike: f32) -> Posed {
+    let s = Skeleton::default();
+    let tilt = all_fours_tilt(&s);
+    let (kneel, place) = kneeling();
+    let knee = joints(&s, &kneel, &place)[Joint::RightKnee.index()];
+    let a = JointAngles {
+        trunk_flexion: -trunk,
+        trunk_twist: hike,
+        hip_flexion: [-tilt - leg, 90.0 - tilt],
+        knee_flexion: [0.0, 90.0],
+        ankle_plantarflexion: [0.0, 90.0],
+        shoulder_flexion: [90.0 - tilt, 180.0 - tilt],
+        ..kneel
+    };
+    let place = place.yaw(hike);
+    (a, place.anchored(&s, &a, Joint::RightKnee, knee))
+}
+
+/// Dead bug, lying on the back: the left leg in table-top (hip and knee
+/// 90°), the right leg extending from table-top at `reach` = 0 to straight
+/// at `low` degrees above the floor at `reach` = 1 while the left arm goes
+/// from pointing at the ceiling to overhead; `arch` degrees of trunk
+/// extension, the shoulders staying on the floor (the hips lift).
+fn dead_bug(reach: f32, low: f32, arch: f32) -> Posed {
+    let s = Skeleton::default();
+    let a = JointAngles {
+        trunk_flexion: -arch,
+        hip_flexion: [90.0, 90.0 + (low - 90.0) * reach],
+        knee_flexion: [90.0, 90.0 * (1.0 - reach)],
+        shoulder_flexion: [90.0 + 90.0 * reach, 90.0],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::supine(Point3::new(0.0, 0.10, 0.0));
+    let rest = JointAngles {
+        trunk_flexion: 0.0,
+        ..a
+    };
+    let shoulder = joints(&s, &rest, &place)[Joint::LeftShoulder.index()];
+    (a, place.anchored(&s, &a, Joint::LeftShoulder, shoulder))
+}
+
+/// Standing calf raise: heels up by `raise` degrees of plantarflexion,
+/// toes fixed; knees bent `bend` degrees (hips half as much).
+fn calf_raise(raise: f32, bend: f32) -> Posed {
+    let s = Skeleton::default();
+    let stand = upright();
+    let toe = joints(&s, &JointAngles::default(), &stand)[Joint::LeftFootIndex.index()];
+    let mut a = JointAngles {
+        hip_flexion: [bend / 2.0; 2],
+        knee_flexion: [bend; 2],
+        ..JointAngles::default()
+    }
+    .with_feet_flat(&s, &stand);
+    for p in &mut a.ankle_plantarflexion {
+        *p += raise;
+    }
+    (a, stand.anchored(&s, &a, Joint::LeftFootIndex, toe))
+}
+
+/// Seated on a bench, thighs level, knee angle `knee`, the trunk leaning
+/// `slump` degrees forward.
+fn seated(knee: f32, slump: f32) -> Posed {
+    let a = JointAngles {
+        trunk_flexion: slump,
+        hip_flexion: [90.0; 2],
+        knee_flexion: [180.0 - knee; 2],
+        ..JointAngles::default()
+    };
+    (a, BodyPlacement::seated(Point3::new(0.0, 0.55, 0.0)))
+}
+
+/// Prone on a bench, arms overhead, knees curling `curl` degrees; `lift`
+/// degrees of hip flexion with the knees fixed on the bench (hips lift).
+fn prone_curl(curl: f32, lift: f32) -> Posed {
+    let s = Skeleton::default();
+    let flat = JointAngles {
+        shoulder_flexion: [180.0; 2],
+        ..JointAngles::default()
+    };
+    let place = BodyPlacement::prone(Point3::new(0.0, 0.75, 0.0));
+    let knee = joints(&s, &flat, &place)[Joint::LeftKnee.index()];
+    let a = JointAngles {
+        hip_flexion: [lift; 2],
+        knee_flexion: [curl; 2],
+        ..flat
+    };
+    (a, place.anchored(&s, &a, Joint::LeftKnee, knee))
+}
+
+// ---------------------------------------------------------------- rule proofs
 
 #[test]
 fn squat_trunk_flexion() {
-    let clean = |t: f64| squat_pose(cycle(t, 6.0), 0.0);
-    let faulty = |t: f64| squat_pose(cycle(t, 6.0), 40.0 * fault(t, 8.0, 10.0));
-    // Baseline (standing) trunk ~0°: the limit is 45° of extra lean.
-    check_rule(
-        "squat",
-        "trunk_flexion",
-        Camera::Side,
-        14.0,
-        Metric::TrunkFromVertical,
-        |v| v > 45.0,
-        clean,
-        faulty,
-        10.3,
-    );
+    Proof {
+        exercise: "squat",
+        rule: "trunk_flexion",
+        camera: side_camera(&upright()),
+        seconds: 14.0,
+        fault: FaultWindow {
+            from: 8.0,
+            to: 10.0,
+        },
+        motion: |t, f| squat(cycle(t, 6.0), 40.0 * f, 0.0),
+    }
+    .check();
 }
 
-/// A forearm plank, face down, body straight; `bend` lifts (+) or drops (−)
-/// the hips.
-fn plank(bend: f32) -> Angles {
-    Angles {
-        body: 90.0,
-        trunk: bend / 2.0,
-        thigh: [bend / 2.0; 2],
-        shank: [bend / 2.0; 2],
-        arm: [90.0; 2],
-        forearm: [180.0; 2],
-        ..standing()
+#[test]
+fn squat_lateral_shift_from_the_front() {
+    Proof {
+        exercise: "squat",
+        rule: "lateral_shift",
+        camera: Camera::front_view(&upright(), CAMERA_M),
+        seconds: 14.0,
+        fault: FaultWindow { from: 7.0, to: 9.5 },
+        motion: |t, f| squat(cycle(t, 6.0), 0.0, 0.05 * f),
     }
+    .check();
 }
 
 #[test]
 fn plank_hip_sag_and_pike() {
-    let clean = |_: f64| plank(0.0);
-    check_rule(
-        "plank",
-        "hip_sag",
-        Camera::Side,
-        8.0,
-        Metric::BodyLine,
-        |v| v < -10.0,
-        clean,
-        |t| plank(-25.0 * fault(t, 3.0, 5.0)),
-        5.3,
-    );
-    check_rule(
-        "plank",
-        "hip_pike",
-        Camera::Side,
-        8.0,
-        Metric::BodyLine,
-        |v| v > 10.0,
-        clean,
-        |t| plank(25.0 * fault(t, 3.0, 5.0)),
-        5.3,
-    );
+    let camera = side_camera(&plank(0.0).1);
+    for (rule, bend) in [("hip_sag", -25.0), ("hip_pike", 25.0)] {
+        Proof {
+            exercise: "plank",
+            rule,
+            camera,
+            seconds: 8.0,
+            fault: FaultWindow { from: 3.0, to: 5.0 },
+            motion: |_, f| plank(bend * f),
+        }
+        .check();
+    }
 }
 
-/// A glute bridge, lying on the back, knees bent, hips lifted by `lift`
-/// (0 on the floor, 1 straight line shoulder–hip–knee) plus `arch` degrees.
-fn bridge(lift: f32, arch: f32) -> Angles {
-    let hip_ext = 130.0 + 50.0 * lift + arch; // shoulder–hip–knee angle
-    Angles {
-        body: -90.0,
-        trunk: 120.0 - hip_ext,
-        thigh: [60.0; 2],
-        shank: [-40.0; 2],
-        arm: [0.0; 2],
-        ..standing()
+#[test]
+fn side_plank_hip_drop_from_the_front() {
+    let camera = Camera::front_view(&side_plank(0.0, 0.0).1, CAMERA_M);
+    Proof {
+        exercise: "side_plank",
+        rule: "hip_drop",
+        camera,
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 5.0 },
+        motion: |_, f| side_plank(10.0 * f, 0.0),
     }
+    .check();
+}
+
+#[test]
+fn side_plank_trunk_rotation_from_the_front() {
+    let camera = Camera::front_view(&side_plank(0.0, 0.0).1, CAMERA_M);
+    Proof {
+        exercise: "side_plank",
+        rule: "trunk_rotation",
+        camera,
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 5.0 },
+        motion: |_, f| side_plank(0.0, 40.0 * f),
+    }
+    .check();
+}
+
+/// Needs the `rules.rs` change proposed with this test: seen from the feet
+/// the stacked hips make a vertical hip line, whose tilt (−90°, 90°] flips
+/// between +90° and −90° with a pixel of noise, so the baseline-relative
+/// rule fires on a clean set.
+#[test]
+#[ignore = "src: pelvis_tilt differences wrap at ±90° (see the report)"]
+fn clamshell_pelvis_rolling_back_seen_from_the_feet() {
+    let (_, place) = clamshell(0.0, 0.0);
+    Proof {
+        exercise: "clamshell",
+        rule: "pelvis_rolls_back",
+        camera: camera_along(&place, Vector3::x(), 0.6),
+        seconds: 12.0,
+        fault: FaultWindow { from: 6.5, to: 8.0 },
+        motion: |t, f| clamshell(40.0 * cycle(t, 4.0), 20.0 * f),
+    }
+    .check();
+}
+
+/// Needs the `Analyzer::push` change proposed with this test: the roll
+/// that raises the flag also narrows the shoulders below the front view's
+/// ratio, so 0.2 s later the view turns oblique, the flag ends and the
+/// person is told to move the camera while still rolled.
+#[test]
+#[ignore = "src: a large roll turns the view oblique and drops the flag (see the report)"]
+fn side_plank_large_roll_stays_flagged() {
+    let camera = Camera::front_view(&side_plank(0.0, 0.0).1, CAMERA_M);
+    let window = FaultWindow { from: 3.0, to: 5.0 };
+    let events = run("side_plank", &camera, &noisy(), 8.0, |t| {
+        side_plank(0.0, 55.0 * window.at(t))
+    });
+    let (start, end) = flag_times(&events, "trunk_rotation");
+    assert!(start.is_some_and(|s| s < 3.5), "{start:?}");
+    assert!(
+        end.is_some_and(|e| e > window.to && e <= window.over() + 0.5),
+        "{end:?}"
+    );
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::View { message, .. } if !message.is_empty())));
 }
 
 #[test]
 fn glute_bridge_hyperextension() {
-    let clean = |t: f64| bridge(cycle(t, 6.0), 0.0);
-    let faulty = |t: f64| bridge(cycle(t, 6.0), 25.0 * fault(t, 8.5, 9.5));
-    check_rule(
-        "glute_bridge",
-        "hyperextension",
-        Camera::Side,
-        14.0,
-        Metric::HipExtension,
-        |v| v > 190.0,
-        clean,
-        faulty,
-        9.8,
-    );
+    let camera = side_camera(&bridge(0.0, false, 0.0).1);
+    Proof {
+        exercise: "glute_bridge",
+        rule: "hyperextension",
+        camera,
+        seconds: 14.0,
+        fault: FaultWindow { from: 8.5, to: 9.5 },
+        motion: |t, f| bridge(21.0 * cycle(t, 6.0) + 10.0 * f, false, 0.0),
+    }
+    .check();
 }
 
-/// Leg press: reclined trunk, knees cycling between `top` and `bottom`
-/// knee angles.
-fn leg_press(knee_angle: f32) -> Angles {
-    let flex = 180.0 - knee_angle;
-    Angles {
-        body: -40.0,
-        trunk: 0.0,
-        thigh: [50.0 + flex * 0.35; 2],
-        shank: [50.0 + flex * 0.35 - flex; 2],
-        arm: [20.0; 2],
-        ..standing()
+#[test]
+fn single_leg_bridge_pelvic_drop_seen_from_the_feet() {
+    let (_, top) = bridge(21.0, true, 0.0);
+    Proof {
+        exercise: "single_leg_bridge",
+        rule: "pelvic_drop",
+        camera: camera_along(&top, Vector3::x(), 0.5),
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 5.0 },
+        motion: |_, f| bridge(21.0, true, 15.0 * f),
     }
+    .check();
+}
+
+/// Leg press reps: knee angle 165° → 105° and back every 5 s, seen from
+/// the side.
+fn leg_press_reps(t: f32, deeper: f32) -> f32 {
+    165.0 - (60.0 + deeper) * cycle(t, 5.0)
 }
 
 #[test]
 fn leg_press_depth_and_knee_lock() {
-    let depth = |t: f64, extra: f32| leg_press(165.0 - 60.0 * cycle(t, 5.0) - extra);
-    check_rule(
-        "leg_press",
-        "knee_depth",
-        Camera::Side,
-        12.0,
-        Metric::KneeAngle,
-        |v| v < 90.0,
-        |t| depth(t, 0.0),
-        |t| depth(t, 25.0 * fault(t, 6.5, 8.0)),
-        8.3,
-    );
-    check_rule(
-        "leg_press",
-        "knee_lock",
-        Camera::Side,
-        12.0,
-        Metric::KneeAngle,
-        |v| v > 175.0,
-        |t| depth(t, 0.0),
-        |t| {
-            leg_press(
-                165.0 + 14.0 * fault(t, 4.0, 6.0)
-                    - 60.0 * cycle(t, 5.0) * (1.0 - fault(t, 4.0, 6.0)),
-            )
+    let camera = side_camera(&leg_press([165.0; 2], 0.0, 0.0).1);
+    for rule in ["knee_depth", "hip_depth"] {
+        Proof {
+            exercise: "leg_press",
+            rule,
+            camera,
+            seconds: 12.0,
+            fault: FaultWindow { from: 6.5, to: 8.0 },
+            motion: |t, f| leg_press([leg_press_reps(t, 25.0 * f); 2], 0.0, 0.0),
+        }
+        .check();
+    }
+    // Legs straightened and held locked at the top instead of a rep.
+    Proof {
+        exercise: "leg_press",
+        rule: "knee_lock",
+        camera,
+        seconds: 12.0,
+        fault: FaultWindow { from: 4.0, to: 6.0 },
+        motion: |t, f| {
+            let knee = 165.0 + 14.0 * f - 60.0 * cycle(t, 5.0) * (1.0 - f);
+            leg_press([knee; 2], 0.0, 0.0)
         },
-        6.3,
-    );
+    }
+    .check();
 }
 
-/// Bird-dog on all fours: one leg extended back at `leg` degrees above the
-/// trunk line.
-fn bird_dog(leg: f32) -> Angles {
-    Angles {
-        body: 90.0,
-        trunk: 0.0,
-        thigh: [-leg, 90.0],
-        shank: [-leg, 0.0],
-        arm: [90.0, 180.0],
-        forearm: [90.0, 180.0],
-        ..standing()
+#[test]
+fn leg_press_trunk_rolling_off_the_backrest() {
+    Proof {
+        exercise: "leg_press",
+        rule: "trunk_off_backrest",
+        camera: side_camera(&leg_press([165.0; 2], 0.0, 0.0).1),
+        seconds: 12.0,
+        fault: FaultWindow { from: 6.0, to: 7.5 },
+        motion: |t, f| leg_press([leg_press_reps(t, 0.0); 2], 10.0 * f, 0.0),
     }
+    .check();
+}
+
+#[test]
+fn leg_press_asymmetric_push() {
+    // Both knees from the side: the near and the far leg each move in a
+    // plane parallel to the image.
+    Proof {
+        exercise: "leg_press",
+        rule: "asymmetric_push",
+        camera: side_camera(&leg_press([165.0; 2], 0.0, 0.0).1),
+        seconds: 12.0,
+        fault: FaultWindow { from: 5.0, to: 8.0 },
+        motion: |t, f| {
+            let knee = leg_press_reps(t, 0.0);
+            leg_press([knee - 25.0 * f, knee], 0.0, 0.0)
+        },
+    }
+    .check();
+}
+
+#[test]
+fn leg_press_pelvic_twist_from_the_front() {
+    Proof {
+        exercise: "leg_press",
+        rule: "pelvic_twist",
+        camera: leg_press_front_camera(),
+        seconds: 12.0,
+        fault: FaultWindow { from: 5.0, to: 7.0 },
+        motion: |t, f| leg_press([leg_press_reps(t, 0.0); 2], 0.0, 10.0 * f),
+    }
+    .check();
 }
 
 #[test]
 fn bird_dog_leg_too_high() {
-    check_rule(
-        "bird_dog",
-        "leg_too_high",
-        Camera::Side,
-        8.0,
-        Metric::RaisedLegElevation,
-        |v| v > 15.0,
-        |_| bird_dog(0.0),
-        |t| bird_dog(30.0 * fault(t, 3.0, 4.5)),
-        4.8,
-    );
+    Proof {
+        exercise: "bird_dog",
+        rule: "leg_too_high",
+        camera: side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 4.5 },
+        motion: |_, f| bird_dog(30.0 * f, 0.0, 0.0),
+    }
+    .check();
 }
 
 #[test]
-fn single_leg_bridge_pelvic_drop_from_the_front() {
-    check_rule(
-        "single_leg_bridge",
-        "pelvic_drop",
-        Camera::Front,
-        8.0,
-        Metric::PelvisTilt,
-        |v| v.abs() > 10.0,
-        |_| standing(),
-        |t| Angles {
-            hip_drop: 0.07 * fault(t, 3.0, 5.0),
-            ..standing()
-        },
-        5.3,
-    );
+fn bird_dog_trunk_sag() {
+    Proof {
+        exercise: "bird_dog",
+        rule: "trunk_sag",
+        camera: side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 4.5 },
+        motion: |_, f| bird_dog(0.0, 10.0 * f, 0.0),
+    }
+    .check();
 }
+
+#[test]
+fn bird_dog_pelvic_rotation_seen_from_the_feet() {
+    let (_, place) = bird_dog(0.0, 0.0, 0.0);
+    Proof {
+        exercise: "bird_dog",
+        rule: "pelvic_rotation",
+        camera: camera_along(&place, Vector3::x(), 0.8),
+        seconds: 8.0,
+        fault: FaultWindow { from: 3.0, to: 4.5 },
+        motion: |_, f| bird_dog(0.0, 0.0, 15.0 * f),
+    }
+    .check();
+}
+
+#[test]
+fn dead_bug_leg_lowered_too_far() {
+    Proof {
+        exercise: "dead_bug",
+        rule: "leg_too_low",
+        camera: side_camera(&dead_bug(0.0, 22.0, 0.0).1),
+        seconds: 14.0,
+        fault: FaultWindow { from: 8.5, to: 9.5 },
+        motion: |t, f| dead_bug(cycle(t, 6.0), 22.0 - 20.0 * f, 0.0),
+    }
+    .check();
+}
+
+#[test]
+fn dead_bug_trunk_line_change() {
+    Proof {
+        exercise: "dead_bug",
+        rule: "trunk_line_change",
+        camera: side_camera(&dead_bug(0.0, 22.0, 0.0).1),
+        seconds: 14.0,
+        fault: FaultWindow { from: 8.0, to: 9.5 },
+        motion: |t, f| dead_bug(cycle(t, 6.0), 22.0, 10.0 * f),
+    }
+    .check();
+}
+
+#[test]
+fn calf_raise_knee_bend() {
+    Proof {
+        exercise: "calf_raise",
+        rule: "knee_bend",
+        camera: side_camera(&upright()),
+        seconds: 10.0,
+        fault: FaultWindow { from: 4.5, to: 6.0 },
+        motion: |t, f| calf_raise(30.0 * cycle(t, 3.0), 20.0 * f),
+    }
+    .check();
+}
+
+#[test]
+fn knee_extension_slump() {
+    Proof {
+        exercise: "knee_extension",
+        rule: "slump",
+        camera: side_camera(&seated(100.0, 0.0).1),
+        seconds: 12.0,
+        fault: FaultWindow { from: 7.0, to: 8.5 },
+        motion: |t, f| seated(100.0 + 70.0 * cycle(t, 6.0), 18.0 * f),
+    }
+    .check();
+}
+
+#[test]
+fn prone_leg_curl_hips_lift() {
+    Proof {
+        exercise: "leg_curl",
+        rule: "hips_lift",
+        camera: side_camera(&prone_curl(0.0, 0.0).1),
+        seconds: 12.0,
+        fault: FaultWindow { from: 7.0, to: 8.5 },
+        motion: |t, f| prone_curl(75.0 * cycle(t, 6.0), 18.0 * f),
+    }
+    .check();
+}
+
+/// Every rule of the shipped exercises, as proved above (the clamshell's
+/// proof waits for a src change).
+const PROVED: [(&str, &str); 23] = [
+    ("bird_dog", "leg_too_high"),
+    ("bird_dog", "pelvic_rotation"),
+    ("bird_dog", "trunk_sag"),
+    ("calf_raise", "knee_bend"),
+    ("clamshell", "pelvis_rolls_back"),
+    ("dead_bug", "leg_too_low"),
+    ("dead_bug", "trunk_line_change"),
+    ("glute_bridge", "hyperextension"),
+    ("knee_extension", "slump"),
+    ("leg_curl", "hips_lift"),
+    ("leg_press", "asymmetric_push"),
+    ("leg_press", "hip_depth"),
+    ("leg_press", "knee_depth"),
+    ("leg_press", "knee_lock"),
+    ("leg_press", "pelvic_twist"),
+    ("leg_press", "trunk_off_backrest"),
+    ("plank", "hip_pike"),
+    ("plank", "hip_sag"),
+    ("side_plank", "hip_drop"),
+    ("side_plank", "trunk_rotation"),
+    ("single_leg_bridge", "pelvic_drop"),
+    ("squat", "lateral_shift"),
+    ("squat", "trunk_flexion"),
+];
+
+#[test]
+fn every_rule_has_a_proof() {
+    let dir = formcheck::analysis::config::exercises_dir();
+    let mut shipped = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let exercise = Exercise::load(&entry.unwrap().path()).unwrap();
+        for rule in exercise.rules {
+            shipped.push((exercise.name.clone(), rule.id));
+        }
+    }
+    for (exercise, rule) in &shipped {
+        assert!(
+            PROVED.contains(&(exercise.as_str(), rule.as_str())),
+            "{exercise}/{rule} has no proof on the synthetic body"
+        );
+    }
+    for (exercise, rule) in PROVED {
+        assert!(
+            shipped.iter().any(|(e, r)| e == exercise && r == rule),
+            "{exercise}/{rule} is proved but not shipped"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- measurement
 
 #[test]
 fn angles_from_the_synthetic_body_are_within_half_a_degree() {
-    for knee in [0.0f32, 30.0, 60.0, 90.0, 120.0] {
-        let a = Angles {
-            thigh: [knee; 2],
-            shank: [0.0; 2],
-            ..standing()
+    let read = |camera: &Camera, posed: Posed, metric: Metric| {
+        let records = film(camera, &Render::default(), 1.0 / FPS, |_| posed);
+        let pose = records[0].pose().unwrap();
+        measure(&pose, records[0].size(), nearer_side(&pose), None)
+            .get(metric)
+            .unwrap()
+            .value
+    };
+    let side = side_camera(&upright());
+    // The camera's plane: knee, hip and trunk-line angles from the side.
+    for flex in [0.0f32, 30.0, 60.0, 90.0, 120.0] {
+        let knee = JointAngles {
+            knee_flexion: [flex; 2],
+            ..JointAngles::default()
         };
-        let j = joints(&a, Camera::Side);
-        let truth = {
-            let (h, k, an) = (
-                j[Joint::LeftHip.index()],
-                j[Joint::LeftKnee.index()],
-                j[Joint::LeftAnkle.index()],
-            );
-            ((h - k).normalize().dot(&(an - k).normalize()))
-                .acos()
-                .to_degrees()
-        };
-        let pose = observe(&j, &Render::default(), &mut 1);
-        let m = measure(&pose, SIZE, Side::Left, None);
-        let got = m.get(Metric::KneeAngle).unwrap().value;
-        assert!((got - truth).abs() < 0.5, "knee {knee}: {got} vs {truth}");
-        assert!((truth - (180.0 - knee)).abs() < 1e-3);
+        let got = read(&side, (knee, upright()), Metric::KneeAngle);
+        assert!((got - (180.0 - flex)).abs() < 0.5, "knee {flex}: {got}");
+        for (pitch, trunk) in [(0.0, 0.0), (20.0, 10.0), (-10.0, -15.0)] {
+            let hip = JointAngles {
+                trunk_flexion: trunk,
+                hip_flexion: [flex; 2],
+                ..JointAngles::default()
+            };
+            let place = upright().pitch(pitch);
+            let got = read(&side, (hip, place), Metric::HipAngle);
+            let truth = 180.0 - (flex + trunk).abs();
+            assert!((got - truth).abs() < 0.5, "hip {flex}+{trunk}: {got}");
+            let got = read(&side, (hip, place), Metric::TrunkFromVertical);
+            assert!((got - (pitch + trunk).abs()).abs() < 0.5, "trunk: {got}");
+        }
+    }
+    // The frontal plane: the hip line from the front. A dropped left hip
+    // (roll > 0) is on the image's right, lower: the line falls to the
+    // right, a negative tilt.
+    let front = Camera::front_view(&upright(), CAMERA_M);
+    for roll in [-10.0f32, -4.0, 0.0, 6.0, 12.0] {
+        let place = upright().roll(roll);
+        let got = read(&front, (JointAngles::default(), place), Metric::PelvisTilt);
+        assert!((got + roll).abs() < 0.5, "pelvis {roll}: {got}");
     }
 }
+
+// ---------------------------------------------------------------- sight and view
 
 #[test]
 fn a_joint_the_model_cannot_see_is_never_flagged() {
     let render = Render {
         occluded: vec![Joint::LeftHip, Joint::RightHip],
-        ..Render::default()
+        ..noisy()
     };
-    let events = run("plank", Camera::Side, &render, 6.0, |t| {
-        plank(-25.0 * fault(t, 2.0, 4.0))
+    let window = FaultWindow { from: 2.0, to: 4.0 };
+    let events = run("plank", &side_camera(&plank(0.0).1), &render, 6.0, |t| {
+        plank(-25.0 * window.at(t))
     });
     assert!(flags(&events).is_empty(), "{:?}", flags(&events));
-    assert!(events.iter().any(|e| matches!(e, Event::CannotSee { rule, hint, .. } if rule == "hip_sag" && hint.contains("hip"))));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::CannotSee { rule, hint, .. } if rule == "hip_sag" && hint.contains("hip"))));
 }
 
 #[test]
 fn the_wrong_view_asks_for_the_camera_to_move_and_flags_nothing() {
-    let events = run("plank", Camera::Front, &Render::default(), 6.0, |t| {
-        plank(-25.0 * fault(t, 2.0, 4.0))
+    // The camera at the head of the plank instead of at its side.
+    let (_, place) = plank(0.0);
+    let camera = camera_along(&place, -Vector3::x(), 0.6);
+    let window = FaultWindow { from: 2.0, to: 4.0 };
+    let events = run("plank", &camera, &noisy(), 6.0, |t| {
+        plank(-25.0 * window.at(t))
     });
     assert!(flags(&events).is_empty(), "{:?}", flags(&events));
     assert!(events
@@ -602,200 +1076,52 @@ fn the_wrong_view_asks_for_the_camera_to_move_and_flags_nothing() {
         .any(|e| matches!(e, Event::View { message, .. } if message.contains("at your side"))));
 }
 
-/// The value of `metric` at the start of a motion (a set's baseline).
-fn start_value(camera: Camera, motion: &impl Fn(f64) -> Angles, metric: Metric) -> f32 {
-    let pose = observe(&joints(&motion(0.0), camera), &Render::default(), &mut 1);
-    measure(&pose, SIZE, Side::Left, None)
-        .get(metric)
-        .unwrap()
-        .value
-}
-
-#[test]
-fn leg_press_trunk_rolling_off_the_backrest() {
-    let clean = |t: f64| leg_press(165.0 - 60.0 * cycle(t, 5.0));
-    let faulty = |t: f64| Angles {
-        trunk: 10.0 * fault(t, 6.0, 7.5),
-        ..clean(t)
-    };
-    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
-    check_rule(
-        "leg_press",
-        "trunk_off_backrest",
-        Camera::Side,
-        12.0,
-        Metric::TrunkDirection,
-        |v| (v - base).abs() > 5.0,
-        clean,
-        faulty,
-        7.8,
-    );
-}
-
-#[test]
-fn bird_dog_trunk_sag() {
-    let clean = |_: f64| bird_dog(0.0);
-    let faulty = |t: f64| Angles {
-        trunk: -10.0 * fault(t, 3.0, 4.5),
-        ..bird_dog(0.0)
-    };
-    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
-    check_rule(
-        "bird_dog",
-        "trunk_sag",
-        Camera::Side,
-        8.0,
-        Metric::TrunkDirection,
-        |v| (v - base).abs() > 5.0,
-        clean,
-        faulty,
-        4.8,
-    );
-}
-
-/// Dead bug: lying on the back, one leg lowering from table-top to
-/// `elevation` degrees above the floor.
-fn dead_bug(elevation: f32) -> Angles {
-    let leg = elevation;
-    Angles {
-        body: -90.0,
-        thigh: [90.0, leg],
-        shank: [0.0, leg],
-        arm: [180.0; 2],
-        ..standing()
-    }
-}
-
-#[test]
-fn dead_bug_leg_lowered_too_far() {
-    let clean = |t: f64| dead_bug(60.0 - 35.0 * cycle(t, 6.0));
-    let faulty = |t: f64| dead_bug(60.0 - 35.0 * cycle(t, 6.0) - 20.0 * fault(t, 8.5, 9.5));
-    check_rule(
-        "dead_bug",
-        "leg_too_low",
-        Camera::Side,
-        14.0,
-        Metric::LoweredLegElevation,
-        |v| v < 15.0,
-        clean,
-        faulty,
-        9.8,
-    );
-}
-
-#[test]
-fn calf_raise_knee_bend() {
-    let clean = |_: f64| standing();
-    let faulty = |t: f64| Angles {
-        shank: [-20.0 * fault(t, 3.0, 4.5); 2],
-        ..standing()
-    };
-    check_rule(
-        "calf_raise",
-        "knee_bend",
-        Camera::Side,
-        8.0,
-        Metric::KneeAngle,
-        |v| v < 170.0,
-        clean,
-        faulty,
-        4.8,
-    );
-}
-
-/// Seated on a bench: trunk upright, thighs horizontal, knee at `knee`.
-fn seated(knee: f32) -> Angles {
-    Angles {
-        thigh: [90.0; 2],
-        shank: [90.0 - (180.0 - knee); 2],
-        ..standing()
-    }
-}
-
-#[test]
-fn knee_extension_slump() {
-    let clean = |t: f64| seated(100.0 + 70.0 * cycle(t, 6.0));
-    let faulty = |t: f64| Angles {
-        trunk: 18.0 * fault(t, 7.0, 8.5),
-        ..clean(t)
-    };
-    let base = start_value(Camera::Side, &clean, Metric::TrunkDirection);
-    check_rule(
-        "knee_extension",
-        "slump",
-        Camera::Side,
-        12.0,
-        Metric::TrunkDirection,
-        |v| (v - base).abs() > 10.0,
-        clean,
-        faulty,
-        8.8,
-    );
-}
-
-#[test]
-fn prone_leg_curl_hips_lift() {
-    let clean = |t: f64| Angles {
-        body: 90.0,
-        shank: [70.0 * cycle(t, 6.0); 2],
-        arm: [180.0; 2],
-        ..standing()
-    };
-    let faulty = |t: f64| Angles {
-        thigh: [-18.0 * fault(t, 7.0, 8.5); 2],
-        ..clean(t)
-    };
-    let base = start_value(Camera::Side, &clean, Metric::HipAngle);
-    check_rule(
-        "leg_curl",
-        "hips_lift",
-        Camera::Side,
-        12.0,
-        Metric::HipAngle,
-        |v| (v - base).abs() > 10.0,
-        clean,
-        faulty,
-        8.8,
-    );
-}
+// ---------------------------------------------------------------- tempo and holds
 
 #[test]
 fn reps_too_fast_are_flagged_and_slow_ones_are_not() {
-    let slow = run("squat", Camera::Side, &Render::default(), 13.0, |t| {
-        squat_pose(cycle(t, 6.0), 0.0)
+    let camera = side_camera(&upright());
+    let is_rep = |e: &Event| matches!(e, Event::Rep { .. });
+    let slow = run("squat", &camera, &Render::default(), 13.0, |t| {
+        squat(cycle(t, 6.0), 0.0, 0.0)
     });
-    let reps = slow
-        .iter()
-        .filter(|e| matches!(e, Event::Rep { .. }))
-        .count();
-    assert_eq!(reps, 2);
+    assert_eq!(count(&slow, is_rep), 2);
     assert!(
         !flags(&slow).contains(&"tempo_too_fast".to_string()),
         "{:?}",
         flags(&slow)
     );
 
-    let fast = run("squat", Camera::Side, &Render::default(), 7.0, |t| {
-        squat_pose(cycle(t, 1.5), 0.0)
+    let fast = run("squat", &camera, &Render::default(), 7.0, |t| {
+        squat(cycle(t, 1.5), 0.0, 0.0)
     });
-    let reps = fast
-        .iter()
-        .filter(|e| matches!(e, Event::Rep { .. }))
-        .count();
+    let reps = count(&fast, is_rep);
     assert!(reps >= 3, "{reps} reps");
     assert!(flags(&fast).contains(&"tempo_too_fast".to_string()));
 }
 
+/// Bird-dog holding the extended leg until `until` s, then kneeling.
+fn bird_dog_hold(until: f32) -> impl Fn(f32) -> Posed {
+    move |t| {
+        if t < until {
+            bird_dog(0.0, 0.0, 0.0)
+        } else {
+            kneeling()
+        }
+    }
+}
+
 #[test]
 fn bird_dog_hold_is_timed_and_too_long_is_flagged() {
+    let camera = side_camera(&bird_dog(0.0, 0.0, 0.0).1);
     // Extended leg held for 8 s: a hold, no flag.
-    let short = run("bird_dog", Camera::Side, &Render::default(), 10.0, |t| {
-        if t < 8.0 {
-            bird_dog(0.0)
-        } else {
-            bird_dog(-40.0)
-        }
-    });
+    let short = run(
+        "bird_dog",
+        &camera,
+        &Render::default(),
+        10.0,
+        bird_dog_hold(8.0),
+    );
     let holds: Vec<f64> = short
         .iter()
         .filter_map(|e| match e {
@@ -807,15 +1133,187 @@ fn bird_dog_hold_is_timed_and_too_long_is_flagged() {
     assert!((holds[0] - 8.0).abs() < 0.1, "{holds:?}");
     assert!(flags(&short).is_empty());
     // Held for 12 s: flagged just after 10 s.
-    let long = run("bird_dog", Camera::Side, &Render::default(), 14.0, |t| {
-        if t < 12.0 {
-            bird_dog(0.0)
-        } else {
-            bird_dog(-40.0)
-        }
-    });
+    let long = run(
+        "bird_dog",
+        &camera,
+        &Render::default(),
+        14.0,
+        bird_dog_hold(12.0),
+    );
     let (start, end) = flag_times(&long, "hold_too_long");
     let start = start.expect("hold too long flagged");
     assert!((10.0..=10.2).contains(&start), "{start}");
     assert!(end.is_some_and(|e| (e - 12.0).abs() < 0.1));
+}
+
+// ---------------------------------------------------------------- live status
+
+/// The status after each record.
+fn statuses(exercise: &str, records: &[TrackRecord]) -> Vec<(f32, Status)> {
+    let mut analyzer = analyzer(exercise);
+    let mut events = Vec::new();
+    records
+        .iter()
+        .map(|r| {
+            push(&mut analyzer, r, &mut events);
+            (r.t_ms as f32 / 1000.0, analyzer.status())
+        })
+        .collect()
+}
+
+fn status_at(statuses: &[(f32, Status)], t: f32) -> &Status {
+    &statuses
+        .iter()
+        .find(|(s, _)| *s >= t - 1e-4)
+        .expect("a frame at that time")
+        .1
+}
+
+#[test]
+fn status_during_a_fault_is_the_flag_with_its_message() {
+    let window = FaultWindow { from: 3.0, to: 5.0 };
+    let records = film(&side_camera(&plank(0.0).1), &noisy(), 8.0, |t| {
+        plank(-25.0 * window.at(t))
+    });
+    let all = statuses("plank", &records);
+    let sag = rule_of("plank", "hip_sag");
+
+    let before = status_at(&all, 2.5);
+    assert_eq!(before.state, FormState::Fine, "{before:?}");
+    assert!(before.message.is_empty() && before.fault.is_none());
+    assert_eq!(before.gauges.len(), 2);
+
+    let during = status_at(&all, 4.0);
+    assert_eq!(during.state, FormState::Flag, "{during:?}");
+    assert_eq!(during.message, sag.message);
+    assert_eq!(during.fault, Some(Fault::LumbarFlexion));
+    let gauge = &during.gauges[0];
+    assert_eq!(
+        (gauge.rule.as_str(), gauge.state),
+        ("hip_sag", FormState::Flag)
+    );
+    assert!(gauge.value.is_some_and(|v| v < -20.0), "{gauge:?}");
+    assert_eq!((gauge.limit, gauge.fires), (-10.0, Direction::Below));
+    assert_eq!(during.gauges[1].state, FormState::Fine);
+
+    // On the way in: a caution while the limit is near or not yet
+    // exceeded for long enough.
+    let flagged = all
+        .iter()
+        .position(|(_, s)| s.state == FormState::Flag)
+        .unwrap();
+    assert_eq!(all[flagged - 1].1.state, FormState::Caution);
+    let after = status_at(&all, 7.0);
+    assert_eq!(after.state, FormState::Fine, "{after:?}");
+    assert!(after.message.is_empty());
+}
+
+#[test]
+fn status_says_what_it_cannot_see() {
+    let camera = side_camera(&plank(0.0).1);
+    let render = Render {
+        occlusions: vec![
+            (Joint::LeftHip, 2000.0, 3000.0),
+            (Joint::RightHip, 2000.0, 3000.0),
+        ],
+        dropouts: vec![(4000.0, 5000.0)],
+        ..noisy()
+    };
+    let records = film(&camera, &render, 6.0, |_| plank(0.0));
+    let all = statuses("plank", &records);
+    assert_eq!(status_at(&all, 1.0).state, FormState::Fine);
+
+    let hidden = status_at(&all, 2.5);
+    assert_eq!(hidden.state, FormState::CannotSee, "{hidden:?}");
+    assert!(
+        hidden.message.starts_with("Can't see your") && hidden.message.contains("hip"),
+        "{}",
+        hidden.message
+    );
+    assert!(hidden
+        .gauges
+        .iter()
+        .all(|g| g.state == FormState::CannotSee && g.value.is_none()));
+
+    let gone = status_at(&all, 4.5);
+    assert_eq!(gone.state, FormState::CannotSee);
+    assert_eq!(gone.message, "Can't see you: step into view");
+
+    let back = status_at(&all, 5.5);
+    assert_eq!(back.state, FormState::Fine, "{back:?}");
+    assert!(back.message.is_empty());
+}
+
+#[test]
+fn status_of_a_clean_set_is_never_a_flag_and_carries_reps_and_tempo() {
+    let records = film(
+        &side_camera(&bridge(0.0, false, 0.0).1),
+        &noisy(),
+        13.0,
+        |t| bridge(21.0 * cycle(t, 6.0), false, 0.0),
+    );
+    let all = statuses("glute_bridge", &records);
+    for (t, s) in &all {
+        assert!(
+            matches!(s.state, FormState::Fine | FormState::Caution),
+            "{t:.2} s: {s:?}"
+        );
+        assert!(s.fault.is_none() && s.message.is_empty(), "{t:.2} s: {s:?}");
+    }
+    assert_eq!(status_at(&all, 5.0).reps, 0);
+    assert!(status_at(&all, 5.0).last_rep.is_none());
+    let end = &all.last().unwrap().1;
+    assert_eq!(end.reps, 2);
+    let tempo = end.last_rep.expect("the last rep's tempo");
+    // Raised-cosine reps of 6 s, 3 s each way: the middle 80% of a phase
+    // takes (3 s / π)·(acos(−0.8) − acos(0.8)) = 1.77 s, 2.21 s at the
+    // steady speed the analyser reports.
+    let steady = 3.0 / std::f64::consts::PI * ((-0.8f64).acos() - 0.8f64.acos()) / 0.8;
+    assert!((tempo.eccentric_s - steady).abs() < 0.25, "{tempo:?}");
+    assert!((tempo.concentric_s - steady).abs() < 0.25, "{tempo:?}");
+    assert_eq!(tempo.eccentric_min_s, Some(1.0));
+    assert_eq!(tempo.concentric_min_s, Some(1.0));
+    assert!(end.hold.is_none());
+    let gauge = &end.gauges[0];
+    assert_eq!(
+        (gauge.rule.as_str(), gauge.limit),
+        ("hyperextension", 190.0)
+    );
+    assert!(gauge.value.is_some_and(|v| v < 180.0), "{gauge:?}");
+}
+
+/// Needs the `status()` change proposed with this test: a rule that needs
+/// another view than the camera has (the squat's lateral shift, from the
+/// side) makes the whole status `CannotSee` with "Place the camera at your
+/// side", although the camera is at the side.
+#[test]
+#[ignore = "src: status() treats a rule of another view as a wrong camera (see the report)"]
+fn status_of_a_clean_squat_from_the_side_is_fine() {
+    let records = film(&side_camera(&upright()), &noisy(), 13.0, |t| {
+        squat(cycle(t, 6.0), 0.0, 0.0)
+    });
+    let all = statuses("squat", &records);
+    for (t, s) in &all {
+        assert!(
+            matches!(s.state, FormState::Fine | FormState::Caution),
+            "{t:.2} s: {s:?}"
+        );
+    }
+    assert_eq!(all.last().unwrap().1.reps, 2);
+}
+
+#[test]
+fn status_runs_the_hold_clock() {
+    let records = film(
+        &side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        &Render::default(),
+        14.0,
+        bird_dog_hold(12.0),
+    );
+    let all = statuses("bird_dog", &records);
+    let hold = |t: f32| status_at(&all, t).hold.expect("bird-dog has a hold clock");
+    assert!((hold(5.0).held_s - 5.0).abs() < 0.05, "{:?}", hold(5.0));
+    assert_eq!((hold(5.0).target_s, hold(5.0).max_s), (7.0, Some(10.0)));
+    assert!((hold(11.0).held_s - 11.0).abs() < 0.05);
+    assert_eq!(hold(13.0).held_s, 0.0);
 }
