@@ -697,7 +697,6 @@ fn side_plank_trunk_rotation_from_the_front() {
 /// between +90° and −90° with a pixel of noise, so the baseline-relative
 /// rule fires on a clean set.
 #[test]
-#[ignore = "src: pelvis_tilt differences wrap at ±90° (see the report)"]
 fn clamshell_pelvis_rolling_back_seen_from_the_feet() {
     let (_, place) = clamshell(0.0, 0.0);
     Proof {
@@ -716,7 +715,6 @@ fn clamshell_pelvis_rolling_back_seen_from_the_feet() {
 /// ratio, so 0.2 s later the view turns oblique, the flag ends and the
 /// person is told to move the camera while still rolled.
 #[test]
-#[ignore = "src: a large roll turns the view oblique and drops the flag (see the report)"]
 fn side_plank_large_roll_stays_flagged() {
     let camera = Camera::front_view(&side_plank(0.0, 0.0).1, CAMERA_M);
     let window = FaultWindow { from: 3.0, to: 5.0 };
@@ -1287,7 +1285,6 @@ fn status_of_a_clean_set_is_never_a_flag_and_carries_reps_and_tempo() {
 /// side) makes the whole status `CannotSee` with "Place the camera at your
 /// side", although the camera is at the side.
 #[test]
-#[ignore = "src: status() treats a rule of another view as a wrong camera (see the report)"]
 fn status_of_a_clean_squat_from_the_side_is_fine() {
     let records = film(&side_camera(&upright()), &noisy(), 13.0, |t| {
         squat(cycle(t, 6.0), 0.0, 0.0)
@@ -1316,4 +1313,9 @@ fn status_runs_the_hold_clock() {
     assert_eq!((hold(5.0).target_s, hold(5.0).max_s), (7.0, Some(10.0)));
     assert!((hold(11.0).held_s - 11.0).abs() < 0.05);
     assert_eq!(hold(13.0).held_s, 0.0);
+    // Past the 10 s maximum the display says to rest.
+    assert_eq!(status_at(&all, 9.0).state, FormState::Fine, "{:?}", status_at(&all, 9.0));
+    let over = status_at(&all, 11.0);
+    assert_eq!(over.state, FormState::Flag);
+    assert!(over.message.starts_with("Rest now"), "{}", over.message);
 }

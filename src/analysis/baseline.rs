@@ -88,9 +88,16 @@ impl BaselineCapture {
             if values.len() < enough.max(1) {
                 continue;
             }
+            let Some(mean) = metric.mean(values) else {
+                continue;
+            };
             let n = values.len() as f32;
-            let mean = values.iter().sum::<f32>() / n;
-            let spread = (values.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n).sqrt();
+            let spread = (values
+                .iter()
+                .map(|v| metric.change(*v, mean).powi(2))
+                .sum::<f32>()
+                / n)
+                .sqrt();
             if metric.is_angle() && spread > MAX_SPREAD_DEG {
                 if self.needed.contains(&metric) {
                     return BaselineProgress::Failed(format!(

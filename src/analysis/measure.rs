@@ -160,6 +160,47 @@ impl Metric {
         )
     }
 
+    /// The period of an angle that wraps round, degrees: 180 for the tilt
+    /// of a line (the same line either way round), 360 for a direction;
+    /// `None` for the others.
+    pub fn period(self) -> Option<f32> {
+        match self {
+            Metric::PelvisTilt | Metric::ShoulderTilt => Some(180.0),
+            Metric::TrunkDirection => Some(360.0),
+            _ => None,
+        }
+    }
+
+    /// `value − baseline`, for a wrapping angle the shortest way round:
+    /// within ±period/2.
+    pub fn change(self, value: f32, baseline: f32) -> f32 {
+        let d = value - baseline;
+        match self.period() {
+            Some(p) => d - p * (d / p).round(),
+            None => d,
+        }
+    }
+
+    /// The mean of `samples`, for a wrapping angle on the circle (a hip
+    /// line near vertical reads +89° and −89° on alternate frames: the
+    /// mean is 90°, not 0°).
+    pub fn mean(self, samples: &[f32]) -> Option<f32> {
+        if samples.is_empty() {
+            return None;
+        }
+        let n = samples.len() as f32;
+        Some(match self.period() {
+            None => samples.iter().sum::<f32>() / n,
+            Some(p) => {
+                let k = std::f32::consts::TAU / p;
+                let (s, c) = samples.iter().fold((0.0, 0.0), |(s, c), v| {
+                    (s + (k * v).sin(), c + (k * v).cos())
+                });
+                s.atan2(c) / k
+            }
+        })
+    }
+
     /// What to tell the person when the metric cannot be seen.
     pub fn cannot_see_hint(self) -> String {
         format!("Can't see your {}: move so they are in view", self.needs())

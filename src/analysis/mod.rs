@@ -45,6 +45,9 @@ pub const TEMPO_RULE: &str = "tempo_too_fast";
 /// Rule id of the hold-too-long flag.
 pub const HOLD_RULE: &str = "hold_too_long";
 
+/// How long a flag judged on a whole rep (tempo, rep rules) stays on the
+/// live display, ms.
+const INSTANT_FLAG_SHOWN_MS: f64 = 3000.0;
 /// Lowest visibility of a value counted in a rep's peaks.
 const PEAK_VISIBILITY: f32 = 0.5;
 
@@ -72,6 +75,9 @@ pub struct Analyzer {
     rep_flags: Vec<String>,
     rep_count: u32,
     last_rep: Option<Tempo>,
+    /// The last flag that is not a rule's continuous one (tempo, rep rule,
+    /// hold too long): when, what it said, what it guards against.
+    last_instant: Option<(f64, String, Fault)>,
     hold: HoldTimer,
     hold_count: u32,
     hold_too_long: bool,
@@ -106,6 +112,7 @@ impl Analyzer {
             rep_flags: Vec::new(),
             rep_count: 0,
             last_rep: None,
+            last_instant: None,
             hold: HoldTimer::new(),
             hold_count: 0,
             hold_too_long: false,
@@ -209,7 +216,11 @@ impl Analyzer {
         self.measurements = measure(pose, size, side, pixels);
         let m = self.measurements;
 
-        if self.view.update(&m, pose) {
+        // The view is held while a flag is up: the fault that raised it
+        // (a trunk rolling away from a front camera) can also narrow the
+        // shoulders the view is judged on.
+        let flagged = self.trackers.iter().any(RuleTracker::is_active);
+        if !flagged && self.view.update(&m, pose) {
             if let Some(view) = self.view.view() {
                 let needed = self.exercise.view;
                 let message = if needed.accepts(view) {
@@ -236,7 +247,8 @@ impl Analyzer {
                 Reference::Baseline => self.baseline.get(&rule.metric).copied(),
                 Reference::Absolute => None,
             };
-            let judgement = RuleTracker::judge(rule, m.get(rule.metric), view, baseline);
+            let judgement =
+                RuleTracker::judge(rule, m.get(rule.metric), self.view.view(), baseline);
             let was_active = tracker.is_active();
             tracker.update(rule, judgement, at, events);
             if tracker.is_active() && !was_active && !self.rep_flags.contains(&rule.id) {
@@ -266,8 +278,9 @@ impl Analyzer {
             let samples = self.baseline_samples.entry(rule.metric).or_default();
             samples.push(v.value);
             if samples.len() >= BASELINE_FRAMES {
-                let mean = samples.iter().sum::<f32>() / samples.len() as f32;
-                self.baseline.insert(rule.metric, mean);
+                if let Some(mean) = rule.metric.mean(samples) {
+                    self.baseline.insert(rule.metric, mean);
+                }
             }
         }
     }
@@ -385,6 +398,7 @@ impl Analyzer {
     fn instant_flag(&mut self, flag: InstantFlag, at: At, events: &mut Vec<Event>) {
         *self.extra_flags.entry(flag.rule.clone()).or_default() += 1;
         self.rep_flags.push(flag.rule.clone());
+        self.last_instant = Some((at.t_ms, flag.message.clone(), flag.fault));
         events.push(Event::FlagStart {
             rule: flag.rule.clone(),
             fault: flag.fault,
@@ -431,6 +445,8 @@ impl Analyzer {
             if held > f64::from(max) && !self.hold_too_long {
                 self.hold_too_long = true;
                 *self.extra_flags.entry(HOLD_RULE.to_string()).or_default() += 1;
+                let message = format!("Rest now: hold for at most {max:.0} seconds");
+                self.last_instant = Some((at.t_ms, message.clone(), Fault::Tempo));
                 events.push(Event::FlagStart {
                     rule: HOLD_RULE.to_string(),
                     fault: Fault::Tempo,
@@ -439,7 +455,7 @@ impl Analyzer {
                     limit: max,
                     frame: at.frame,
                     t_ms: at.t_ms,
-                    message: format!("Rest now: hold for at most {max:.0} seconds"),
+                    message,
                 });
             }
         }
@@ -492,6 +508,13 @@ impl Analyzer {
             ..Status::default()
         };
         let (mut flag, mut blind, mut wrong_view) = (None, None, false);
+        // A rule for another plane than the camera's is only a wrong camera
+        // when the exercise's own view is wrong too, or no rule can be
+        // judged from this one (the squat's front-only lateral-shift rule,
+        // seen from the side, is not).
+        let camera_right = self.view.view().is_some_and(|v| {
+            self.exercise.view.accepts(v) && self.exercise.rules.iter().any(|r| r.view.accepts(v))
+        });
         for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
             let limit = *rule.limit.get_ref();
             let near = |v: f32| {
@@ -509,6 +532,7 @@ impl Analyzer {
                 }
                 Some(Judgement::Seen(v)) => (Some(v), FormState::Fine),
                 Some(Judgement::CannotSee) => (None, FormState::CannotSee),
+                Some(Judgement::WrongView) if camera_right => (None, FormState::Fine),
                 Some(Judgement::WrongView) => {
                     wrong_view = true;
                     (None, FormState::CannotSee)
@@ -538,6 +562,14 @@ impl Analyzer {
             status.state = FormState::Flag;
             status.fault = Some(rule.fault);
             status.message = rule.message.clone();
+        } else if let Some((_, message, fault)) = self
+            .last_instant
+            .as_ref()
+            .filter(|(t, ..)| self.hold_too_long || self.last.t_ms - t < INSTANT_FLAG_SHOWN_MS)
+        {
+            status.state = FormState::Flag;
+            status.fault = Some(*fault);
+            status.message = message.clone();
         } else if let Some(metric) = blind {
             status.state = FormState::CannotSee;
             status.message = metric.cannot_see_hint();

@@ -54,25 +54,30 @@ fn worse(direction: Direction, a: f32, b: f32) -> f32 {
 }
 
 impl RuleTracker {
-    /// How `rule` stands given the frame's measurement, camera view and
-    /// baseline.
+    /// How `rule` stands given the frame's measurement, camera view (`None`
+    /// while not known) and baseline.
     pub fn judge(
         rule: &Rule,
         value: Option<Measurement>,
-        view: View,
+        view: Option<View>,
         baseline: Option<f32>,
     ) -> Judgement {
-        // What cannot be seen is said first: the view itself may be unknown
-        // because of it.
+        // A known view for another plane comes first: the landmarks a front
+        // rule needs are often hidden from the side, and that is not the
+        // person's to fix. While the view is unknown, what cannot be seen is
+        // said first: the view itself may be unknown because of it.
+        if view.is_some_and(|v| !rule.view.accepts(v)) {
+            return Judgement::WrongView;
+        }
         let Some(m) = value.filter(|m| m.visibility >= *rule.min_visibility.get_ref()) else {
             return Judgement::CannotSee;
         };
-        if !rule.view.accepts(view) {
+        if view.is_none() && rule.view != View::Any {
             return Judgement::WrongView;
         }
         match (rule.relative_to, baseline) {
             (Reference::Absolute, _) => Judgement::Seen(m.value),
-            (Reference::Baseline, Some(b)) => Judgement::Seen(m.value - b),
+            (Reference::Baseline, Some(b)) => Judgement::Seen(rule.metric.change(m.value, b)),
             (Reference::Baseline, None) => Judgement::NoBaseline,
         }
     }
