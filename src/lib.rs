@@ -3,7 +3,7 @@
 //!
 //! The pipeline's stages are modules: [`source`] (frames from images, video
 //! files and cameras), [`pose`] (BlazePose landmarks on ONNX Runtime), and
-//! [`sinks`] (the landmark track, the skeleton overlay).
+//! [`sinks`] (the landmark track, the skeleton overlay, the live display).
 
 #![deny(missing_docs)]
 
