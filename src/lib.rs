@@ -2,8 +2,10 @@
 //! live, when their form puts their lower back at risk.
 //!
 //! The pipeline's stages are modules: [`source`] (frames from images, video
-//! files and cameras), [`pose`] (BlazePose landmarks on ONNX Runtime), and
-//! [`sinks`] (the landmark track, the skeleton overlay, the spoken cues).
+//! files, cameras and streams), [`pose`] (BlazePose landmarks on ONNX
+//! Runtime), [`analysis`] (angles, view, reps, holds and form flags) and
+//! [`sinks`] (event log, landmark track, the live window and HUD, spoken
+//! cues, overlay video); [`pipeline`] runs them on their own threads.
 
 #![deny(missing_docs)]
 

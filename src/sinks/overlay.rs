@@ -8,20 +8,89 @@ use crate::pose::{ImageSize, Pose, SKELETON};
 /// Landmarks less visible than this are not drawn.
 pub const MIN_DRAW_VISIBILITY: f32 = 0.5;
 
-/// Line colour of the bones (BGR).
+/// Line colour of the bones in the plain overlay (BGR).
 const BONE: (f64, f64, f64) = (255.0, 255.0, 255.0);
-/// Fill colour of the joints (BGR).
+/// Fill colour of the joints in the plain overlay (BGR).
 const JOINT: (f64, f64, f64) = (0.0, 200.0, 255.0);
+/// Frame pixels (of the longer side) per pixel of bone thickness.
+const PIXELS_PER_THICKNESS: f32 = 400.0;
+/// Thinnest bone, pixels.
+const MIN_THICKNESS: i32 = 2;
+/// Joint radius of the plain overlay, in bone thicknesses.
+const JOINT_RADIUS: f32 = 2.0;
 
 fn scalar(c: (f64, f64, f64)) -> Scalar {
     Scalar::new(c.0, c.1, c.2, 0.0)
 }
 
+/// How a skeleton is drawn: colours of bones and joints, and an optional
+/// dark outline that keeps it visible on any background.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SkeletonStyle {
+    /// Bone colour (BGR).
+    pub bone: Scalar,
+    /// Joint colour (BGR).
+    pub joint: Scalar,
+    /// Outline colour drawn under bones and joints, if any (BGR).
+    pub outline: Option<Scalar>,
+    /// Bone thickness as a multiple of the size-scaled default.
+    pub weight: f32,
+    /// Joint radius, in bone thicknesses.
+    pub joint_radius: f32,
+}
+
+impl Default for SkeletonStyle {
+    /// White bones, amber joints, no outline: the overlay of `formcheck pose`.
+    fn default() -> Self {
+        SkeletonStyle {
+            bone: scalar(BONE),
+            joint: scalar(JOINT),
+            outline: None,
+            weight: 1.0,
+            joint_radius: JOINT_RADIUS,
+        }
+    }
+}
+
+impl SkeletonStyle {
+    /// Bones and joints all in `colour`, outlined in `outline`, bones
+    /// `weight` times as thick as the default, joints of `joint_radius`
+    /// bone thicknesses.
+    pub fn single(
+        colour: Scalar,
+        outline: Scalar,
+        weight: f32,
+        joint_radius: f32,
+    ) -> SkeletonStyle {
+        SkeletonStyle {
+            bone: colour,
+            joint: colour,
+            outline: Some(outline),
+            weight,
+            joint_radius,
+        }
+    }
+}
+
 /// Draws the bones and joints of `pose` whose landmarks are visible onto
-/// `frame` (8-bit BGR), scaled to the frame's size.
+/// `frame` (8-bit BGR), scaled to the frame's size, in the default style.
 pub fn draw_skeleton(frame: &mut Mat, pose: &Pose) -> opencv::Result<()> {
+    draw_skeleton_styled(frame, pose, &SkeletonStyle::default())
+}
+
+/// Draws the bones and joints of `pose` whose landmarks are at least
+/// [`MIN_DRAW_VISIBILITY`] visible onto `frame` (8-bit BGR), scaled to the
+/// frame's size, in `style`.
+pub fn draw_skeleton_styled(
+    frame: &mut Mat,
+    pose: &Pose,
+    style: &SkeletonStyle,
+) -> opencv::Result<()> {
     let size = ImageSize::of(frame)?;
-    let thickness = ((size.width.max(size.height) as f32 / 400.0).round() as i32).max(2);
+    let base = size.width.max(size.height) as f32 / PIXELS_PER_THICKNESS;
+    let thickness = ((base * style.weight).round() as i32).max(MIN_THICKNESS);
+    let outline = (thickness / 2).max(1);
+    let radius = ((thickness as f32 * style.joint_radius).round() as i32).max(1);
     let px = |i: usize| {
         let l = &pose.landmarks[i];
         Point::new(
@@ -30,26 +99,48 @@ pub fn draw_skeleton(frame: &mut Mat, pose: &Pose) -> opencv::Result<()> {
         )
     };
     let visible = |i: usize| pose.landmarks[i].visibility >= MIN_DRAW_VISIBILITY;
-    for (a, b) in SKELETON {
-        let (a, b) = (a.index(), b.index());
-        if visible(a) && visible(b) {
-            imgproc::line(
+    let bones = || {
+        SKELETON
+            .iter()
+            .map(|(a, b)| (a.index(), b.index()))
+            .filter(move |&(a, b)| visible(a) && visible(b))
+    };
+    let joints = || (0..pose.landmarks.len()).filter(move |&i| visible(i));
+    // Outline first, under everything, so that joints do not cut bones.
+    if let Some(dark) = style.outline {
+        for (a, b) in bones() {
+            let width = thickness + 2 * outline;
+            imgproc::line(frame, px(a), px(b), dark, width, imgproc::LINE_AA, 0)?;
+        }
+        for i in joints() {
+            imgproc::circle(
                 frame,
-                px(a),
-                px(b),
-                scalar(BONE),
-                thickness,
+                px(i),
+                radius + outline,
+                dark,
+                imgproc::FILLED,
                 imgproc::LINE_AA,
                 0,
             )?;
         }
     }
-    for i in (0..pose.landmarks.len()).filter(|&i| visible(i)) {
+    for (a, b) in bones() {
+        imgproc::line(
+            frame,
+            px(a),
+            px(b),
+            style.bone,
+            thickness,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    for i in joints() {
         imgproc::circle(
             frame,
             px(i),
-            thickness * 2,
-            scalar(JOINT),
+            radius,
+            style.joint,
             imgproc::FILLED,
             imgproc::LINE_AA,
             0,

@@ -1,0 +1,455 @@
+//! The live window on a real X server: a virtual one (Xvfb) started by the
+//! test. The display is drawn on a real frame with the real pose engine's
+//! landmarks, shown in the window, and read back from the X server's
+//! screen; keys and the close button are sent as X events. Without Xvfb the
+//! test says so and skips. Without any display, opening the window is a
+//! typed error.
+//!
+//! `FORMCHECK_SCREENSHOT=docs/window.png` also writes the screenshot there.
+
+mod common;
+
+use std::ffi::CString;
+use std::os::raw::{c_long, c_uint};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use formcheck::analysis::config::{Direction, Exercise, Fault};
+use formcheck::analysis::measure::Metric;
+use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
+use formcheck::pose::{ImageSize, PoseEngine, PoseOptions, RunningMode};
+use formcheck::sinks::hud::{Hud, HudExtras, FLAG_COLOUR};
+use formcheck::sinks::window::{Command, Window, WindowError};
+use formcheck::source::FrameSource;
+use opencv::core::{Mat, Size, Vec3b, Vector, CV_8UC3};
+use opencv::prelude::*;
+use opencv::{imgcodecs, imgproc};
+use x11_dl::xlib;
+
+/// Tests here change `DISPLAY`: one at a time.
+static DISPLAY_ENV: Mutex<()> = Mutex::new(());
+
+const WIDTH: i32 = 1280;
+const HEIGHT: i32 = 720;
+/// Frame of the demo video shown: the man standing on the box, side on.
+const DEMO_FRAME: u64 = 48;
+
+/// A display number with no X server (no socket, no lock file).
+fn free_display() -> u32 {
+    (90..200)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .expect("a free display number")
+}
+
+/// Xvfb on a display of its own, stopped when dropped.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    /// Starts Xvfb with one `WIDTH`×`HEIGHT` screen; `None` when Xvfb is not
+    /// installed.
+    fn start() -> Option<Xvfb> {
+        let n = free_display();
+        let screen = format!("{WIDTH}x{HEIGHT}x24");
+        let child = match Process::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                &screen,
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => panic!("cannot start Xvfb: {e}"),
+        };
+        let mut xvfb = Xvfb {
+            child,
+            display: format!(":{n}"),
+        };
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let started = Instant::now();
+        while !socket.exists() {
+            if let Ok(Some(status)) = xvfb.child.try_wait() {
+                panic!("Xvfb on :{n} exited: {status}");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "Xvfb did not come up on :{n}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(xvfb)
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A connection to the X server, for reading the screen and sending events
+/// as a user would.
+struct XClient {
+    lib: xlib::Xlib,
+    display: *mut xlib::Display,
+}
+
+impl XClient {
+    fn open(name: &str) -> XClient {
+        let lib = xlib::Xlib::open().expect("libX11");
+        let name = CString::new(name).unwrap();
+        let display = unsafe { (lib.XOpenDisplay)(name.as_ptr()) };
+        assert!(!display.is_null(), "cannot open {name:?}");
+        XClient { lib, display }
+    }
+
+    fn root(&self) -> xlib::Window {
+        unsafe { (self.lib.XDefaultRootWindow)(self.display) }
+    }
+
+    /// The screen's pixels as an 8-bit BGR image.
+    fn screenshot(&self) -> Mat {
+        let mut shot = Mat::new_rows_cols_with_default(HEIGHT, WIDTH, CV_8UC3, 0.0.into()).unwrap();
+        unsafe {
+            let image = (self.lib.XGetImage)(
+                self.display,
+                self.root(),
+                0,
+                0,
+                WIDTH as c_uint,
+                HEIGHT as c_uint,
+                !0,
+                xlib::ZPixmap,
+            );
+            assert!(!image.is_null(), "XGetImage failed");
+            for y in 0..HEIGHT {
+                let row = shot.at_row_mut::<Vec3b>(y).unwrap();
+                for (x, px) in (0..).zip(row.iter_mut()) {
+                    let p = (self.lib.XGetPixel)(image, x, y);
+                    *px = Vec3b::from([p as u8, (p >> 8) as u8, (p >> 16) as u8]);
+                }
+            }
+            (self.lib.XDestroyImage)(image);
+        }
+        shot
+    }
+
+    /// The one top-level window (the live window; there is no window
+    /// manager).
+    fn only_window(&self) -> xlib::Window {
+        unsafe {
+            let (mut root, mut parent) = (0, 0);
+            let mut children: *mut xlib::Window = std::ptr::null_mut();
+            let mut count: c_uint = 0;
+            (self.lib.XQueryTree)(
+                self.display,
+                self.root(),
+                &mut root,
+                &mut parent,
+                &mut children,
+                &mut count,
+            );
+            assert_eq!(count, 1, "one top-level window");
+            let window = *children;
+            (self.lib.XFree)(children.cast());
+            window
+        }
+    }
+
+    fn send(&self, window: xlib::Window, mut event: xlib::XEvent, mask: c_long) {
+        unsafe {
+            (self.lib.XSendEvent)(self.display, window, xlib::False, mask, &mut event);
+            (self.lib.XFlush)(self.display);
+        }
+    }
+
+    /// Presses and releases the key of `keysym` on `window`, at once (a tap
+    /// shorter than a frame).
+    fn tap(&self, window: xlib::Window, keysym: u32) {
+        let keycode = unsafe { (self.lib.XKeysymToKeycode)(self.display, keysym.into()) };
+        for (kind, mask) in [
+            (xlib::KeyPress, xlib::KeyPressMask),
+            (xlib::KeyRelease, xlib::KeyReleaseMask),
+        ] {
+            let key = xlib::XKeyEvent {
+                type_: kind,
+                serial: 0,
+                send_event: xlib::True,
+                display: self.display,
+                window,
+                root: self.root(),
+                subwindow: 0,
+                time: xlib::CurrentTime,
+                x: 10,
+                y: 10,
+                x_root: 10,
+                y_root: 10,
+                state: 0,
+                keycode: c_uint::from(keycode),
+                same_screen: xlib::True,
+            };
+            self.send(window, xlib::XEvent { key }, mask);
+        }
+    }
+
+    /// Asks `window` to close, as a window manager's close button does.
+    fn close(&self, window: xlib::Window) {
+        let atom = |name: &str| {
+            let name = CString::new(name).unwrap();
+            unsafe { (self.lib.XInternAtom)(self.display, name.as_ptr(), xlib::False) }
+        };
+        let mut message = xlib::XClientMessageEvent {
+            type_: xlib::ClientMessage,
+            serial: 0,
+            send_event: xlib::True,
+            display: self.display,
+            window,
+            message_type: atom("WM_PROTOCOLS"),
+            format: 32,
+            data: xlib::ClientMessageData::new(),
+        };
+        message.data.set_long(0, atom("WM_DELETE_WINDOW") as c_long);
+        message.data.set_long(1, xlib::CurrentTime as c_long);
+        self.send(
+            window,
+            xlib::XEvent {
+                client_message: message,
+            },
+            0,
+        );
+    }
+}
+
+impl Drop for XClient {
+    fn drop(&mut self) {
+        unsafe { (self.lib.XCloseDisplay)(self.display) };
+    }
+}
+
+/// Frame `DEMO_FRAME` of the demo video at `WIDTH`×`HEIGHT`, with the
+/// display drawn for a raised flag on the real pose.
+fn flagged_frame(hud: &mut Hud) -> Mat {
+    // Video mode from the start, as live: the track holds the person.
+    let mut source = FrameSource::open(&common::sample("demo.mp4")).unwrap();
+    let mut engine = PoseEngine::new(PoseOptions {
+        mode: RunningMode::Video,
+        ..PoseOptions::default()
+    })
+    .unwrap();
+    let mut frame = Mat::default();
+    let pose = loop {
+        let info = source
+            .read(&mut frame)
+            .unwrap()
+            .expect("frame in the video");
+        let t_us = (info.t_ms * 1000.0).round() as i64;
+        let pose = engine.process(&frame, t_us).unwrap().cloned();
+        if info.index == DEMO_FRAME {
+            break pose.expect("a person");
+        }
+    };
+    let mut shown = Mat::default();
+    imgproc::resize(
+        &frame,
+        &mut shown,
+        Size::new(WIDTH, HEIGHT),
+        0.0,
+        0.0,
+        imgproc::INTER_AREA,
+    )
+    .unwrap();
+    let exercise = Exercise::named("squat").unwrap();
+    let rule = &exercise.rules[0];
+    assert_eq!(rule.fault, Fault::LumbarFlexion);
+    let status = Status {
+        state: FormState::Flag,
+        fault: Some(rule.fault),
+        message: rule.message.clone(),
+        gauges: vec![
+            Gauge {
+                rule: rule.id.clone(),
+                metric: rule.metric,
+                value: Some(52.0),
+                limit: *rule.limit.get_ref(),
+                fires: rule.fires,
+                state: FormState::Flag,
+            },
+            Gauge {
+                rule: exercise.rules[1].id.clone(),
+                metric: Metric::LateralShift,
+                value: Some(0.04),
+                limit: 0.1,
+                fires: Direction::Beyond,
+                state: FormState::Fine,
+            },
+        ],
+        reps: 6,
+        last_rep: Some(Tempo {
+            eccentric_s: 2.1,
+            concentric_s: 0.8,
+            eccentric_min_s: Some(2.0),
+            concentric_min_s: Some(1.0),
+        }),
+        hold: None,
+    };
+    let extras = HudExtras {
+        recording: true,
+        set: 2,
+        ..HudExtras::default()
+    };
+    hud.draw(&mut shown, Some(&pose), &status, &exercise, &extras)
+        .unwrap();
+    shown
+}
+
+fn is_flag_red(p: &Vec3b) -> bool {
+    let want = [FLAG_COLOUR[0], FLAG_COLOUR[1], FLAG_COLOUR[2]];
+    (0..3).all(|c| (f64::from(p[c]) - want[c]).abs() <= 2.0)
+}
+
+#[test]
+fn without_a_display_opening_the_window_is_a_typed_error() {
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let size = ImageSize {
+        width: 320,
+        height: 240,
+    };
+    std::env::remove_var("DISPLAY");
+    match Window::open("formcheck test", size) {
+        Err(WindowError::NoDisplay { reason }) => assert!(reason.contains("DISPLAY"), "{reason}"),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a window without a display"),
+    }
+    let unused = format!(":{}", free_display());
+    std::env::set_var("DISPLAY", &unused);
+    match Window::open("formcheck test", size) {
+        Err(e @ WindowError::NoDisplay { .. }) => {
+            assert!(e.to_string().contains(&unused), "{e}");
+            assert!(e.to_string().contains("running without it"), "{e}");
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a window on {unused}, where no X server runs"),
+    }
+}
+
+#[test]
+fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(xvfb) = Xvfb::start() else {
+        eprintln!("skipped: Xvfb is not installed (run `make setup`)");
+        return;
+    };
+    std::env::set_var("DISPLAY", &xvfb.display);
+    let mut hud = Hud::new();
+    let frame = flagged_frame(&mut hud);
+    let size = ImageSize::of(&frame).unwrap();
+    let mut window = Window::open("formcheck test", size).unwrap();
+    assert!(window.is_open());
+    assert_eq!(window.size(), size);
+    let x = XClient::open(&xvfb.display);
+
+    // Shown until the screen has it (the first update maps the window).
+    let started = Instant::now();
+    let (shot, mean) = loop {
+        window.show(&frame).unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        let shot = x.screenshot();
+        let mut diff = Mat::default();
+        opencv::core::absdiff(&shot, &frame, &mut diff).unwrap();
+        let mean = opencv::core::mean(&diff, &opencv::core::no_array()).unwrap();
+        if (0..3).all(|c| mean[c] < 1.0) || started.elapsed() > Duration::from_secs(10) {
+            break (shot, mean);
+        }
+    };
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("window.png");
+    imgcodecs::imwrite(out.to_str().unwrap(), &shot, &Vector::new()).unwrap();
+    if let Ok(path) = std::env::var("FORMCHECK_SCREENSHOT") {
+        let smallest = Vector::from_slice(&[imgcodecs::IMWRITE_PNG_COMPRESSION, 9]);
+        imgcodecs::imwrite(&path, &shot, &smallest).unwrap();
+    }
+    eprintln!("screenshot: {}", out.display());
+
+    // The screen shows the frame as drawn, pixel for pixel.
+    assert!(
+        (0..3).all(|c| mean[c] < 1.0),
+        "screen differs from the frame: {mean:?}"
+    );
+
+    // The banner: full-width red rows at the edge the display chose.
+    let edge = hud.banner_edge().expect("a banner for the flag");
+    let rows: Vec<i32> = match edge {
+        formcheck::sinks::hud::BannerEdge::Top => (2..40).collect(),
+        formcheck::sinks::hud::BannerEdge::Bottom => (HEIGHT - 40..HEIGHT - 2).collect(),
+    };
+    for y in rows {
+        let row = shot.at_row::<Vec3b>(y).unwrap();
+        let red = row.iter().filter(|p| is_flag_red(p)).count();
+        assert!(red > row.len() / 2, "row {y}: {red} red pixels");
+    }
+    // The skeleton: red bones on the body, away from the banner.
+    let body = match edge {
+        formcheck::sinks::hud::BannerEdge::Top => HEIGHT / 2..HEIGHT - 60,
+        formcheck::sinks::hud::BannerEdge::Bottom => 60..HEIGHT / 2,
+    };
+    let skeleton: usize = body
+        .map(|y| {
+            let row = shot.at_row::<Vec3b>(y).unwrap();
+            row[400..900].iter().filter(|p| is_flag_red(p)).count()
+        })
+        .sum();
+    assert!(skeleton > 500, "{skeleton} red skeleton pixels");
+
+    // Keys become commands: taps shorter than a frame, in order.
+    let live = x.only_window();
+    for keysym in [
+        x11_dl::keysym::XK_space,
+        x11_dl::keysym::XK_m,
+        x11_dl::keysym::XK_d,
+        x11_dl::keysym::XK_x,
+        x11_dl::keysym::XK_q,
+    ] {
+        x.tap(live, keysym);
+    }
+    let mut got = Vec::new();
+    let started = Instant::now();
+    while got.len() < 4 && started.elapsed() < Duration::from_secs(5) {
+        window.refresh().unwrap();
+        got.extend(window.commands());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        got,
+        [
+            Command::Pause,
+            Command::Mute,
+            Command::Timings,
+            Command::Quit
+        ]
+    );
+
+    // Closing the window is quitting, said once.
+    x.close(live);
+    let started = Instant::now();
+    while window.is_open() && started.elapsed() < Duration::from_secs(5) {
+        window.refresh().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!window.is_open());
+    assert_eq!(window.commands().collect::<Vec<_>>(), [Command::Quit]);
+    assert_eq!(window.next_command(), None);
+}
