@@ -22,6 +22,9 @@ use formcheck::sinks::track::TrackWriter;
 use formcheck::source::{FrameSource, SourceSpec};
 use run::{output, RunOptions};
 
+/// Default folder of recordings made in the live window.
+const RECORDINGS: &str = "recordings";
+
 #[derive(Parser)]
 #[command(
     name = "formcheck",
@@ -151,6 +154,9 @@ struct LiveArgs {
     /// Start with the spoken cues muted (key m toggles them).
     #[arg(long)]
     mute: bool,
+    /// Where recordings started with the r key go.
+    #[arg(long, default_value = RECORDINGS)]
+    record_dir: PathBuf,
 }
 
 /// Parses `AxB` into two numbers.
@@ -352,6 +358,8 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         baseline_after_s: None,
         cues: args.cues_wav.map(CueOutput::Wav),
         mute: false,
+        window: false,
+        record_dir: PathBuf::from(RECORDINGS),
     })?;
     Ok(())
 }
@@ -397,6 +405,8 @@ fn live(args: LiveArgs) -> Result<()> {
         baseline_after_s: None,
         cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
         mute: args.mute,
+        window: !args.no_window,
+        record_dir: args.record_dir,
     })?;
     Ok(())
 }
@@ -444,6 +454,8 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
         baseline_after_s: Some(args.from_s),
         cues: None,
         mute: false,
+        window: false,
+        record_dir: PathBuf::from(RECORDINGS),
     })?;
     match (outcome.baseline, outcome.baseline_refused) {
         (Some(values), _) => {

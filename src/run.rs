@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use crossbeam_channel::{never, select, Receiver};
+use opencv::prelude::MatTraitConst;
 
+use formcheck::analysis::baseline::COUNTDOWN_S;
 use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::analysis::measure::Metric;
 use formcheck::pipeline::assess::AssessSetup;
@@ -22,9 +24,10 @@ use formcheck::pipeline::timings::Timings;
 use formcheck::pipeline::{Input, Pipeline};
 use formcheck::sinks::cues::{cues_dir, CueBook, CueOutput, CuePlayer, CueSelector, CueTexts};
 use formcheck::sinks::event_log::EventLog;
+use formcheck::sinks::hud::{Hud, HudExtras};
 use formcheck::sinks::metrics_csv::MetricsCsv;
-use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::video::VideoSink;
+use formcheck::sinks::window::{Command, Window, WindowError};
 
 /// How often the loop wakes without a frame, to keep a window responsive.
 const IDLE_TICK: Duration = Duration::from_millis(20);
@@ -54,6 +57,10 @@ pub struct RunOptions {
     pub cues: Option<CueOutput>,
     /// Whether the cues start muted.
     pub mute: bool,
+    /// Whether to show the window (when there is a display).
+    pub window: bool,
+    /// Where recordings started with `r` go.
+    pub record_dir: PathBuf,
 }
 
 /// The spoken cues: what to say and the player saying it.
@@ -104,36 +111,144 @@ struct Sinks {
     events: Option<EventLog<BufWriter<Box<dyn Write>>>>,
     metrics: Option<MetricsCsv<BufWriter<File>>>,
     video: Option<VideoSink>,
+    screen: Screen,
     timings: Timings,
 }
 
-impl Sinks {
-    fn open(
-        events: Option<&str>,
-        metrics: Option<&Path>,
-        overlay_video: Option<&Path>,
-        fps: f64,
-    ) -> Result<Sinks> {
-        let events = events
-            .map(|path| output(path).map(EventLog::new))
-            .transpose()?;
-        let metrics = match metrics {
-            Some(path) => {
-                let file = File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                Some(MetricsCsv::new(BufWriter::new(file)).context("cannot write the metrics")?)
-            }
-            None => None,
-        };
-        Ok(Sinks {
-            events,
-            metrics,
-            video: overlay_video.map(|p| VideoSink::new(p, fps)),
-            timings: Timings::default(),
-        })
+/// What the person sees: the HUD drawn on the frame, in the window when
+/// there is one, and in the overlay video and recording.
+struct Screen {
+    hud: Hud,
+    exercise: Exercise,
+    /// Whether a window is wanted; `window` is opened on the first frame.
+    wanted: bool,
+    window: Option<Window>,
+    /// A recording started with `r`: the folder and the file being written.
+    record_dir: PathBuf,
+    recording: Option<VideoSink>,
+    fps: f64,
+    set: u32,
+    paused: bool,
+    show_timings: bool,
+    /// A notice shown instead of the status message until this instant.
+    notice: Option<(Instant, String)>,
+}
+
+/// How long a notice (camera lost, baseline countdown) stays up.
+const NOTICE_SHOWN: Duration = Duration::from_secs(3);
+
+impl Screen {
+    /// Whether the HUD needs drawing on frames at all.
+    fn draws(&self, video: bool) -> bool {
+        self.window.is_some() || self.wanted || self.recording.is_some() || video
     }
 
-    fn frame(&mut self, a: &mut Assessment) -> Result<()> {
+    fn say(&mut self, message: String) {
+        self.notice = Some((Instant::now() + NOTICE_SHOWN, message));
+    }
+
+    /// Draws the HUD on the frame and shows it.
+    fn present(
+        &mut self,
+        a: &mut Assessment,
+        timings: &Timings,
+        muted: bool,
+        video: Option<&mut VideoSink>,
+    ) -> Result<()> {
+        if a.frame.image.empty() || !self.draws(video.is_some()) {
+            return Ok(());
+        }
+        let mut status = std::mem::take(&mut a.status);
+        if let Some((until, message)) = &self.notice {
+            if Instant::now() < *until {
+                status.message = message.clone();
+            } else {
+                self.notice = None;
+            }
+        }
+        let text = self.show_timings.then(|| timings.recent(TIMINGS_WINDOW));
+        let extras = HudExtras {
+            paused: self.paused,
+            muted,
+            recording: self.recording.is_some(),
+            set: self.set,
+            timings: text.as_deref(),
+        };
+        self.hud.draw(
+            &mut a.frame.image,
+            a.pose.as_ref(),
+            &status,
+            &self.exercise,
+            &extras,
+        )?;
+        a.status = status;
+        if let Some(video) = video {
+            video.write(&a.frame.image)?;
+        }
+        if let Some(recording) = &mut self.recording {
+            recording.write(&a.frame.image)?;
+        }
+        if self.wanted && self.window.is_none() {
+            let title = format!("formcheck: {}", self.exercise.title);
+            match Window::open(&title, a.frame.size) {
+                Ok(window) => self.window = Some(window),
+                Err(WindowError::NoDisplay { reason }) => {
+                    eprintln!("no display ({reason}): continuing without a window");
+                    self.wanted = false;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Some(window) = &mut self.window {
+            if !self.paused {
+                window.show(&a.frame.image)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keys pressed since the last call (and keeps a paused window alive).
+    fn commands(&mut self, idle: bool) -> Result<Vec<Command>> {
+        let Some(window) = &mut self.window else {
+            return Ok(Vec::new());
+        };
+        if idle || self.paused {
+            window.refresh()?;
+        }
+        let mut commands: Vec<Command> = window.commands().collect();
+        if !window.is_open() && !commands.contains(&Command::Quit) {
+            commands.push(Command::Quit);
+        }
+        Ok(commands)
+    }
+
+    /// Starts or stops a recording of what is shown.
+    fn toggle_recording(&mut self) -> Result<()> {
+        if let Some(recording) = self.recording.take() {
+            recording.finish()?;
+            self.say("Recording saved".into());
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.record_dir)
+            .with_context(|| format!("cannot create {}", self.record_dir.display()))?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let name = format!("{}-set{}-{stamp}.mp4", self.exercise.name, self.set);
+        let path = self.record_dir.join(name);
+        eprintln!("recording to {}", path.display());
+        self.recording = Some(VideoSink::new(&path, self.fps));
+        self.say("Recording".into());
+        Ok(())
+    }
+}
+
+/// Frames over which the on-screen timings are taken.
+const TIMINGS_WINDOW: usize = 30;
+
+impl Sinks {
+    fn frame(&mut self, a: &mut Assessment, muted: bool) -> Result<()> {
         let started = Instant::now();
         self.timings.assessed(a);
         if let Some(log) = &mut self.events {
@@ -143,14 +258,8 @@ impl Sinks {
             csv.write(a.frame.info.index, a.frame.info.t_ms, &a.measurements)
                 .context("cannot write the metrics")?;
         }
-        if let Some(video) = &mut self.video {
-            if !a.frame.image.empty() {
-                if let Some(pose) = &a.pose {
-                    draw_skeleton(&mut a.frame.image, pose)?;
-                }
-                video.write(&a.frame.image)?;
-            }
-        }
+        self.screen
+            .present(a, &self.timings, muted, self.video.as_mut())?;
         self.timings.sinks(started.elapsed().as_secs_f64() * 1000.0);
         Ok(())
     }
@@ -165,11 +274,12 @@ impl Sinks {
         if let Some(video) = self.video {
             video.finish()?;
         }
+        if let Some(recording) = self.screen.recording {
+            recording.finish()?;
+        }
         Ok(())
     }
 }
-
-use opencv::prelude::MatTraitConst;
 
 /// Keeps a captured baseline in the profile, if there is one.
 fn keep_baseline(
@@ -207,50 +317,85 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         baseline_after_s,
         cues,
         mute,
+        window,
+        record_dir,
     } = options;
-    let exercise = setup.exercise.name.clone();
-    let cue_exercise = cues.as_ref().map(|_| setup.exercise.clone());
+    let exercise = setup.exercise.clone();
     let pipeline = Pipeline::start(input, setup)?;
     // Cues start once the source and models are known good.
-    let mut cues = match (cues, cue_exercise) {
-        (Some(output), Some(exercise)) => Some(Cues::start(&exercise, output, mute)?),
-        _ => None,
-    };
+    let mut cues = cues
+        .map(|output| Cues::start(&exercise, output, mute))
+        .transpose()?;
     if let Some(countdown_s) = baseline_after_s {
         pipeline.command(AnalysisCommand::CaptureBaseline { countdown_s });
     }
     let (mut baseline, mut baseline_refused) = (None, None);
-    let mut sinks = Sinks::open(
-        events.as_deref(),
-        metrics.as_deref(),
-        overlay_video.as_deref(),
-        pipeline.fps(),
-    )?;
+    let events = events
+        .as_deref()
+        .map(|path| output(path).map(EventLog::new))
+        .transpose()?;
+    let metrics = match metrics.as_deref() {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            Some(MetricsCsv::new(BufWriter::new(file)).context("cannot write the metrics")?)
+        }
+        None => None,
+    };
+    let mut sinks = Sinks {
+        events,
+        metrics,
+        video: overlay_video.map(|p| VideoSink::new(&p, pipeline.fps())),
+        screen: Screen {
+            hud: Hud::new(),
+            exercise: exercise.clone(),
+            wanted: window,
+            window: None,
+            record_dir,
+            recording: None,
+            fps: pipeline.fps(),
+            set: 1,
+            paused: false,
+            show_timings: false,
+            notice: None,
+        },
+        timings: Timings::default(),
+    };
     let mut notices: Receiver<Notice> = pipeline.notices().clone();
     let mut stopping = false;
-    let result = loop {
-        if interrupted.load(Ordering::Relaxed) && !stopping {
+    let result: Result<()> = loop {
+        let quit = interrupted.load(Ordering::Relaxed);
+        if quit && !stopping {
             eprintln!("interrupted: finishing the set");
-            pipeline.stop();
-            stopping = true;
         }
+        let mut idle = false;
+        // A paused file source waits: nothing is read, nothing is lost.
+        let outputs = if sinks.screen.paused && !pipeline.is_live() {
+            never()
+        } else {
+            pipeline.outputs().clone()
+        };
         select! {
-            recv(pipeline.outputs()) -> message => match message {
+            recv(outputs) -> message => match message {
                 Ok(Assessed::Frame(mut a)) => {
-                    if let Err(e) = sinks.frame(&mut a) {
+                    let muted = cues.as_ref().is_none_or(|c| c.selector.mute_switch().is_muted());
+                    if let Err(e) = sinks.frame(&mut a, muted) {
                         pipeline.stop();
                         break Err(e);
                     }
-                    if let Some(c) = &mut cues {
+                    if let Some(c) = cues.as_mut().filter(|_| !sinks.screen.paused) {
                         if let Some(cue) = c.selector.select(a.frame.info.t_ms, &a.events, &a.status) {
                             c.player.play(cue);
                         }
                     }
                     pipeline.recycle(std::mem::take(&mut a.frame.image));
                 }
-                Ok(Assessed::SetEnd(events)) => {
+                Ok(Assessed::SetEnd(closing)) => {
                     if let Some(log) = &mut sinks.events {
-                        log.write(&events).context("cannot write the events")?;
+                        if let Err(e) = log.write(&closing) {
+                            pipeline.stop();
+                            break Err(anyhow::Error::new(e).context("cannot write the events"));
+                        }
                     }
                 }
                 Err(_) => break Ok(()),
@@ -258,19 +403,76 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             recv(notices) -> n => match n {
                 Ok(Notice::SourceLost { source, attempt }) => {
                     eprintln!("{source}: no frames, reconnecting (attempt {attempt})");
+                    sinks.screen.say(format!("Camera lost: reconnecting (attempt {attempt})"));
                 }
-                Ok(Notice::SourceBack { source }) => eprintln!("{source}: back"),
-                Ok(Notice::Baseline(message)) if pipeline.is_live() => eprintln!("{message}"),
-                Ok(Notice::Baseline(_)) => {}
-                Ok(Notice::BaselineFailed(why)) => baseline_refused = Some(why),
+                Ok(Notice::SourceBack { source }) => {
+                    eprintln!("{source}: back");
+                    sinks.screen.say("Camera back".into());
+                }
+                Ok(Notice::Baseline(message)) => {
+                    if pipeline.is_live() {
+                        eprintln!("{message}");
+                    }
+                    sinks.screen.say(message);
+                }
+                Ok(Notice::BaselineFailed(why)) => {
+                    sinks.screen.say(why.clone());
+                    baseline_refused = Some(why);
+                }
                 Ok(Notice::BaselineCaptured(values)) => {
-                    keep_baseline(profile_path.as_deref(), &exercise, &values)?;
+                    if let Err(e) = keep_baseline(profile_path.as_deref(), &exercise.name, &values) {
+                        eprintln!("error: {e:#}");
+                    }
                     baseline = Some(values);
                     baseline_refused = None;
                 }
                 Err(_) => notices = never(),
             },
-            default(IDLE_TICK) => {}
+            default(IDLE_TICK) => idle = true,
+        }
+        let commands = match sinks.screen.commands(idle) {
+            Ok(commands) => commands,
+            Err(e) => {
+                pipeline.stop();
+                break Err(e.into());
+            }
+        };
+        for command in commands {
+            match command {
+                Command::Quit => {
+                    stopping = true;
+                    sinks.screen.window = None;
+                    sinks.screen.wanted = false;
+                }
+                Command::Pause => sinks.screen.paused = !sinks.screen.paused,
+                Command::CaptureBaseline => pipeline.command(AnalysisCommand::CaptureBaseline {
+                    countdown_s: COUNTDOWN_S,
+                }),
+                Command::NextSet => {
+                    pipeline.command(AnalysisCommand::NextSet);
+                    sinks.screen.set += 1;
+                    sinks.screen.say(format!("Set {}", sinks.screen.set));
+                }
+                Command::Mute => {
+                    if let Some(c) = &cues {
+                        let muted = c.selector.mute_switch().toggle();
+                        sinks
+                            .screen
+                            .say(if muted { "Cues off" } else { "Cues on" }.into());
+                    }
+                }
+                Command::Timings => sinks.screen.show_timings = !sinks.screen.show_timings,
+                Command::Record => {
+                    if let Err(e) = sinks.screen.toggle_recording() {
+                        eprintln!("error: {e:#}");
+                    }
+                }
+            }
+        }
+        if quit || stopping {
+            stopping = true;
+            sinks.screen.paused = false;
+            pipeline.stop();
         }
     };
     let summary = sinks
@@ -287,11 +489,11 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             );
         }
     }
-    result?;
-    finished?;
     if print_timings {
         eprintln!("{summary}");
     }
+    result?;
+    finished?;
     if let Some(path) = timings_json {
         let file =
             File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;

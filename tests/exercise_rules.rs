@@ -1314,7 +1314,12 @@ fn status_runs_the_hold_clock() {
     assert!((hold(11.0).held_s - 11.0).abs() < 0.05);
     assert_eq!(hold(13.0).held_s, 0.0);
     // Past the 10 s maximum the display says to rest.
-    assert_eq!(status_at(&all, 9.0).state, FormState::Fine, "{:?}", status_at(&all, 9.0));
+    assert_eq!(
+        status_at(&all, 9.0).state,
+        FormState::Fine,
+        "{:?}",
+        status_at(&all, 9.0)
+    );
     let over = status_at(&all, 11.0);
     assert_eq!(over.state, FormState::Flag);
     assert!(over.message.starts_with("Rest now"), "{}", over.message);

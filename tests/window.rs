@@ -20,10 +20,10 @@ use formcheck::analysis::config::{Direction, Exercise, Fault};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
 use formcheck::pose::{ImageSize, PoseEngine, PoseOptions, RunningMode};
-use formcheck::sinks::hud::{Hud, HudExtras, FLAG_COLOUR};
+use formcheck::sinks::hud::{Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FLAG_COLOUR};
 use formcheck::sinks::window::{Command, Window, WindowError};
 use formcheck::source::FrameSource;
-use opencv::core::{Mat, Size, Vec3b, Vector, CV_8UC3};
+use opencv::core::{Mat, Scalar, Size, Vec3b, Vector, CV_8UC3};
 use opencv::prelude::*;
 use opencv::{imgcodecs, imgproc};
 use x11_dl::xlib;
@@ -318,8 +318,7 @@ fn flagged_frame(hud: &mut Hud) -> Mat {
 }
 
 fn is_flag_red(p: &Vec3b) -> bool {
-    let want = [FLAG_COLOUR[0], FLAG_COLOUR[1], FLAG_COLOUR[2]];
-    (0..3).all(|c| (f64::from(p[c]) - want[c]).abs() <= 2.0)
+    is_colour(p, FLAG_COLOUR)
 }
 
 #[test]
@@ -452,4 +451,164 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     assert!(!window.is_open());
     assert_eq!(window.commands().collect::<Vec<_>>(), [Command::Quit]);
     assert_eq!(window.next_command(), None);
+}
+
+/// The sample video at the virtual screen's size, written once per test run.
+fn screen_sized_clip() -> PathBuf {
+    let clip = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-screen-sized.mp4");
+    let mut source = FrameSource::open(&common::sample("demo.mp4")).unwrap();
+    let fourcc = opencv::videoio::VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
+    let mut writer = opencv::videoio::VideoWriter::new(
+        clip.to_str().unwrap(),
+        fourcc,
+        source.fps(),
+        Size::new(WIDTH, HEIGHT),
+        true,
+    )
+    .unwrap();
+    let (mut frame, mut small) = (Mat::default(), Mat::default());
+    while source.read(&mut frame).unwrap().is_some() {
+        imgproc::resize(
+            &frame,
+            &mut small,
+            Size::new(WIDTH, HEIGHT),
+            0.0,
+            0.0,
+            imgproc::INTER_AREA,
+        )
+        .unwrap();
+        opencv::videoio::VideoWriterTrait::write(&mut writer, &small).unwrap();
+    }
+    opencv::videoio::VideoWriterTrait::release(&mut writer).unwrap();
+    clip
+}
+
+fn is_colour(p: &Vec3b, want: Scalar) -> bool {
+    (0..3).all(|c| (f64::from(p[c]) - want[c]).abs() <= 2.0)
+}
+
+/// Tests for the colours of the states the banner and skeleton take.
+const STATE_COLOURS: [fn(&Vec3b) -> bool; 3] = [
+    |p| is_colour(p, FLAG_COLOUR),
+    |p| is_colour(p, CAUTION_COLOUR),
+    |p| is_colour(p, CANNOT_SEE_COLOUR),
+];
+
+/// Rows of `shot` that are mostly `colour`: a banner.
+fn banner_rows(shot: &Mat, colour: &fn(&Vec3b) -> bool) -> usize {
+    (0..HEIGHT)
+        .filter(|&y| {
+            let row = shot.at_row::<Vec3b>(y).unwrap();
+            row.iter().filter(|p| colour(p)).count() > row.len() / 2
+        })
+        .count()
+}
+
+#[test]
+fn formcheck_live_shows_its_window_and_quits_on_q() {
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(xvfb) = Xvfb::start() else {
+        eprintln!("skipped: Xvfb is not installed (run `make setup`)");
+        return;
+    };
+    let clip = screen_sized_clip();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live-window");
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.jsonl");
+    let child = Process::new(common::binary())
+        .env("DISPLAY", &xvfb.display)
+        .args(["live", "--source"])
+        .arg(&clip)
+        .args(["--realtime", "--exercise", "squat", "--model", "lite"])
+        .arg("--events")
+        .arg(&events)
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    let x = XClient::open(&xvfb.display);
+
+    // Watch the screen while the set plays: the video (not a blank
+    // screen), the skeleton and the message banner, both in the colour of
+    // the state (the sample is a squat filmed from the front: the banner
+    // asks for the camera at the side, in the cannot-see grey).
+    let (mut shown, mut shots) = (None, 0);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(250));
+        let shot = x.screenshot();
+        let (mut mean, mut spread) = (Vector::<f64>::new(), Vector::<f64>::new());
+        opencv::core::mean_std_dev(&shot, &mut mean, &mut spread, &opencv::core::no_array())
+            .unwrap();
+        if spread.get(0).unwrap() < 20.0 {
+            continue; // the window is not up yet
+        }
+        shots += 1;
+        if shown.is_none() {
+            shown = STATE_COLOURS
+                .iter()
+                .find(|c| banner_rows(&shot, c) > 40)
+                .map(|c| (shot, *c));
+        }
+    }
+    assert!(
+        shots > 5,
+        "the window showed the video in {shots} screenshots"
+    );
+    let (shot, colour) = shown.expect("a message banner while the squat set played");
+    let out = dir.join("live-window.png");
+    imgcodecs::imwrite(out.to_str().unwrap(), &shot, &Vector::new()).unwrap();
+    if let Ok(path) = std::env::var("FORMCHECK_SCREENSHOT") {
+        let smallest = Vector::from_slice(&[imgcodecs::IMWRITE_PNG_COMPRESSION, 9]);
+        imgcodecs::imwrite(&path, &shot, &smallest).unwrap();
+    }
+    eprintln!("screenshot: {}", out.display());
+    // The skeleton is drawn in the state's colour outside the banner.
+    let skeleton: usize = (0..HEIGHT)
+        .map(|y| {
+            shot.at_row::<Vec3b>(y)
+                .unwrap()
+                .iter()
+                .filter(|p| colour(p))
+                .count()
+        })
+        .filter(|&n| n < WIDTH as usize / 2)
+        .sum();
+    assert!(
+        skeleton > 300,
+        "{skeleton} skeleton pixels in the state's colour"
+    );
+
+    // q ends the set cleanly, with its summary.
+    x.tap(x.only_window(), x11_dl::keysym::XK_q);
+    let out = child.wait_with_output().expect("formcheck ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("frames read"), "{stderr}");
+    let text = std::fs::read_to_string(&events).unwrap();
+    assert!(
+        text.lines().last().unwrap().contains("set_summary"),
+        "{text}"
+    );
+}
+
+#[test]
+fn formcheck_live_without_a_display_goes_on_headless() {
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live-headless");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Process::new(common::binary())
+        .env_remove("DISPLAY")
+        .args(["live", "--source"])
+        .arg(common::sample("demo.mp4"))
+        .args(["--exercise", "squat", "--model", "lite", "--cues-wav"])
+        .arg(dir.join("cues.wav"))
+        .output()
+        .expect("formcheck runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("continuing without a window"), "{stderr}");
+    assert!(stderr.contains("230 frames read"), "{stderr}");
 }
