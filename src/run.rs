@@ -434,7 +434,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             Ok(commands) => commands,
             Err(e) => {
                 pipeline.stop();
-                break Err(e.into());
+                break Err(e);
             }
         };
         for command in commands {
