@@ -13,12 +13,15 @@ setup:
 build: setup
 	$(CARGO) build --release
 
-# The main job: the pose engine on the sample video, writing the landmark
-# track and every frame with the skeleton drawn.
+# The main job: the live experience on the sample video replayed in real time,
+# as a webcam would deliver it: the window with the skeleton, gauges and
+# messages when there is a display (spoken cues on the speakers), and always
+# the events and the video with the display drawn in.
 run: build
 	mkdir -p $(OUT)
-	$(BIN) pose .cache/samples/demo.mp4 --out $(OUT)/demo.landmarks.jsonl --overlay $(OUT)/demo-overlay
-	@echo "landmark track: $(OUT)/demo.landmarks.jsonl; skeleton frames: $(OUT)/demo-overlay/"
+	$(BIN) live --source .cache/samples/demo.mp4 --realtime --exercise squat \
+	  --events $(OUT)/demo.events.jsonl --overlay-video $(OUT)/demo.overlay.mp4
+	@echo "events: $(OUT)/demo.events.jsonl; video with the display: $(OUT)/demo.overlay.mp4"
 
 # Everything CI checks: formatting, lints, unit, integration and conformance tests.
 test: setup
