@@ -271,6 +271,48 @@ mod tests {
         assert!(step(80.0, 100.0) > 0.5);
     }
 
+    /// The delay of the landmark filter on a landmark swinging at exercise
+    /// speed: the time shift that best lines the filtered series up with
+    /// the raw one, ms. Body half the frame high (value scale 2), 30 fps,
+    /// the landmark swinging over a tenth of the frame.
+    fn landmark_lag_ms(period_s: f64) -> f64 {
+        let mut f = OneEuro::new(LANDMARK_FILTER);
+        let dt_us = 33_333i64;
+        let raw = |i: i64| {
+            0.05 * (std::f64::consts::TAU * i as f64 * dt_us as f64 / 1e6 / period_s).sin()
+        };
+        let n = (period_s * 4.0 * 30.0) as i64;
+        let filtered: Vec<f64> = (1..=n)
+            .map(|i| f64::from(f.apply(i * dt_us, 2.0, raw(i) as f32)))
+            .collect();
+        // Skip the first period (the filter settling), then search shifts of
+        // a millisecond.
+        let from = (period_s * 30.0) as i64;
+        (0..200)
+            .map(|ms| {
+                let shift_us = ms as f64 * 1000.0;
+                let err: f64 = (from..n)
+                    .map(|i| {
+                        let t = (i * dt_us) as f64 - shift_us;
+                        let phase = std::f64::consts::TAU * t / 1e6 / period_s;
+                        (filtered[(i - 1) as usize] - 0.05 * phase.sin()).powi(2)
+                    })
+                    .sum();
+                (ms as f64, err)
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(ms, _)| ms)
+            .unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn landmark_smoothing_delays_exercise_movements_by_a_frame_or_less() {
+        // A slow rehab rep (4 s) and a brisk one (1.5 s).
+        let (slow, brisk) = (landmark_lag_ms(4.0), landmark_lag_ms(1.5));
+        eprintln!("landmark smoothing delay: {slow} ms at a 4 s rep, {brisk} ms at 1.5 s");
+        assert!(slow <= 40.0 && brisk <= 40.0, "{slow} ms, {brisk} ms");
+    }
+
     #[test]
     fn ignores_timestamps_that_do_not_advance() {
         let mut f = OneEuro::new(WORLD_FILTER);
