@@ -1324,3 +1324,146 @@ fn status_runs_the_hold_clock() {
     assert_eq!(over.state, FormState::Flag);
     assert!(over.message.starts_with("Rest now"), "{}", over.message);
 }
+
+/// Rule ids of the instant flags (judged once per rep) in `events`, with
+/// their times.
+fn instant_flags(events: &[Event], rule: &str) -> Vec<f64> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(*t_ms),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn glute_bridge_incomplete_extension_is_judged_on_each_rep() {
+    let camera = side_camera(&bridge(0.0, false, 0.0).1);
+    // Three reps of 6 s; the second stops 8° of lift short of a straight line.
+    let lift = |t: f32| {
+        let short = if (6.0..12.0).contains(&t) { 8.0 } else { 0.0 };
+        (21.0 - short) * cycle(t, 6.0)
+    };
+    let events = run("glute_bridge", &camera, &noisy(), 18.0, |t| {
+        bridge(lift(t), false, 0.0)
+    });
+    let reps: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::Rep { .. }))
+        .collect();
+    assert_eq!(reps.len(), 3, "{events:?}");
+    let flagged = instant_flags(&events, "incomplete_extension");
+    assert_eq!(flagged.len(), 1, "{events:?}");
+    // Judged at the end of the short rep, and named in it.
+    assert!((6000.0..13000.0).contains(&flagged[0]), "{flagged:?}");
+    let Event::Rep { flags, peaks, .. } = reps[1] else {
+        unreachable!()
+    };
+    assert!(
+        flags.contains(&"incomplete_extension".to_string()),
+        "{flags:?}"
+    );
+    assert!(peaks["hip_extension"][1] < 165.0, "{peaks:?}");
+    // Full reps reach a straight line and are not flagged.
+    for rep in [reps[0], reps[2]] {
+        let Event::Rep { flags, peaks, .. } = rep else {
+            unreachable!()
+        };
+        assert!(flags.is_empty(), "{flags:?}");
+        assert!(peaks["hip_extension"][1] > 175.0, "{peaks:?}");
+    }
+}
+
+/// Moves `records`' landmarks to where a lens with OpenCV's distortion
+/// `k` (k1 k2 p1 p2 k3) would have put them, for `camera`'s intrinsics.
+fn distorted(records: &[TrackRecord], camera: &Camera, k: [f64; 5]) -> Vec<TrackRecord> {
+    let (w, h) = (f64::from(camera.width), f64::from(camera.height));
+    let (fx, fy) = (f64::from(camera.fx), f64::from(camera.fy));
+    // OpenCV's pixel centres are at integers, the landmarks' at i + 0.5.
+    let (cx, cy) = (f64::from(camera.cx) - 0.5, f64::from(camera.cy) - 0.5);
+    let mut out = records.to_vec();
+    for r in &mut out {
+        for l in r.landmarks.iter_mut().flatten() {
+            let x = (f64::from(l.x) * w - 0.5 - cx) / fx;
+            let y = (f64::from(l.y) * h - 0.5 - cy) / fy;
+            let r2 = x * x + y * y;
+            let radial = 1.0 + k[0] * r2 + k[1] * r2 * r2 + k[4] * r2 * r2 * r2;
+            let xd = x * radial + 2.0 * k[2] * x * y + k[3] * (r2 + 2.0 * x * x);
+            let yd = y * radial + k[2] * (r2 + 2.0 * y * y) + 2.0 * k[3] * x * y;
+            l.x = ((xd * fx + cx + 0.5) / w) as f32;
+            l.y = ((yd * fy + cy + 0.5) / h) as f32;
+        }
+    }
+    out
+}
+
+/// The knee angle of every frame of `track`, through the pipeline (where
+/// landmarks are undistorted), with `calibration` if any.
+fn knee_angles(
+    dir: &std::path::Path,
+    name: &str,
+    records: &[TrackRecord],
+    calibration: Option<formcheck::camera_calibration::CameraCalibration>,
+) -> Vec<f32> {
+    use formcheck::pipeline::assess::AssessSetup;
+    use formcheck::pipeline::messages::Assessed;
+    use formcheck::pipeline::{Input, Pipeline};
+    let path = dir.join(format!("{name}.jsonl"));
+    synthetic::write_track(&path, records).unwrap();
+    let setup = AssessSetup {
+        exercise: Exercise::named("squat").unwrap(),
+        profile: None,
+        calibration,
+    };
+    let pipeline = Pipeline::start(Input::Track(path), setup).unwrap();
+    let mut angles = Vec::new();
+    for message in pipeline.outputs().clone() {
+        if let Assessed::Frame(a) = message {
+            angles.push(a.measurements.get(Metric::KneeAngle).unwrap().value);
+        }
+    }
+    pipeline.finish().unwrap();
+    angles
+}
+
+#[test]
+fn a_camera_calibration_undoes_lens_distortion_before_measuring() {
+    use formcheck::camera_calibration::CameraCalibration;
+    let dir = std::env::temp_dir().join(format!("formcheck-undistort-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A wide webcam close to a squat: the body fills the frame, where a
+    // barrel lens bends it most.
+    let camera = Camera::side_view(&upright(), 1.6, Side::Left);
+    let clean = film(&camera, &Render::default(), 4.0, |t| {
+        squat(0.9 * cycle(t, 4.0), 0.0, 0.0)
+    });
+    let k = [-0.28, 0.09, 0.0, 0.0, 0.0];
+    let bent = distorted(&clean, &camera, k);
+    let calibration = CameraCalibration {
+        name: "wide".into(),
+        image_width: camera.width,
+        image_height: camera.height,
+        fx: f64::from(camera.fx),
+        fy: f64::from(camera.fy),
+        cx: f64::from(camera.cx) - 0.5,
+        cy: f64::from(camera.cy) - 0.5,
+        distortion: k,
+        rms_reprojection_px: 0.0,
+        views: 0,
+    };
+    let truth = knee_angles(&dir, "clean", &clean, None);
+    let raw = knee_angles(&dir, "bent", &bent, None);
+    let undone = knee_angles(&dir, "undone", &bent, Some(calibration));
+    let worst = |a: &[f32]| {
+        a.iter()
+            .zip(&truth)
+            .map(|(x, t)| (x - t).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let (raw_error, undone_error) = (worst(&raw), worst(&undone));
+    eprintln!("knee angle error: {raw_error:.2}° distorted, {undone_error:.3}° undistorted");
+    assert!(raw_error > 2.0, "the lens must matter here: {raw_error}°");
+    assert!(undone_error < 0.5, "{undone_error}°");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
