@@ -704,6 +704,22 @@ struct BoardViews {
 }
 
 impl BoardViews {
+    /// Checks the name and that there are `images`, then [`BoardViews::new`].
+    fn start(
+        images: usize,
+        inner_corners: (u32, u32),
+        square_mm: f64,
+        name: &str,
+    ) -> Result<BoardViews, CalibrationError> {
+        check_name(name)?;
+        if images == 0 {
+            return Err(CalibrationError::NoImages {
+                what: "calibration".into(),
+            });
+        }
+        BoardViews::new(inner_corners, square_mm)
+    }
+
     fn new(inner_corners: (u32, u32), square_mm: f64) -> Result<BoardViews, CalibrationError> {
         let (columns, rows) = inner_corners;
         if columns < MIN_INNER_CORNERS || rows < MIN_INNER_CORNERS {
@@ -939,13 +955,7 @@ pub fn calibrate(
     square_mm: f64,
     name: &str,
 ) -> Result<CameraCalibration, CalibrationError> {
-    check_name(name)?;
-    if images.is_empty() {
-        return Err(CalibrationError::NoImages {
-            what: "calibration".into(),
-        });
-    }
-    let mut views = BoardViews::new(inner_corners, square_mm)?;
+    let mut views = BoardViews::start(images.len(), inner_corners, square_mm, name)?;
     for path in images {
         let label = path.display().to_string();
         let image = imgcodecs::imread(&label, imgcodecs::IMREAD_GRAYSCALE)
@@ -966,13 +976,7 @@ pub fn calibrate_mats(
     square_mm: f64,
     name: &str,
 ) -> Result<CameraCalibration, CalibrationError> {
-    check_name(name)?;
-    if images.is_empty() {
-        return Err(CalibrationError::NoImages {
-            what: "calibration".into(),
-        });
-    }
-    let mut views = BoardViews::new(inner_corners, square_mm)?;
+    let mut views = BoardViews::start(images.len(), inner_corners, square_mm, name)?;
     for (i, image) in images.iter().enumerate() {
         views.add(image, &format!("image {i}"))?;
     }

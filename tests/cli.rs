@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::assert_clear_error;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -21,17 +23,6 @@ fn records(stdout: &[u8]) -> Vec<TrackRecord> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("every line is a track record"))
         .collect()
-}
-
-/// A failed run: non-zero exit, no panic, and a single `error:` line that
-/// contains `needle`.
-fn assert_clear_error(out: &Output, needle: &str) {
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains(needle), "{stderr}");
 }
 
 #[test]

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::assert_clear_error;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -181,16 +183,6 @@ fn a_source_that_ends_early_finishes_the_set_cleanly() {
     let last = events(&events_path).pop().unwrap();
     assert_eq!(last["event"], "set_summary");
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// A failed run: non-zero exit, no panic, one `error:` line containing `needle`.
-fn assert_clear_error(out: &Output, needle: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains(needle), "{stderr}");
 }
 
 #[test]

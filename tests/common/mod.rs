@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// The project root.
 pub fn root() -> PathBuf {
@@ -34,4 +35,15 @@ pub fn footage(name: &str) -> Option<PathBuf> {
 /// The formcheck binary built for the tests.
 pub fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_formcheck"))
+}
+
+/// A failed run: non-zero exit, no panic, and a single `error:` line that
+/// contains `needle`.
+pub fn assert_clear_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(needle), "{stderr}");
 }
