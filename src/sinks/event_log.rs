@@ -37,6 +37,12 @@ impl<W: Write> EventLog<W> {
         Ok(())
     }
 
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.flushed = Instant::now();
+        self.out.flush()
+    }
+
     /// Flushes and returns the writer.
     pub fn finish(mut self) -> std::io::Result<W> {
         self.out.flush()?;

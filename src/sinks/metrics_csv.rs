@@ -33,6 +33,11 @@ impl<W: Write> MetricsCsv<W> {
         writeln!(self.out)
     }
 
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
     /// Flushes and returns the writer.
     pub fn finish(mut self) -> std::io::Result<W> {
         self.out.flush()?;

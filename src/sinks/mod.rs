@@ -7,6 +7,7 @@ pub mod event_log;
 pub mod hud;
 pub mod metrics_csv;
 pub mod overlay;
+pub mod recorder;
 pub mod track;
 pub mod video;
 pub mod window;

@@ -165,6 +165,11 @@ impl<W: Write> TrackWriter<W> {
         self.out.write_all(b"\n")
     }
 
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
     /// Flushes and returns the underlying writer.
     pub fn finish(mut self) -> std::io::Result<W> {
         self.out.flush()?;

@@ -1,4 +1,8 @@
-//! A video file of the frames as shown (the overlay burnt in).
+//! A video file of frames: the overlay video, and the recordings of a set.
+//!
+//! Use `.mkv` for recordings: Matroska stays playable up to the last frames
+//! written when the program is killed (measured: 85 of 90 frames), where an
+//! MP4 without its index is not.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +27,17 @@ pub enum VideoError {
         /// Why.
         source: opencv::Error,
     },
+}
+
+/// Creates (or truncates) `path` readable and writable by its owner only.
+pub fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// Codecs tried in order: H.264 where OpenCV's FFmpeg has an encoder, else MPEG-4 part 2.
@@ -57,6 +72,11 @@ impl VideoSink {
             slot => {
                 let size: Size = frame.size().map_err(cv)?;
                 let name = self.path.to_string_lossy().to_string();
+                // Created by us first, readable by the owner only; the
+                // writer then fills it.
+                owner_only_file(&self.path).map_err(|_| VideoError::Create {
+                    path: self.path.clone(),
+                })?;
                 let mut opened = None;
                 for [a, b, c, d] in FOURCCS {
                     let fourcc = VideoWriter::fourcc(a, b, c, d).map_err(cv)?;

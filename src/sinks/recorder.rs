@@ -1,0 +1,233 @@
+//! Recording a set into its folder: the raw video, the video with the
+//! display drawn in, the landmark track, the events and every measurement.
+//!
+//! Everything is written as it comes and flushed at least once a second,
+//! so a crash, Ctrl-C or a lost camera loses at most the last second. Files
+//! and the folder are readable by their owner only. A set cut short (the
+//! program killed mid-set) is put right by [`recover`]: the text files lose
+//! their last, half-written line; the Matroska videos play up to the last
+//! frames written.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Seek};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use opencv::core::Mat;
+use opencv::prelude::MatTraitConst;
+
+use crate::analysis::events::Event;
+use crate::pipeline::messages::Assessment;
+use crate::sinks::event_log::EventLog;
+use crate::sinks::metrics_csv::MetricsCsv;
+use crate::sinks::track::TrackWriter;
+use crate::sinks::video::{owner_only_file, VideoError, VideoSink};
+
+/// How often everything is flushed to disk.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// The files of a set folder, by kind.
+pub const FILES: [(&str, &str); 5] = [
+    ("raw_video", "raw.mkv"),
+    ("overlay_video", "overlay.mkv"),
+    ("track", "track.jsonl"),
+    ("events", "events.jsonl"),
+    ("metrics", "metrics.csv"),
+];
+
+/// The text files whose last line may be half-written after a crash.
+const LINE_FILES: [&str; 3] = ["track.jsonl", "events.jsonl", "metrics.csv"];
+
+/// Errors of recording a set.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The folder or a file cannot be created or written (the disk full, a
+    /// folder without write permission...).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A video cannot be written.
+    #[error(transparent)]
+    Video(#[from] VideoError),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
+    move |source| RecordError::Io {
+        path: path.into(),
+        source,
+    }
+}
+
+/// Records one set into its folder.
+pub struct SetRecorder {
+    dir: PathBuf,
+    raw: VideoSink,
+    overlay: VideoSink,
+    track: TrackWriter<BufWriter<File>>,
+    events: EventLog<BufWriter<File>>,
+    metrics: MetricsCsv<BufWriter<File>>,
+    flushed: Instant,
+}
+
+/// Creates `dir` (and its parents) readable by the owner only.
+pub fn owner_only_dir(dir: &Path) -> Result<(), RecordError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io(dir))
+}
+
+impl SetRecorder {
+    /// Creates the set folder `dir` and its files; videos play at `fps`.
+    pub fn create(dir: &Path, fps: f64) -> Result<SetRecorder, RecordError> {
+        owner_only_dir(dir)?;
+        let text = |name: &str| -> Result<BufWriter<File>, RecordError> {
+            let path = dir.join(name);
+            owner_only_file(&path)
+                .map(BufWriter::new)
+                .map_err(io(&path))
+        };
+        let metrics_path = dir.join("metrics.csv");
+        Ok(SetRecorder {
+            raw: VideoSink::new(&dir.join("raw.mkv"), fps),
+            overlay: VideoSink::new(&dir.join("overlay.mkv"), fps),
+            track: TrackWriter::new(text("track.jsonl")?),
+            events: EventLog::new(text("events.jsonl")?),
+            metrics: MetricsCsv::new(text("metrics.csv")?).map_err(io(&metrics_path))?,
+            flushed: Instant::now(),
+            dir: dir.into(),
+        })
+    }
+
+    /// The set folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records the picture as the camera gave it, before anything is drawn.
+    pub fn raw_frame(&mut self, image: &Mat) -> Result<(), RecordError> {
+        Ok(self.raw.write(image)?)
+    }
+
+    /// Records an assessed frame: its picture as shown (call after the
+    /// display is drawn), landmarks, events and measurements.
+    pub fn frame(&mut self, a: &Assessment) -> Result<(), RecordError> {
+        if !a.frame.image.empty() {
+            self.overlay.write(&a.frame.image)?;
+        }
+        let path = |name: &str| self.dir.join(name);
+        self.track
+            .write(&a.frame.info, a.frame.size, a.pose.as_ref())
+            .map_err(io(&path("track.jsonl")))?;
+        self.events
+            .write(&a.events)
+            .map_err(io(&path("events.jsonl")))?;
+        self.metrics
+            .write(a.frame.info.index, a.frame.info.t_ms, &a.measurements)
+            .map_err(io(&path("metrics.csv")))?;
+        if self.flushed.elapsed() >= FLUSH_EVERY {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Records the set's closing events (open flags cleared, the summary).
+    pub fn set_end(&mut self, events: &[Event]) -> Result<(), RecordError> {
+        let path = self.dir.join("events.jsonl");
+        self.events.write(events).map_err(io(&path))
+    }
+
+    fn flush(&mut self) -> Result<(), RecordError> {
+        let dir = self.dir.clone();
+        self.track.flush().map_err(io(&dir.join("track.jsonl")))?;
+        self.events.flush().map_err(io(&dir.join("events.jsonl")))?;
+        self.metrics.flush().map_err(io(&dir.join("metrics.csv")))?;
+        self.flushed = Instant::now();
+        Ok(())
+    }
+
+    /// Closes every file; the recordings made, by kind.
+    pub fn finish(self) -> Result<Vec<(&'static str, PathBuf)>, RecordError> {
+        let dir = self.dir;
+        self.track.finish().map_err(io(&dir.join("track.jsonl")))?;
+        self.events
+            .finish()
+            .map_err(io(&dir.join("events.jsonl")))?;
+        self.metrics
+            .finish()
+            .map_err(io(&dir.join("metrics.csv")))?;
+        self.raw.finish()?;
+        self.overlay.finish()?;
+        Ok(FILES
+            .iter()
+            .map(|(kind, name)| (*kind, dir.join(name)))
+            .filter(|(_, path)| path.exists())
+            .collect())
+    }
+}
+
+/// Puts right a set folder left by a crash: each text file loses a last
+/// line that was only half written (so the track and the events read back).
+/// Returns the files that were cut.
+pub fn recover(dir: &Path) -> Result<Vec<PathBuf>, RecordError> {
+    let mut cut = Vec::new();
+    for name in LINE_FILES {
+        let path = dir.join(name);
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        // The length up to the end of the last complete line.
+        let mut reader = BufReader::new(file);
+        let (mut whole, mut line) = (0u64, Vec::new());
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line).map_err(io(&path))?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            whole += n as u64;
+        }
+        let mut file = reader.into_inner();
+        let end = file.seek(std::io::SeekFrom::End(0)).map_err(io(&path))?;
+        if end > whole {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(io(&path))?;
+            file.set_len(whole).map_err(io(&path))?;
+            file.sync_all().map_err(io(&path))?;
+            cut.push(path);
+        }
+    }
+    Ok(cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recover_cuts_half_written_lines_only() {
+        let dir = std::env::temp_dir().join(format!("formcheck-recover-{}", std::process::id()));
+        owner_only_dir(&dir).unwrap();
+        std::fs::write(dir.join("track.jsonl"), "{\"a\":1}\n{\"a\":2}\n{\"a\":").unwrap();
+        std::fs::write(dir.join("events.jsonl"), "{\"e\":1}\n").unwrap();
+        let cut = recover(&dir).unwrap();
+        assert_eq!(cut, vec![dir.join("track.jsonl")]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("track.jsonl")).unwrap(),
+            "{\"a\":1}\n{\"a\":2}\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("events.jsonl")).unwrap(),
+            "{\"e\":1}\n"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
