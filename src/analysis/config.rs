@@ -262,6 +262,12 @@ pub struct Exercise {
     /// What the camera cannot measure for this exercise (shown in reports).
     #[serde(default)]
     pub cannot_measure: Vec<String>,
+    /// Whether it trains against a load (rest rules apply between sessions).
+    #[serde(default)]
+    pub resistance: bool,
+    /// The muscles it loads, for the rest between resistance sessions.
+    #[serde(default)]
+    pub muscles: Vec<String>,
 }
 
 /// A patient's profile: prescribed limits and a neutral baseline.
@@ -274,6 +280,10 @@ pub struct Profile {
     /// exercise file's.
     #[serde(default)]
     pub limits: BTreeMap<String, BTreeMap<String, Spanned<f32>>>,
+    /// Exercises the therapist allows formcheck to suggest progressing
+    /// (after pain-free, flag-free sets).
+    #[serde(default)]
+    pub progression: Vec<String>,
     /// The neutral baseline captured with the therapist, per exercise
     /// name: metric → value (`formcheck calibrate baseline`).
     #[serde(default)]
