@@ -17,4 +17,5 @@ pub mod pose;
 pub mod safety;
 pub mod sinks;
 pub mod source;
+pub mod store;
 mod toml_text;

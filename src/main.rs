@@ -1,7 +1,10 @@
 //! The `formcheck` command line.
 
+mod prompt;
 mod run;
+mod session;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,7 +23,10 @@ use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
 use formcheck::source::{FrameSource, SourceSpec};
+use formcheck::store::{self, Store};
+use prompt::Terminal;
 use run::{output, RunOptions};
+use session::{Session, SessionOptions};
 
 /// Default folder of recordings made in the live window.
 const RECORDINGS: &str = "recordings";
@@ -53,6 +59,26 @@ enum Command {
     /// patient's neutral baseline.
     #[command(subcommand)]
     Calibrate(CalibrateCommand),
+    /// List the recorded sessions, one line each, or show one session in
+    /// detail (sets, pain scores, reps, flags, recordings).
+    Sessions(SessionsArgs),
+}
+
+#[derive(clap::Args)]
+struct SessionsArgs {
+    /// Show this session in detail instead of the list.
+    session: Option<i64>,
+    /// Only this patient's sessions (their pseudonym).
+    #[arg(long, conflicts_with = "session")]
+    patient: Option<String>,
+    /// The session database [default: $FORMCHECK_DB, else
+    /// $XDG_DATA_HOME/formcheck/formcheck.sqlite, else
+    /// ~/.local/share/formcheck/formcheck.sqlite].
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +183,15 @@ struct LiveArgs {
     /// Where recordings started with the r key go.
     #[arg(long, default_value = RECORDINGS)]
     record_dir: PathBuf,
+    /// Record the session of this patient (pseudonym): red-flag check, pain
+    /// before and after each set, every set recorded in the database and
+    /// its session folder.
+    #[arg(long)]
+    patient: Option<String>,
+    /// The session database (default: $FORMCHECK_DB, else the user's data
+    /// folder); session folders go beside it.
+    #[arg(long)]
+    db: Option<PathBuf>,
 }
 
 /// Parses `AxB` into two numbers.
@@ -269,6 +304,7 @@ fn main() -> ExitCode {
         Command::Live(args) => live(args),
         Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(args),
         Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(args),
+        Command::Sessions(args) => sessions(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -360,6 +396,7 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         mute: false,
         window: false,
         record_dir: PathBuf::from(RECORDINGS),
+        session: None,
     })?;
     Ok(())
 }
@@ -381,6 +418,29 @@ fn live(args: LiveArgs) -> Result<()> {
             fps: args.fps,
         },
     };
+    let setup = setup(
+        &args.exercise,
+        args.profile.as_deref(),
+        args.camera_calibration.as_deref(),
+    )?;
+    let session = match &args.patient {
+        Some(patient) => {
+            let options = SessionOptions {
+                db: args.db.clone().unwrap_or_else(Store::default_path),
+                patient: patient.clone(),
+                profile_path: args.profile.clone(),
+                profile: setup.profile.clone(),
+                exercise: setup.exercise.clone(),
+            };
+            let prompt = Box::new(Terminal::new(std::io::stdin().lock()));
+            match Session::start(options, prompt)? {
+                Some(session) => Some(session),
+                // A red flag: the advice is given, nothing to exercise.
+                None => return Ok(()),
+            }
+        }
+        None => None,
+    };
     run::run(RunOptions {
         input: Input::Frames {
             source,
@@ -391,11 +451,7 @@ fn live(args: LiveArgs) -> Result<()> {
                 ..PoseOptions::default()
             },
         },
-        setup: setup(
-            &args.exercise,
-            args.profile.as_deref(),
-            args.camera_calibration.as_deref(),
-        )?,
+        setup,
         events: args.events.clone(),
         metrics: None,
         overlay_video: args.overlay_video,
@@ -407,6 +463,7 @@ fn live(args: LiveArgs) -> Result<()> {
         mute: args.mute,
         window: !args.no_window,
         record_dir: args.record_dir,
+        session,
     })?;
     Ok(())
 }
@@ -456,6 +513,7 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
         mute: false,
         window: false,
         record_dir: PathBuf::from(RECORDINGS),
+        session: None,
     })?;
     match (outcome.baseline, outcome.baseline_refused) {
         (Some(values), _) => {
@@ -489,6 +547,32 @@ fn input_of(path: &Path, model: ModelKind) -> Input {
                 ..PoseOptions::default()
             },
         }
+    }
+}
+
+fn sessions(args: SessionsArgs) -> Result<()> {
+    let path = args.db.unwrap_or_else(Store::default_path);
+    if !path.exists() {
+        if let Some(id) = args.session {
+            anyhow::bail!("no session {id}: {} does not exist", path.display());
+        }
+        println!(
+            "no sessions recorded: {} does not exist yet",
+            path.display()
+        );
+        return Ok(());
+    }
+    let db = Store::open(&path)?;
+    let text = match args.session {
+        Some(id) if args.json => serde_json::to_string_pretty(&db.session(id)?)?,
+        Some(id) => store::detail_text(&db.session(id)?),
+        None if args.json => serde_json::to_string_pretty(&db.sessions(args.patient.as_deref())?)?,
+        None => store::sessions_text(&db.sessions(args.patient.as_deref())?),
+    };
+    // `formcheck sessions | head` closes the pipe early: not an error.
+    match writeln!(std::io::stdout().lock(), "{}", text.trim_end()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 

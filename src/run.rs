@@ -29,6 +29,8 @@ use formcheck::sinks::metrics_csv::MetricsCsv;
 use formcheck::sinks::video::VideoSink;
 use formcheck::sinks::window::{Command, Window, WindowError};
 
+use crate::session::Session;
+
 /// How often the loop wakes without a frame, to keep a window responsive.
 const IDLE_TICK: Duration = Duration::from_millis(20);
 
@@ -61,6 +63,8 @@ pub struct RunOptions {
     pub window: bool,
     /// Where recordings started with `r` go.
     pub record_dir: PathBuf,
+    /// The patient's session, recording every set.
+    pub session: Option<Session>,
 }
 
 /// The spoken cues: what to say and the player saying it.
@@ -319,6 +323,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         mute,
         window,
         record_dir,
+        mut session,
     } = options;
     let exercise = setup.exercise.clone();
     let pipeline = Pipeline::start(input, setup)?;
@@ -379,7 +384,15 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             recv(outputs) -> message => match message {
                 Ok(Assessed::Frame(mut a)) => {
                     let muted = cues.as_ref().is_none_or(|c| c.selector.mute_switch().is_muted());
-                    if let Err(e) = sinks.frame(&mut a, muted) {
+                    let fps = pipeline.fps();
+                    let recorded = match &mut session {
+                        Some(s) => s
+                            .raw_frame(&a.frame.image, fps)
+                            .and_then(|()| sinks.frame(&mut a, muted))
+                            .and_then(|()| s.frame(&a, fps)),
+                        None => sinks.frame(&mut a, muted),
+                    };
+                    if let Err(e) = recorded {
                         pipeline.stop();
                         break Err(e);
                     }
@@ -395,6 +408,17 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                         if let Err(e) = log.write(&closing) {
                             pipeline.stop();
                             break Err(anyhow::Error::new(e).context("cannot write the events"));
+                        }
+                    }
+                    if let Some(s) = &mut session {
+                        match s.end_set(&closing) {
+                            Ok(true) => {}
+                            // The programme stopped the exercise.
+                            Ok(false) => stopping = true,
+                            Err(e) => {
+                                pipeline.stop();
+                                break Err(e);
+                            }
                         }
                     }
                 }
@@ -480,6 +504,9 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         .summary(pipeline.frames_read(), pipeline.frames_dropped());
     let finished = pipeline.finish();
     sinks.finish()?;
+    if let Some(s) = session {
+        s.end()?;
+    }
     if let Some(c) = cues {
         let report = c.player.finish()?;
         if report.dropped > 0 {

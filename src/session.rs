@@ -1,0 +1,286 @@
+//! A patient's session around the sets: the store, the red-flag check, pain
+//! before and after each set, the rest between resistance sessions, the
+//! set recordings, and what the programme says after each set.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use opencv::core::Mat;
+use opencv::prelude::MatTraitConst;
+
+use formcheck::analysis::config::{exercises_dir, Exercise, Profile};
+use formcheck::analysis::events::Event;
+use formcheck::pipeline::messages::Assessment;
+use formcheck::safety::{Programme, SetOutcome, SetVerdict};
+use formcheck::sinks::recorder::{self, owner_only_dir, SetRecorder};
+use formcheck::store::{RedFlagAnswers, SessionId, SetId, Store};
+
+use crate::prompt::Prompt;
+
+/// Where a session starts.
+pub struct SessionOptions {
+    /// The database.
+    pub db: PathBuf,
+    /// The patient's pseudonym.
+    pub patient: String,
+    /// Their profile file.
+    pub profile_path: Option<PathBuf>,
+    /// Their profile.
+    pub profile: Option<Profile>,
+    /// The exercise.
+    pub exercise: Exercise,
+}
+
+/// The set being recorded.
+struct OpenSet {
+    id: SetId,
+    number: u32,
+    recorder: SetRecorder,
+    pain_before: u8,
+    /// Events not in the store yet (written once a second).
+    pending: Vec<Event>,
+    flags: u32,
+}
+
+/// A session in progress.
+pub struct Session {
+    store: Store,
+    id: SessionId,
+    folder: PathBuf,
+    programme: Programme,
+    prompt: Box<dyn Prompt>,
+    exercise: Exercise,
+    progression_allowed: bool,
+    set: Option<OpenSet>,
+    sets: u32,
+    stopped: bool,
+}
+
+/// The exercises that load the same muscles against resistance as `exercise`.
+fn same_muscles(exercise: &Exercise) -> Result<Vec<String>> {
+    if !exercise.resistance {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(exercises_dir()).context("cannot list the exercises")? {
+        let path = entry.context("cannot list the exercises")?.path();
+        let other = Exercise::load(&path)?;
+        if other.resistance && other.muscles.iter().any(|m| exercise.muscles.contains(m)) {
+            names.push(other.name);
+        }
+    }
+    Ok(names)
+}
+
+impl Session {
+    /// Opens the store (recovering sets a crash left open), asks the
+    /// red-flag questions and starts the session; `None` when a red flag
+    /// stops it (the advice has been given and the answers recorded).
+    pub fn start(options: SessionOptions, mut prompt: Box<dyn Prompt>) -> Result<Option<Session>> {
+        let programme = Programme::shipped()?;
+        let mut store = Store::open(&options.db)?;
+        let recovered = store.recover()?;
+        if !recovered.is_empty() {
+            let mut folders = Vec::new();
+            for row in store.sessions(None)? {
+                for set in store.session(row.id)?.sets {
+                    if recovered.contains(&set.id) {
+                        eprintln!(
+                            "set {} of session {} was cut short last time: kept and marked incomplete",
+                            set.number, row.id
+                        );
+                        folders.push(set.folder);
+                    }
+                }
+            }
+            recover_folders(&folders)?;
+        }
+        let patient = store.patient(&options.patient, options.profile_path.as_deref())?;
+        let muscles = same_muscles(&options.exercise)?;
+        let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
+        if let Some(hours) = store.hours_since_last(patient, &names)? {
+            if let Some(warning) = programme.rest_warning(hours) {
+                eprintln!("{warning}");
+            }
+        }
+        let data = options
+            .db
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("sessions");
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let folder = data.join(format!("{}-{stamp}", options.patient));
+        owner_only_dir(&folder)?;
+        let id = store.start_session(patient, &folder)?;
+        eprintln!("session {id} for {}", options.patient);
+
+        let mut answers = RedFlagAnswers::default();
+        for q in &programme.red_flags.questions {
+            let yes = prompt.yes_no(&q.text)?;
+            match q.id.as_str() {
+                "both_legs" => answers.both_legs = yes,
+                "leg_weakness" => answers.leg_weakness = yes,
+                "saddle_numbness" => answers.saddle_numbness = yes,
+                "bladder_bowel" => answers.bladder_bowel = yes,
+                other => bail!("calibration/programme.toml: unknown red-flag question `{other}`"),
+            }
+        }
+        store.record_red_flags(id, &answers)?;
+        if answers.any() {
+            eprintln!("\n{}\n", programme.red_flags.advice);
+            store.end_session(id)?;
+            return Ok(None);
+        }
+        let progression_allowed = options
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.progression.contains(&options.exercise.name));
+        Ok(Some(Session {
+            store,
+            id,
+            folder,
+            programme,
+            prompt,
+            exercise: options.exercise,
+            progression_allowed,
+            set: None,
+            sets: 0,
+            stopped: false,
+        }))
+    }
+
+    /// The current set, started (pain asked) when there is none.
+    fn open_set(&mut self, fps: f64) -> Result<&mut OpenSet> {
+        if self.set.is_none() {
+            let number = self.sets + 1;
+            let pain_before = self.prompt.pain(&format!(
+                "Set {number}: how much pain do you have now, from 0 (none) to 10?"
+            ))?;
+            let folder = self
+                .folder
+                .join(format!("set-{number:02}-{}", self.exercise.name));
+            let recorder = SetRecorder::create(&folder, fps)?;
+            let id = self.store.start_set(
+                self.id,
+                &self.exercise.name,
+                number,
+                &folder,
+                Some(pain_before),
+            )?;
+            self.sets = number;
+            self.set = Some(OpenSet {
+                id,
+                number,
+                recorder,
+                pain_before,
+                pending: Vec::new(),
+                flags: 0,
+            });
+        }
+        self.set.as_mut().context("no set is open")
+    }
+
+    /// Records the picture as the camera gave it (before the display is
+    /// drawn on it).
+    pub fn raw_frame(&mut self, image: &Mat, fps: f64) -> Result<()> {
+        let set = self.open_set(fps)?;
+        if !image.empty() {
+            set.recorder.raw_frame(image)?;
+        }
+        Ok(())
+    }
+
+    /// Records an assessed frame, its picture as shown.
+    pub fn frame(&mut self, a: &Assessment, fps: f64) -> Result<()> {
+        let set = self.open_set(fps)?;
+        set.recorder.frame(a)?;
+        set.flags += a
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::FlagStart { .. }))
+            .count() as u32;
+        set.pending.extend(a.events.iter().cloned());
+        // Reps and flags reach the database as they happen: a crash loses
+        // at most what the recorder loses.
+        if set
+            .pending
+            .iter()
+            .any(|e| !matches!(e, Event::View { .. } | Event::CannotSee { .. }))
+        {
+            let events = std::mem::take(&mut set.pending);
+            let id = set.id;
+            self.store.add_events(id, &events)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the set with its closing events: asks pain after and whether
+    /// symptoms spread, records it, and says what the programme says. Whether
+    /// the exercise may go on.
+    pub fn end_set(&mut self, closing: &[Event]) -> Result<bool> {
+        let Some(mut set) = self.set.take() else {
+            return Ok(!self.stopped);
+        };
+        set.recorder.set_end(closing)?;
+        set.pending.extend(closing.iter().cloned());
+        self.store.add_events(set.id, &set.pending)?;
+        for (kind, path) in set.recorder.finish()? {
+            self.store.add_recording(set.id, kind, &path)?;
+        }
+        let number = set.number;
+        let pain_after = self.prompt.pain(&format!(
+            "Set {number} done: how much pain do you have now, from 0 to 10?"
+        ))?;
+        let spreading = self
+            .prompt
+            .yes_no("Has pain or tingling spread further down your leg?")?;
+        let verdict = self.programme.after_set(&SetOutcome {
+            pain_before: Some(set.pain_before),
+            pain_after: Some(pain_after),
+            spreading,
+            flags: set.flags,
+            progression_allowed: self.progression_allowed,
+        });
+        let stopped_because = match &verdict {
+            SetVerdict::Stop(advice) => Some(advice.as_str()),
+            _ => None,
+        };
+        self.store
+            .finish_set(set.id, Some(pain_after), Some(spreading), stopped_because)?;
+        match verdict {
+            SetVerdict::Stop(advice) => {
+                eprintln!("\n{advice}\n");
+                self.stopped = true;
+            }
+            SetVerdict::Progress(suggestion) => eprintln!("\n{suggestion}\n"),
+            SetVerdict::Continue => {}
+        }
+        Ok(!self.stopped)
+    }
+
+    /// Ends the session (an open set is ended first).
+    pub fn end(mut self) -> Result<()> {
+        if self.set.is_some() {
+            self.end_set(&[])?;
+        }
+        self.store.end_session(self.id)?;
+        eprintln!(
+            "session {} saved: {} set(s), recordings in {}",
+            self.id,
+            self.sets,
+            self.folder.display()
+        );
+        Ok(())
+    }
+}
+
+/// Puts right the set folders a crash left half-written.
+fn recover_folders(folders: &[PathBuf]) -> Result<()> {
+    for folder in folders {
+        for cut in recorder::recover(folder)? {
+            eprintln!("{}: a half-written last line was removed", cut.display());
+        }
+    }
+    Ok(())
+}

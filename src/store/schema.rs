@@ -1,0 +1,199 @@
+//! The schema, as a list of migrations applied in order.
+//!
+//! `PRAGMA user_version` holds how many have been applied; each runs in its
+//! own transaction together with the version bump, so a crash during an
+//! upgrade leaves the database at the previous version, never half-way. A
+//! migration, once released, is never edited: a change is a new entry.
+//!
+//! Floating-point columns are nullable: SQLite stores NaN as NULL, and the
+//! store reads NULL back as NaN, so a measurement that was not a number is
+//! kept as such instead of failing the whole write.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{from_sqlite, StoreError};
+
+/// `PRAGMA application_id` of a formcheck database ("fmck"): tells a
+/// formcheck database from another program's SQLite file.
+pub const APPLICATION_ID: i32 = 0x666d_636b;
+
+/// The migrations, in order: the database's `user_version` is the number
+/// applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "
+    PRAGMA application_id = 1718444907; -- APPLICATION_ID, 'fmck'
+
+    -- A patient, by pseudonym only (no name, no birth date).
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL UNIQUE CHECK (length(trim(pseudonym)) > 0),
+        profile TEXT,                 -- path of the profile (limits, baseline)
+        created_at TEXT NOT NULL      -- RFC 3339, UTC
+    );
+
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id),
+        started_at TEXT NOT NULL,
+        ended_at TEXT,                -- NULL: still running, or the program died
+        folder TEXT NOT NULL,         -- where its recordings go
+        stopped_because TEXT          -- e.g. a red flag at the start
+    );
+
+    -- The red-flag questions asked at the start of a session (1 = yes).
+    CREATE TABLE red_flag_checks (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        answered_at TEXT NOT NULL,
+        both_legs INTEGER NOT NULL CHECK (both_legs IN (0, 1)),
+        leg_weakness INTEGER NOT NULL CHECK (leg_weakness IN (0, 1)),
+        saddle_numbness INTEGER NOT NULL CHECK (saddle_numbness IN (0, 1)),
+        bladder_bowel INTEGER NOT NULL CHECK (bladder_bowel IN (0, 1))
+    );
+
+    CREATE TABLE sets (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        exercise TEXT NOT NULL,
+        number INTEGER NOT NULL CHECK (number > 0),
+        folder TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('recording', 'complete', 'incomplete')),
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+        pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+        leg_symptoms_spread INTEGER CHECK (leg_symptoms_spread IN (0, 1)),
+        stopped_because TEXT,
+        summary TEXT,                 -- the set_summary event, JSON
+        UNIQUE (session_id, number)
+    );
+
+    CREATE TABLE reps (
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        idx INTEGER NOT NULL,         -- 1-based rep number
+        frame INTEGER NOT NULL,       -- frame of its end
+        t_ms REAL,                    -- time of its end
+        eccentric_s REAL,
+        turn_s REAL,
+        concentric_s REAL,
+        range_reached REAL,           -- furthest value of the primary metric
+        flags TEXT NOT NULL,          -- rules that fired during it, JSON array
+        PRIMARY KEY (set_id, idx)
+    );
+
+    -- Lowest and highest value of each rule metric during a rep.
+    CREATE TABLE rep_peaks (
+        set_id INTEGER NOT NULL,
+        rep_idx INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        low REAL,
+        high REAL,
+        PRIMARY KEY (set_id, rep_idx, metric),
+        FOREIGN KEY (set_id, rep_idx) REFERENCES reps(set_id, idx)
+    );
+
+    CREATE TABLE holds (
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        idx INTEGER NOT NULL,
+        frame INTEGER NOT NULL,
+        t_ms REAL,
+        duration_s REAL,
+        target_s REAL,
+        PRIMARY KEY (set_id, idx)
+    );
+
+    -- A flag: raised by a flag_start, closed by the flag_end of the same rule.
+    CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        rule TEXT NOT NULL,
+        fault TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL,                   -- the value that raised it
+        limit_value REAL,
+        start_frame INTEGER NOT NULL,
+        start_ms REAL,
+        message TEXT NOT NULL,
+        end_frame INTEGER,            -- NULL: still up when the set ended
+        end_ms REAL,
+        duration_ms REAL,
+        peak REAL                     -- worst value while it was up
+    );
+
+    CREATE TABLE recordings (
+        id INTEGER PRIMARY KEY,
+        set_id INTEGER NOT NULL REFERENCES sets(id),
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    ",
+    // 2: how far an unfinished set got, and indexes for the lookups that
+    // otherwise scan whole tables (closing a flag, a session's sets and
+    // flags, a patient's sessions, the 48 h rest rule).
+    "
+    ALTER TABLE sets ADD COLUMN last_event_ms REAL; -- time of the last event stored
+    UPDATE sets SET last_event_ms = (
+        SELECT max(t) FROM (
+            SELECT t_ms AS t FROM reps WHERE reps.set_id = sets.id
+            UNION ALL SELECT coalesce(end_ms, start_ms) FROM flags WHERE flags.set_id = sets.id
+            UNION ALL SELECT t_ms FROM holds WHERE holds.set_id = sets.id
+        )
+    );
+    CREATE INDEX flags_by_set ON flags (set_id, rule, end_frame);
+    CREATE INDEX recordings_by_set ON recordings (set_id);
+    CREATE INDEX sessions_by_patient ON sessions (patient_id, started_at);
+    CREATE INDEX sets_by_exercise ON sets (exercise, started_at);
+    CREATE INDEX red_flag_checks_by_session ON red_flag_checks (session_id);
+    ",
+];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies the migrations `conn` lacks, one transaction each. The version
+/// is read inside each transaction, so two processes opening the same new
+/// file do not both apply a migration.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    loop {
+        let err = |e| from_sqlite(path, "cannot upgrade the database schema", e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        if version > current_version() {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                supported: current_version(),
+            });
+        }
+        let Some(sql) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
+            return Ok(());
+        };
+        tx.execute_batch(sql).map_err(|e| {
+            from_sqlite(
+                path,
+                &format!(
+                    "cannot upgrade the database schema to version {}",
+                    version + 1
+                ),
+                e,
+            )
+        })?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        tracing::info!("{}: schema version {}", path.display(), version + 1);
+    }
+}

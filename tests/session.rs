@@ -1,0 +1,255 @@
+//! A patient's session through `formcheck live --patient`: the red-flag
+//! check, pain before and after, the set recorded in its folder and in a
+//! real SQLite file, read back equal to the events; a process killed with
+//! SIGKILL mid-set, then the next start: earlier data intact, the cut set
+//! recovered and marked incomplete, the database sound.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use formcheck::sinks::track::read_track;
+use formcheck::store::{SetStatus, Store};
+use serde_json::Value;
+
+/// Sessions run one at a time: each is a whole pipeline recording videos.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("formcheck-session-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `formcheck live --patient` on the sample video, answers on stdin.
+fn session(db: &Path, patient: &str, realtime: bool) -> Command {
+    let mut cmd = Command::new(common::binary());
+    cmd.args(["live", "--source"])
+        .arg(common::sample("demo.mp4"))
+        .args(["--no-window", "--exercise", "squat", "--model", "lite"])
+        .args(["--patient", patient, "--db"])
+        .arg(db)
+        .arg("--cues-wav")
+        .arg(db.with_extension("wav"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if realtime {
+        cmd.arg("--realtime");
+    }
+    cmd
+}
+
+fn answer(child: &mut Child, answers: &str) {
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+}
+
+fn run(db: &Path, patient: &str, answers: &str) -> Output {
+    let mut child = session(db, patient, false).spawn().unwrap();
+    answer(&mut child, answers);
+    child.wait_with_output().unwrap()
+}
+
+fn integrity(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn events(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("full");
+    let db = dir.join("formcheck.sqlite");
+    // Four red-flag noes, pain 3 before; after: pain 3, no spreading.
+    let out = run(&db, "p-1", "n\nn\nn\nn\n3\n3\nn\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("session 1"), "{stderr}");
+
+    let store = Store::open(&db).unwrap();
+    let sessions = store.sessions(Some("p-1")).unwrap();
+    assert_eq!(sessions.len(), 1);
+    let detail = store.session(sessions[0].id).unwrap();
+    assert_eq!(detail.sets.len(), 1);
+    let set = &detail.sets[0];
+    assert_eq!(set.status, SetStatus::Complete);
+    assert_eq!((set.pain_before, set.pain_after), (Some(3), Some(3)));
+    assert_eq!(set.leg_symptoms_spread, Some(false));
+
+    // The set folder: every recording, owner-only.
+    let folder = &set.folder;
+    for name in [
+        "raw.mkv",
+        "overlay.mkv",
+        "track.jsonl",
+        "events.jsonl",
+        "metrics.csv",
+    ] {
+        let path = folder.join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
+    assert_eq!(set.recordings.len(), 5, "{:?}", set.recordings);
+    assert_eq!(read_track(&folder.join("track.jsonl")).unwrap().len(), 230);
+
+    // Reps and flags in the database are the events of the set.
+    let recorded = events(&folder.join("events.jsonl"));
+    let reps = recorded.iter().filter(|e| e["event"] == "rep").count();
+    assert_eq!(set.reps.len(), reps);
+    let flags: Vec<(&str, f64)> = recorded
+        .iter()
+        .filter(|e| e["event"] == "flag_start")
+        .map(|e| (e["rule"].as_str().unwrap(), e["t_ms"].as_f64().unwrap()))
+        .collect();
+    assert!(!flags.is_empty());
+    assert_eq!(set.flags.len(), flags.len());
+    for (row, (rule, t_ms)) in set.flags.iter().zip(&flags) {
+        assert_eq!(row.rule, *rule);
+        assert!((row.start_ms - t_ms).abs() < 1e-6, "{row:?}");
+    }
+    assert_eq!(integrity(&db), "ok");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_red_flag_stops_the_session_and_is_recorded() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("red-flag");
+    let db = dir.join("formcheck.sqlite");
+    let out = run(&db, "p-2", "n\nn\ny\nn\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("urgent medical help"), "{stderr}");
+    assert!(
+        !stderr.contains("frames read"),
+        "no exercise after a red flag: {stderr}"
+    );
+    let store = Store::open(&db).unwrap();
+    let detail = store
+        .session(store.sessions(Some("p-2")).unwrap()[0].id)
+        .unwrap();
+    assert!(detail.sets.is_empty());
+    let check = detail.red_flags.expect("the answers are recorded");
+    assert!(check.answers.saddle_numbness && !check.answers.both_legs);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pain_rising_by_two_ends_the_exercise_with_advice() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("pain");
+    let db = dir.join("formcheck.sqlite");
+    let out = run(&db, "p-3", "n\nn\nn\nn\n2\n5\nn\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("went up by 3 points"), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    let detail = store
+        .session(store.sessions(Some("p-3")).unwrap()[0].id)
+        .unwrap();
+    let set = &detail.sets[0];
+    assert!(set
+        .stopped_because
+        .as_deref()
+        .is_some_and(|s| s.contains("3 points")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("kill");
+    let db = dir.join("formcheck.sqlite");
+    // A first, complete session.
+    let out = run(&db, "p-4", "n\nn\nn\nn\n1\n1\nn\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A second one killed (SIGKILL, no chance to clean up) 4 s into its set.
+    let mut child = session(&db, "p-4", true).spawn().unwrap();
+    answer(&mut child, "n\nn\nn\nn\n1\n");
+    let started = Instant::now();
+    let folder = loop {
+        let store = Store::open(&db).unwrap();
+        let sessions = store.sessions(Some("p-4")).unwrap();
+        let newest = store
+            .session(sessions.iter().map(|s| s.id).max().unwrap())
+            .unwrap();
+        if let Some(set) = newest.sets.first().filter(|_| sessions.len() == 2) {
+            break set.folder.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the second set never started"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    std::thread::sleep(Duration::from_secs(4));
+    let killed = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = child.wait_with_output();
+    assert_eq!(integrity(&db), "ok");
+
+    // The next start recovers it: the first session intact, the cut set
+    // incomplete, its track valid and its video playable.
+    let out = run(&db, "p-4", "n\nn\nn\nn\n1\n1\nn\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("cut short"), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    let mut sessions = store.sessions(Some("p-4")).unwrap();
+    sessions.sort_by_key(|s| s.id);
+    assert_eq!(sessions.len(), 3);
+    let first = store.session(sessions[0].id).unwrap();
+    assert_eq!(first.sets[0].status, SetStatus::Complete);
+    let cut = store.session(sessions[1].id).unwrap();
+    assert_eq!(cut.sets[0].status, SetStatus::Incomplete);
+    let track = read_track(&folder.join("track.jsonl")).expect("a valid track after recovery");
+    assert!(
+        (1..230).contains(&track.len()),
+        "{} frames recorded before the kill",
+        track.len()
+    );
+    let mut video = opencv::videoio::VideoCapture::from_file(
+        folder.join("raw.mkv").to_str().unwrap(),
+        opencv::videoio::CAP_ANY,
+    )
+    .unwrap();
+    let mut frame = opencv::core::Mat::default();
+    let mut playable = 0;
+    while opencv::prelude::VideoCaptureTrait::read(&mut video, &mut frame).unwrap() {
+        playable += 1;
+    }
+    assert!(
+        playable + 30 >= track.len(),
+        "{playable} frames play of {}",
+        track.len()
+    );
+    assert_eq!(integrity(&db), "ok");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
