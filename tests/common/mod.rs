@@ -47,3 +47,39 @@ pub fn assert_clear_error(out: &Output, needle: &str) {
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains(needle), "{stderr}");
 }
+
+/// The sample video at 640×360 (written once per test run): what the
+/// tests that record whole sets replay, to keep video encoding cheap.
+pub fn small_demo() -> PathBuf {
+    use opencv::prelude::*;
+    static CLIP: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CLIP.get_or_init(|| {
+        let clip = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("demo-640x360-{}.mp4", std::process::id()));
+        let mut source =
+            opencv::videoio::VideoCapture::from_file(sample("demo.mp4").to_str().unwrap(), 0)
+                .unwrap();
+        let fps = source.get(opencv::videoio::CAP_PROP_FPS).unwrap();
+        let size = opencv::core::Size::new(640, 360);
+        let fourcc = opencv::videoio::VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
+        let mut writer =
+            opencv::videoio::VideoWriter::new(clip.to_str().unwrap(), fourcc, fps, size, true)
+                .unwrap();
+        let (mut frame, mut small) = (opencv::core::Mat::default(), opencv::core::Mat::default());
+        while source.read(&mut frame).unwrap() && !frame.empty() {
+            opencv::imgproc::resize(
+                &frame,
+                &mut small,
+                size,
+                0.0,
+                0.0,
+                opencv::imgproc::INTER_AREA,
+            )
+            .unwrap();
+            writer.write(&small).unwrap();
+        }
+        writer.release().unwrap();
+        clip
+    })
+    .clone()
+}
