@@ -14,6 +14,7 @@ pub mod bench;
 pub mod camera_calibration;
 pub mod pipeline;
 pub mod pose;
+pub mod report;
 pub mod safety;
 pub mod sinks;
 pub mod source;

@@ -62,6 +62,24 @@ enum Command {
     /// List the recorded sessions, one line each, or show one session in
     /// detail (sets, pain scores, reps, flags, recordings).
     Sessions(SessionsArgs),
+    /// The therapist's report of a recorded session: one self-contained HTML
+    /// file (plots, reps, flags with thumbnails, pain, trends), and CSV.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The session (its number in `formcheck sessions`).
+    session: i64,
+    /// Where to write the HTML report.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also write reps.csv and flags.csv into this folder.
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// The session database (default as for `sessions`).
+    #[arg(long)]
+    db: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -305,6 +323,7 @@ fn main() -> ExitCode {
         Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(args),
         Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(args),
         Command::Sessions(args) => sessions(args),
+        Command::Report(args) => report(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -574,6 +593,72 @@ fn sessions(args: SessionsArgs) -> Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+fn report(args: ReportArgs) -> Result<()> {
+    use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
+    let db = Store::open(&args.db.unwrap_or_else(Store::default_path))?;
+    let detail = db.session(args.session)?;
+    // The furthest a set's reps went on the exercise's primary metric.
+    let best_range = |set: &formcheck::store::SetRow| {
+        let lower_is_further = Exercise::named(&set.exercise)
+            .ok()
+            .and_then(|e| e.reps)
+            .is_some_and(|r| r.turn.get_ref() < r.start.get_ref());
+        let ranges = set.reps.iter().map(|r| r.range);
+        if lower_is_further {
+            ranges.reduce(f32::min)
+        } else {
+            ranges.reduce(f32::max)
+        }
+    };
+    let input = ReportInput {
+        patient: detail.patient.clone(),
+        session_id: detail.id,
+        started_at: detail.started_at.clone(),
+        ended_at: detail.ended_at.clone(),
+        red_flags_clear: detail.red_flags.as_ref().map(|c| !c.answers.any()),
+        sets: detail
+            .sets
+            .iter()
+            .map(|s| SetInput {
+                number: s.number,
+                exercise: s.exercise.clone(),
+                status: s.status.as_str().to_string(),
+                stopped_because: s.stopped_because.clone(),
+                pain_before: s.pain_before,
+                pain_after: s.pain_after,
+                leg_symptoms_spread: s.leg_symptoms_spread,
+                events: s.folder.join("events.jsonl"),
+                metrics: s.folder.join("metrics.csv"),
+                overlay_video: Some(s.folder.join("overlay.mkv")).filter(|p| p.exists()),
+            })
+            .collect(),
+        history: db
+            .history(&detail.patient)?
+            .iter()
+            .map(|s| HistoryPoint {
+                session_id: s.session,
+                started_at: s.started_at.clone(),
+                exercise: s.exercise.clone(),
+                set_number: s.number,
+                pain_before: s.pain_before,
+                pain_after: s.pain_after,
+                range: best_range(s),
+                flags: s.flags.len() as u32,
+            })
+            .collect(),
+    };
+    let html = report::render(&input)?;
+    std::fs::write(&args.out, html)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!("report: {}", args.out.display());
+    if let Some(dir) = &args.csv {
+        for path in report::write_csv(&input, dir)? {
+            eprintln!("csv: {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 fn run_bench(args: BenchArgs) -> Result<()> {

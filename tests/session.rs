@@ -126,6 +126,36 @@ fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
         assert!((row.start_ms - t_ms).abs() < 1e-6, "{row:?}");
     }
     assert_eq!(integrity(&db), "ok");
+
+    // The therapist's report of it, and the CSV export.
+    let html = dir.join("report.html");
+    let out = Command::new(common::binary())
+        .args(["report", &sessions[0].id.to_string(), "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&html)
+        .arg("--csv")
+        .arg(dir.join("csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("<svg"), "plots in the report");
+    assert!(text.contains("p-1"));
+    let reps_csv = std::fs::read_to_string(dir.join("csv/reps.csv")).unwrap();
+    assert_eq!(reps_csv.lines().count(), 1 + set.reps.len());
+    let unknown = Command::new(common::binary())
+        .args(["report", "99", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(dir.join("none.html"))
+        .output()
+        .unwrap();
+    common::assert_clear_error(&unknown, "99");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

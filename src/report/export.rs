@@ -1,0 +1,137 @@
+//! The session's reps and flags as CSV, one row each, for a spreadsheet.
+
+use std::path::{Path, PathBuf};
+
+use super::data::{fault_id, SetData};
+use super::{ReportError, ReportInput};
+use crate::analysis::config::Reference;
+
+/// Columns of `reps.csv`.
+pub const REPS_HEADER: [&str; 13] = [
+    "session_id",
+    "set",
+    "exercise",
+    "rep",
+    "start_s",
+    "end_s",
+    "end_frame",
+    "eccentric_s",
+    "turn_s",
+    "concentric_s",
+    "metric",
+    "range",
+    "flags",
+];
+
+/// Columns of `flags.csv`.
+pub const FLAGS_HEADER: [&str; 17] = [
+    "session_id",
+    "set",
+    "exercise",
+    "rule",
+    "fault",
+    "metric",
+    "rep",
+    "start_frame",
+    "start_s",
+    "end_frame",
+    "end_s",
+    "duration_s",
+    "value",
+    "peak",
+    "limit",
+    "relative_to",
+    "message",
+];
+
+/// Writes `reps.csv` and `flags.csv` into `dir`.
+pub fn write(
+    input: &ReportInput,
+    sets: &[SetData],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::Write {
+        path: dir.into(),
+        message: e.to_string(),
+    })?;
+    let reps_path = dir.join("reps.csv");
+    let flags_path = dir.join("flags.csv");
+    let session = input.session_id.to_string();
+
+    let mut rows = vec![REPS_HEADER.map(String::from).to_vec()];
+    for set in sets {
+        let metric = set
+            .exercise
+            .reps
+            .as_ref()
+            .map(|r| r.metric.name())
+            .unwrap_or_default();
+        for rep in &set.reps {
+            rows.push(vec![
+                session.clone(),
+                set.input.number.to_string(),
+                set.input.exercise.clone(),
+                rep.index.to_string(),
+                format!("{:.3}", rep.start_ms() / 1000.0),
+                format!("{:.3}", rep.end_ms / 1000.0),
+                rep.end_frame.to_string(),
+                format!("{:.3}", rep.eccentric_s),
+                format!("{:.3}", rep.turn_s),
+                format!("{:.3}", rep.concentric_s),
+                metric.to_string(),
+                format!("{:.2}", rep.range),
+                rep.flags.join(";"),
+            ]);
+        }
+    }
+    write_rows(&reps_path, &rows)?;
+
+    let mut rows = vec![FLAGS_HEADER.map(String::from).to_vec()];
+    for set in sets {
+        for flag in &set.flags {
+            let relative = set
+                .exercise
+                .rules
+                .iter()
+                .find(|r| r.id == flag.rule)
+                .map_or(Reference::Absolute, |r| r.relative_to);
+            rows.push(vec![
+                session.clone(),
+                set.input.number.to_string(),
+                set.input.exercise.clone(),
+                flag.rule.clone(),
+                fault_id(flag.fault).to_string(),
+                flag.metric.clone(),
+                flag.rep.map(|r| r.to_string()).unwrap_or_default(),
+                flag.start_frame.to_string(),
+                format!("{:.3}", flag.start_ms / 1000.0),
+                flag.end_frame.to_string(),
+                format!("{:.3}", flag.end_ms / 1000.0),
+                format!("{:.3}", (flag.end_ms - flag.start_ms) / 1000.0),
+                format!("{:.4}", flag.value),
+                format!("{:.4}", flag.peak),
+                format!("{:.4}", flag.limit),
+                match relative {
+                    Reference::Absolute => "absolute",
+                    Reference::Baseline => "baseline",
+                }
+                .to_string(),
+                flag.message.clone(),
+            ]);
+        }
+    }
+    write_rows(&flags_path, &rows)?;
+    Ok(vec![reps_path, flags_path])
+}
+
+fn write_rows(path: &Path, rows: &[Vec<String>]) -> Result<(), ReportError> {
+    let fail = |message: String| ReportError::Write {
+        path: path.into(),
+        message,
+    };
+    let mut writer = csv::Writer::from_path(path).map_err(|e| fail(e.to_string()))?;
+    for row in rows {
+        writer.write_record(row).map_err(|e| fail(e.to_string()))?;
+    }
+    writer.flush().map_err(|e| fail(e.to_string()))
+}

@@ -1,0 +1,171 @@
+//! Thumbnails of flagged frames, cut from the overlay video and embedded as
+//! JPEG data URIs.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use opencv::core::{Mat, Size, Vector};
+use opencv::prelude::*;
+use opencv::{imgcodecs, imgproc, videoio};
+
+/// Width of a thumbnail, px.
+pub const THUMB_WIDTH: i32 = 320;
+/// A frame further ahead than this is sought rather than decoded to, while
+/// seeking is the cheaper.
+const SEEK_AHEAD_FRAMES: usize = 300;
+/// JPEG quality of a thumbnail, 0–100.
+const JPEG_QUALITY: i32 = 80;
+
+/// Cuts the frames at `positions` (0-based, in the video) from `video` as
+/// `data:image/jpeg` URIs, `None` for a frame the video does not have.
+/// Errs with a sentence for the page when the video cannot be opened.
+pub fn thumbnails(video: &Path, positions: &[usize]) -> Result<Vec<Option<String>>, String> {
+    if !video.is_file() {
+        return Err(format!("{} is missing", video.display()));
+    }
+    let cv = |e: opencv::Error| format!("{}: {}", video.display(), e.message);
+    let mut capture = videoio::VideoCapture::from_file(video, videoio::CAP_ANY).map_err(cv)?;
+    if !capture.is_opened().map_err(cv)? {
+        return Err(format!("{} cannot be opened as a video", video.display()));
+    }
+    // Frames are cut in order, decoding forward. A far frame is sought
+    // instead, for as long as seeking beats decoding the gap: in an MPEG-4
+    // file a seek costs a few frames, in OpenCV's H.264 files it decodes
+    // from the start.
+    let mut order: Vec<(usize, usize)> = positions.iter().copied().zip(0..).collect();
+    order.sort_unstable();
+    let mut out = vec![None; positions.len()];
+    let mut frame = Mat::default();
+    let mut next = 0usize;
+    let mut last: Option<(usize, Option<String>)> = None;
+    let mut decoding = DecodeCost::default();
+    let mut seek = true;
+    for (position, slot) in order {
+        if let Some((_, uri)) = last.as_ref().filter(|(at, _)| *at == position) {
+            out[slot] = uri.clone();
+            continue;
+        }
+        let gap = position.saturating_sub(next);
+        if position < next || (seek && gap > SEEK_AHEAD_FRAMES) {
+            let started = Instant::now();
+            capture
+                .set(videoio::CAP_PROP_POS_FRAMES, position as f64)
+                .map_err(cv)?;
+            next = position;
+            // Worse than decoding the gap would have been: decode from now on.
+            seek = started.elapsed() < decoding.of(gap);
+        }
+        let started = Instant::now();
+        let from = next;
+        while next < position && capture.grab().map_err(cv)? {
+            next += 1;
+        }
+        decoding.add(next - from, started.elapsed());
+        let uri = if next == position && capture.read(&mut frame).map_err(cv)? && !frame.empty() {
+            next += 1;
+            Some(jpeg_data_uri(&frame).map_err(cv)?)
+        } else {
+            None
+        };
+        out[slot] = uri.clone();
+        last = Some((position, uri));
+    }
+    Ok(out)
+}
+
+/// What decoding a frame has cost so far.
+#[derive(Default)]
+struct DecodeCost {
+    frames: u32,
+    took: Duration,
+}
+
+impl DecodeCost {
+    fn add(&mut self, frames: usize, took: Duration) {
+        self.frames = self
+            .frames
+            .saturating_add(u32::try_from(frames).unwrap_or(u32::MAX));
+        self.took += took;
+    }
+
+    /// The expected cost of decoding `frames` frames; unbounded before any
+    /// frame was decoded, so that a first far frame is sought.
+    fn of(&self, frames: usize) -> Duration {
+        if self.frames == 0 {
+            return Duration::MAX;
+        }
+        let per_frame = self.took.as_secs_f64() / f64::from(self.frames);
+        Duration::from_secs_f64(per_frame * frames as f64)
+    }
+}
+
+/// A frame scaled to [`THUMB_WIDTH`] and encoded as a JPEG data URI.
+fn jpeg_data_uri(frame: &Mat) -> opencv::Result<String> {
+    let size = frame.size()?;
+    let height = (size.height * THUMB_WIDTH / size.width.max(1)).max(1);
+    let mut small = Mat::default();
+    imgproc::resize(
+        frame,
+        &mut small,
+        Size::new(THUMB_WIDTH, height),
+        0.0,
+        0.0,
+        imgproc::INTER_AREA,
+    )?;
+    let mut bytes = Vector::<u8>::new();
+    let params = Vector::<i32>::from_slice(&[imgcodecs::IMWRITE_JPEG_QUALITY, JPEG_QUALITY]);
+    imgcodecs::imencode(".jpg", &small, &mut bytes, &params)?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes.as_slice());
+    Ok(format!("data:image/jpeg;base64,{encoded}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::video::VideoSink;
+    use opencv::core::{Scalar, CV_8UC3};
+
+    /// Brightness of frame `i` of the test video: neighbours differ by 25.
+    fn level(i: usize) -> f64 {
+        (i % 10) as f64 * 25.0
+    }
+
+    #[test]
+    fn cuts_the_frames_asked_for_near_and_far_in_any_order() {
+        let path =
+            std::env::temp_dir().join(format!("formcheck-thumbs-{}.mp4", std::process::id()));
+        let mut sink = VideoSink::new(&path, 30.0);
+        for i in 0..420 {
+            let v = level(i);
+            let frame = Mat::new_rows_cols_with_default(48, 64, CV_8UC3, Scalar::new(v, v, v, 0.0))
+                .unwrap();
+            sink.write(&frame).unwrap();
+        }
+        sink.finish().unwrap();
+        let asked = [5, 400, 5, 17, 419, 1000];
+        let thumbs = thumbnails(&path, &asked).unwrap();
+        assert!(thumbs[5].is_none(), "past the end");
+        for (position, uri) in asked.iter().zip(&thumbs).take(5) {
+            let uri = uri.as_ref().unwrap();
+            let b64 = uri.strip_prefix("data:image/jpeg;base64,").unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            let image =
+                imgcodecs::imdecode(&Vector::<u8>::from_slice(&bytes), imgcodecs::IMREAD_COLOR)
+                    .unwrap();
+            assert_eq!(image.cols(), THUMB_WIDTH);
+            assert_eq!(image.rows(), 240);
+            let mean = opencv::core::mean(&image, &opencv::core::no_array()).unwrap()[0];
+            assert!(
+                (mean - level(*position)).abs() < 8.0,
+                "frame {position}: brightness {mean}, expected {}",
+                level(*position)
+            );
+        }
+        let missing = thumbnails(&path.with_extension("none.mp4"), &[1]).unwrap_err();
+        assert!(missing.contains("none.mp4 is missing"), "{missing}");
+        std::fs::remove_file(path).ok();
+    }
+}
