@@ -6,6 +6,7 @@
 //! Runtime), [`analysis`] (angles, view, reps, holds and form flags) and
 //! [`sinks`] (event log, landmark track, the live window and HUD, spoken
 //! cues, overlay video); [`pipeline`] runs them on their own threads.
+//! [`review`] plays a recorded set back with its flags on a timeline.
 
 #![deny(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod camera_calibration;
 pub mod pipeline;
 pub mod pose;
 pub mod report;
+pub mod review;
 pub mod safety;
 pub mod sinks;
 pub mod source;

@@ -65,6 +65,22 @@ enum Command {
     /// The therapist's report of a recorded session: one self-contained HTML
     /// file (plots, reps, flags with thumbnails, pain, trends), and CSV.
     Report(ReportArgs),
+    /// A recorded set in the window: the flags on a timeline under the
+    /// video, the angles at the current frame; keys for next/previous flag,
+    /// frame step and slow motion.
+    Review(ReviewArgs),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// The session (its number in `formcheck sessions`).
+    session: i64,
+    /// The set to review.
+    #[arg(long, default_value_t = 1)]
+    set: u32,
+    /// The session database (default as for `sessions`).
+    #[arg(long)]
+    db: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -324,6 +340,7 @@ fn main() -> ExitCode {
         Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(args),
         Command::Sessions(args) => sessions(args),
         Command::Report(args) => report(args),
+        Command::Review(args) => review(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -658,6 +675,24 @@ fn report(args: ReportArgs) -> Result<()> {
             eprintln!("csv: {}", path.display());
         }
     }
+    Ok(())
+}
+
+fn review(args: ReviewArgs) -> Result<()> {
+    let db = Store::open(&args.db.unwrap_or_else(Store::default_path))?;
+    let detail = db.session(args.session)?;
+    let Some(set) = detail.sets.iter().find(|s| s.number == args.set) else {
+        anyhow::bail!(
+            "session {} has no set {} (it has {})",
+            detail.id,
+            args.set,
+            detail.sets.len()
+        );
+    };
+    let title = format!("{}: {}, set {}", detail.patient, set.exercise, set.number);
+    let input =
+        formcheck::review::ReviewInput::from_set_folder(&set.folder, &title, &set.exercise)?;
+    formcheck::review::run(&input)?;
     Ok(())
 }
 

@@ -9,10 +9,8 @@
 
 mod common;
 
-use std::ffi::CString;
-use std::os::raw::{c_long, c_uint};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
+use std::path::PathBuf;
+use std::process::{Command as Process, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -23,10 +21,11 @@ use formcheck::pose::{ImageSize, PoseEngine, PoseOptions, RunningMode};
 use formcheck::sinks::hud::{Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FLAG_COLOUR};
 use formcheck::sinks::window::{Command, Window, WindowError};
 use formcheck::source::FrameSource;
-use opencv::core::{Mat, Scalar, Size, Vec3b, Vector, CV_8UC3};
+use opencv::core::{Mat, Size, Vec3b, Vector};
+use opencv::imgproc;
 use opencv::prelude::*;
-use opencv::{imgcodecs, imgproc};
-use x11_dl::xlib;
+
+use common::x11::{free_display, is_colour, save_screenshot, XClient, Xvfb};
 
 /// Tests here change `DISPLAY`: one at a time.
 static DISPLAY_ENV: Mutex<()> = Mutex::new(());
@@ -35,211 +34,6 @@ const WIDTH: i32 = 1280;
 const HEIGHT: i32 = 720;
 /// Frame of the demo video shown: the man standing on the box, side on.
 const DEMO_FRAME: u64 = 48;
-
-/// A display number with no X server (no socket, no lock file).
-fn free_display() -> u32 {
-    (90..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
-        .expect("a free display number")
-}
-
-/// Xvfb on a display of its own, stopped when dropped.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    /// Starts Xvfb with one `WIDTH`×`HEIGHT` screen; `None` when Xvfb is not
-    /// installed.
-    fn start() -> Option<Xvfb> {
-        let n = free_display();
-        let screen = format!("{WIDTH}x{HEIGHT}x24");
-        let child = match Process::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                &screen,
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => panic!("cannot start Xvfb: {e}"),
-        };
-        let mut xvfb = Xvfb {
-            child,
-            display: format!(":{n}"),
-        };
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let started = Instant::now();
-        while !socket.exists() {
-            if let Ok(Some(status)) = xvfb.child.try_wait() {
-                panic!("Xvfb on :{n} exited: {status}");
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "Xvfb did not come up on :{n}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(xvfb)
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A connection to the X server, for reading the screen and sending events
-/// as a user would.
-struct XClient {
-    lib: xlib::Xlib,
-    display: *mut xlib::Display,
-}
-
-impl XClient {
-    fn open(name: &str) -> XClient {
-        let lib = xlib::Xlib::open().expect("libX11");
-        let name = CString::new(name).unwrap();
-        let display = unsafe { (lib.XOpenDisplay)(name.as_ptr()) };
-        assert!(!display.is_null(), "cannot open {name:?}");
-        XClient { lib, display }
-    }
-
-    fn root(&self) -> xlib::Window {
-        unsafe { (self.lib.XDefaultRootWindow)(self.display) }
-    }
-
-    /// The screen's pixels as an 8-bit BGR image.
-    fn screenshot(&self) -> Mat {
-        let mut shot = Mat::new_rows_cols_with_default(HEIGHT, WIDTH, CV_8UC3, 0.0.into()).unwrap();
-        unsafe {
-            let image = (self.lib.XGetImage)(
-                self.display,
-                self.root(),
-                0,
-                0,
-                WIDTH as c_uint,
-                HEIGHT as c_uint,
-                !0,
-                xlib::ZPixmap,
-            );
-            assert!(!image.is_null(), "XGetImage failed");
-            for y in 0..HEIGHT {
-                let row = shot.at_row_mut::<Vec3b>(y).unwrap();
-                for (x, px) in (0..).zip(row.iter_mut()) {
-                    let p = (self.lib.XGetPixel)(image, x, y);
-                    *px = Vec3b::from([p as u8, (p >> 8) as u8, (p >> 16) as u8]);
-                }
-            }
-            (self.lib.XDestroyImage)(image);
-        }
-        shot
-    }
-
-    /// The one top-level window (the live window; there is no window
-    /// manager).
-    fn only_window(&self) -> xlib::Window {
-        unsafe {
-            let (mut root, mut parent) = (0, 0);
-            let mut children: *mut xlib::Window = std::ptr::null_mut();
-            let mut count: c_uint = 0;
-            (self.lib.XQueryTree)(
-                self.display,
-                self.root(),
-                &mut root,
-                &mut parent,
-                &mut children,
-                &mut count,
-            );
-            assert_eq!(count, 1, "one top-level window");
-            let window = *children;
-            (self.lib.XFree)(children.cast());
-            window
-        }
-    }
-
-    fn send(&self, window: xlib::Window, mut event: xlib::XEvent, mask: c_long) {
-        unsafe {
-            (self.lib.XSendEvent)(self.display, window, xlib::False, mask, &mut event);
-            (self.lib.XFlush)(self.display);
-        }
-    }
-
-    /// Presses and releases the key of `keysym` on `window`, at once (a tap
-    /// shorter than a frame).
-    fn tap(&self, window: xlib::Window, keysym: u32) {
-        let keycode = unsafe { (self.lib.XKeysymToKeycode)(self.display, keysym.into()) };
-        for (kind, mask) in [
-            (xlib::KeyPress, xlib::KeyPressMask),
-            (xlib::KeyRelease, xlib::KeyReleaseMask),
-        ] {
-            let key = xlib::XKeyEvent {
-                type_: kind,
-                serial: 0,
-                send_event: xlib::True,
-                display: self.display,
-                window,
-                root: self.root(),
-                subwindow: 0,
-                time: xlib::CurrentTime,
-                x: 10,
-                y: 10,
-                x_root: 10,
-                y_root: 10,
-                state: 0,
-                keycode: c_uint::from(keycode),
-                same_screen: xlib::True,
-            };
-            self.send(window, xlib::XEvent { key }, mask);
-        }
-    }
-
-    /// Asks `window` to close, as a window manager's close button does.
-    fn close(&self, window: xlib::Window) {
-        let atom = |name: &str| {
-            let name = CString::new(name).unwrap();
-            unsafe { (self.lib.XInternAtom)(self.display, name.as_ptr(), xlib::False) }
-        };
-        let mut message = xlib::XClientMessageEvent {
-            type_: xlib::ClientMessage,
-            serial: 0,
-            send_event: xlib::True,
-            display: self.display,
-            window,
-            message_type: atom("WM_PROTOCOLS"),
-            format: 32,
-            data: xlib::ClientMessageData::new(),
-        };
-        message.data.set_long(0, atom("WM_DELETE_WINDOW") as c_long);
-        message.data.set_long(1, xlib::CurrentTime as c_long);
-        self.send(
-            window,
-            xlib::XEvent {
-                client_message: message,
-            },
-            0,
-        );
-    }
-}
-
-impl Drop for XClient {
-    fn drop(&mut self) {
-        unsafe { (self.lib.XCloseDisplay)(self.display) };
-    }
-}
 
 /// Frame `DEMO_FRAME` of the demo video at `WIDTH`×`HEIGHT`, with the
 /// display drawn for a raised flag on the real pose.
@@ -349,7 +143,7 @@ fn without_a_display_opening_the_window_is_a_typed_error() {
 #[test]
 fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(xvfb) = Xvfb::start() else {
+    let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
     };
@@ -375,13 +169,7 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
             break (shot, mean);
         }
     };
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("window.png");
-    imgcodecs::imwrite(out.to_str().unwrap(), &shot, &Vector::new()).unwrap();
-    if let Ok(path) = std::env::var("FORMCHECK_SCREENSHOT") {
-        let smallest = Vector::from_slice(&[imgcodecs::IMWRITE_PNG_COMPRESSION, 9]);
-        imgcodecs::imwrite(&path, &shot, &smallest).unwrap();
-    }
-    eprintln!("screenshot: {}", out.display());
+    save_screenshot(&shot, "window.png");
 
     // The screen shows the frame as drawn, pixel for pixel.
     assert!(
@@ -483,10 +271,6 @@ fn screen_sized_clip() -> PathBuf {
     clip
 }
 
-fn is_colour(p: &Vec3b, want: Scalar) -> bool {
-    (0..3).all(|c| (f64::from(p[c]) - want[c]).abs() <= 2.0)
-}
-
 /// Tests for the colours of the states the banner and skeleton take.
 const STATE_COLOURS: [fn(&Vec3b) -> bool; 3] = [
     |p| is_colour(p, FLAG_COLOUR),
@@ -507,7 +291,7 @@ fn banner_rows(shot: &Mat, colour: &fn(&Vec3b) -> bool) -> usize {
 #[test]
 fn formcheck_live_shows_its_window_and_quits_on_q() {
     let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(xvfb) = Xvfb::start() else {
+    let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
     };
@@ -558,13 +342,7 @@ fn formcheck_live_shows_its_window_and_quits_on_q() {
         "the window showed the video in {shots} screenshots"
     );
     let (shot, colour) = shown.expect("a message banner while the squat set played");
-    let out = dir.join("live-window.png");
-    imgcodecs::imwrite(out.to_str().unwrap(), &shot, &Vector::new()).unwrap();
-    if let Ok(path) = std::env::var("FORMCHECK_SCREENSHOT") {
-        let smallest = Vector::from_slice(&[imgcodecs::IMWRITE_PNG_COMPRESSION, 9]);
-        imgcodecs::imwrite(&path, &shot, &smallest).unwrap();
-    }
-    eprintln!("screenshot: {}", out.display());
+    save_screenshot(&shot, "live-window/live-window.png");
     // The skeleton is drawn in the state's colour outside the banner.
     let skeleton: usize = (0..HEIGHT)
         .map(|y| {

@@ -156,6 +156,20 @@ pub struct Rule {
     pub source: String,
 }
 
+impl Rule {
+    /// Whether `value` (as judged: relative to the baseline where the rule
+    /// is) is within the rule's hysteresis of its limit, or past it: a
+    /// caution.
+    pub fn near_limit(&self, value: f32) -> bool {
+        let (limit, margin) = (*self.limit.get_ref(), *self.hysteresis.get_ref());
+        match self.fires {
+            Direction::Above => value > limit - margin,
+            Direction::Below => value < limit + margin,
+            Direction::Beyond => value.abs() > limit - margin,
+        }
+    }
+}
+
 fn default_min_visibility() -> Spanned<f32> {
     Spanned::new(0..0, 0.5)
 }

@@ -48,8 +48,9 @@ pub const HOLD_RULE: &str = "hold_too_long";
 /// How long a flag judged on a whole rep (tempo, rep rules) stays on the
 /// live display, ms.
 const INSTANT_FLAG_SHOWN_MS: f64 = 3000.0;
-/// Lowest visibility of a value counted in a rep's peaks.
-const PEAK_VISIBILITY: f32 = 0.5;
+/// Lowest visibility of a value counted in a rep's peaks (and so judged by
+/// the rep rules).
+pub const PEAK_VISIBILITY: f32 = 0.5;
 
 /// A flag judged on a whole rep (tempo, rep rules).
 struct InstantFlag {
@@ -517,17 +518,9 @@ impl Analyzer {
         });
         for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
             let limit = *rule.limit.get_ref();
-            let near = |v: f32| {
-                let margin = *rule.hysteresis.get_ref();
-                match rule.fires {
-                    Direction::Above => v > limit - margin,
-                    Direction::Below => v < limit + margin,
-                    Direction::Beyond => v.abs() > limit - margin,
-                }
-            };
             let (value, state) = match tracker.last() {
                 Some(Judgement::Seen(v)) if tracker.is_active() => (Some(v), FormState::Flag),
-                Some(Judgement::Seen(v)) if tracker.pending() || near(v) => {
+                Some(Judgement::Seen(v)) if tracker.pending() || rule.near_limit(v) => {
                     (Some(v), FormState::Caution)
                 }
                 Some(Judgement::Seen(v)) => (Some(v), FormState::Fine),

@@ -52,15 +52,15 @@ pub const FLAG_COLOUR: Scalar = rgb(220, 38, 38);
 /// Colour when the camera cannot see enough to judge.
 pub const CANNOT_SEE_COLOUR: Scalar = rgb(160, 160, 160);
 /// Text on dark panels and on the red banner.
-const WHITE: Scalar = rgb(255, 255, 255);
+pub(crate) const WHITE: Scalar = rgb(255, 255, 255);
 /// Text on light banners (amber, grey, green).
-const BLACK: Scalar = rgb(0, 0, 0);
+pub(crate) const BLACK: Scalar = rgb(0, 0, 0);
 /// Secondary text on dark panels.
-const MUTED_TEXT: Scalar = rgb(190, 190, 190);
+pub(crate) const MUTED_TEXT: Scalar = rgb(190, 190, 190);
 /// Outline under the skeleton, so it shows on light and dark scenes alike.
 const SKELETON_OUTLINE: Scalar = rgb(20, 20, 20);
 /// Empty part of a gauge or progress bar.
-const TRACK: Scalar = rgb(70, 70, 70);
+pub(crate) const TRACK: Scalar = rgb(70, 70, 70);
 /// The part of a gauge past the limit, while the value is short of it.
 const DANGER_TRACK: Scalar = rgb(110, 40, 40);
 /// The limit's tick on a gauge and the target's on the hold bar.
@@ -125,6 +125,8 @@ const TICK_WIDTH: f32 = 3.0;
 const DEGREE_RADIUS: f32 = 0.14;
 /// Room taken by the drawn degree sign, in cap heights.
 const DEGREE_ROOM: f32 = 0.45;
+/// The degree sign, drawn by [`Font::put_with_degrees`].
+const DEGREE: char = '°';
 /// The hold bar's length past the target when there is no longest hold, as
 /// a multiple of the target.
 const HOLD_BAR_PAST_TARGET: f32 = 1.25;
@@ -185,7 +187,7 @@ pub enum HudError {
 
 /// The unit a metric is shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
+pub(crate) enum Unit {
     /// Shown in whole degrees.
     Degrees,
     /// A ratio, shown in percent.
@@ -193,7 +195,7 @@ enum Unit {
 }
 
 impl Unit {
-    fn of(metric: Metric) -> Unit {
+    pub(crate) fn of(metric: Metric) -> Unit {
         match metric {
             Metric::HipHeight
             | Metric::LateralShift
@@ -242,7 +244,7 @@ pub fn gauge_fraction(gauge: &Gauge) -> Option<f32> {
 }
 
 /// Writes `id` (`trunk_flexion`) as a label (`Trunk flexion`) into `out`.
-fn write_label(out: &mut String, id: &str) {
+pub(crate) fn write_label(out: &mut String, id: &str) {
     out.clear();
     for (i, c) in id.chars().enumerate() {
         match c {
@@ -285,14 +287,14 @@ impl Sizes {
 
 /// A font scale with its stroke and cap height.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Font {
+pub(crate) struct Font {
     scale: f64,
     thickness: i32,
-    cap: i32,
+    pub(crate) cap: i32,
 }
 
 impl Font {
-    fn new(scale: f32) -> Font {
+    pub(crate) fn new(scale: f32) -> Font {
         Font {
             scale: f64::from(scale),
             thickness: ((scale * STROKE_PER_SCALE).round() as i32).max(1),
@@ -301,11 +303,11 @@ impl Font {
     }
 
     /// Cap height plus the gap below it, in pixels.
-    fn line(&self) -> i32 {
+    pub(crate) fn line(&self) -> i32 {
         self.cap + (self.cap as f32 * LINE_GAP).round() as i32
     }
 
-    fn width(&self, text: &str) -> opencv::Result<i32> {
+    pub(crate) fn width(&self, text: &str) -> opencv::Result<i32> {
         let mut baseline = 0;
         let size = imgproc::get_text_size(text, FONT, self.scale, self.thickness, &mut baseline)?;
         Ok(size.width)
@@ -313,7 +315,13 @@ impl Font {
 
     /// Draws `text` with its baseline's left end at `org`; returns the x of
     /// its right end.
-    fn put(&self, frame: &mut Mat, text: &str, org: Point, colour: Scalar) -> opencv::Result<i32> {
+    pub(crate) fn put(
+        &self,
+        frame: &mut Mat,
+        text: &str,
+        org: Point,
+        colour: Scalar,
+    ) -> opencv::Result<i32> {
         imgproc::put_text(
             frame,
             text,
@@ -326,6 +334,29 @@ impl Font {
             false,
         )?;
         Ok(org.x + self.width(text)?)
+    }
+
+    /// Draws `text`, whose degree signs (which the font lacks) are drawn
+    /// as small circles, with its baseline's left end at `org`; returns the
+    /// x of its right end.
+    pub(crate) fn put_with_degrees(
+        &self,
+        frame: &mut Mat,
+        text: &str,
+        org: Point,
+        colour: Scalar,
+    ) -> opencv::Result<i32> {
+        let mut x = org.x;
+        for (i, part) in text.split(DEGREE).enumerate() {
+            if i > 0 {
+                self.put_degree(frame, x, org.y, colour)?;
+                x += self.degree_width();
+            }
+            if !part.is_empty() {
+                x = self.put(frame, part, Point::new(x, org.y), colour)?;
+            }
+        }
+        Ok(x)
     }
 
     /// Padding inside the banner.
@@ -377,7 +408,7 @@ fn shade(frame: &mut Mat, rect: Rect) -> opencv::Result<()> {
 }
 
 /// A filled rectangle.
-fn fill(frame: &mut Mat, rect: Rect, colour: Scalar) -> opencv::Result<()> {
+pub(crate) fn fill(frame: &mut Mat, rect: Rect, colour: Scalar) -> opencv::Result<()> {
     imgproc::rectangle(frame, rect, colour, imgproc::FILLED, imgproc::LINE_8, 0)
 }
 
@@ -421,7 +452,7 @@ impl BannerLayout {
         loop {
             let font = sizes.font(scale);
             let room = sizes.width - 4 * font.banner_pad();
-            self.wrap(&font, room, scratch)?;
+            wrap(&self.message, &font, room, scratch, &mut self.lines)?;
             self.font = Some(font);
             if self.lines.len() <= BANNER_MAX_LINES || scale <= BANNER_MIN_SCALE {
                 return Ok(changed);
@@ -470,37 +501,43 @@ impl BannerLayout {
         self.drawn = Some(state);
         Ok(())
     }
+}
 
-    /// Breaks the message at spaces into lines no wider than `room` (a
-    /// single word wider than that gets a line of its own).
-    fn wrap(&mut self, font: &Font, room: i32, scratch: &mut String) -> opencv::Result<()> {
-        self.lines.clear();
-        let text = self.message.trim();
-        let offset = self.message.len() - self.message.trim_start().len();
-        let mut start: Option<usize> = None;
-        let mut end = 0;
-        for (at, word) in words(text) {
-            let (at, word_end) = (offset + at, offset + at + word.len());
-            let Some(s) = start else {
-                start = Some(at);
-                end = word_end;
-                continue;
-            };
-            scratch.clear();
-            scratch.push_str(&self.message[s..word_end]);
-            if font.width(scratch)? <= room {
-                end = word_end;
-            } else {
-                self.lines.push(s..end);
-                start = Some(at);
-                end = word_end;
-            }
+/// Breaks `message` at spaces into `lines` (byte ranges of it) no wider than
+/// `room` in `font` (a single word wider than that gets a line of its own).
+pub(crate) fn wrap(
+    message: &str,
+    font: &Font,
+    room: i32,
+    scratch: &mut String,
+    lines: &mut Vec<Range<usize>>,
+) -> opencv::Result<()> {
+    lines.clear();
+    let text = message.trim();
+    let offset = message.len() - message.trim_start().len();
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    for (at, word) in words(text) {
+        let (at, word_end) = (offset + at, offset + at + word.len());
+        let Some(s) = start else {
+            start = Some(at);
+            end = word_end;
+            continue;
+        };
+        scratch.clear();
+        scratch.push_str(&message[s..word_end]);
+        if font.width(scratch)? <= room {
+            end = word_end;
+        } else {
+            lines.push(s..end);
+            start = Some(at);
+            end = word_end;
         }
-        if let Some(s) = start {
-            self.lines.push(s..end);
-        }
-        Ok(())
     }
+    if let Some(s) = start {
+        lines.push(s..end);
+    }
+    Ok(())
 }
 
 /// The words of `text` with their byte offsets.
@@ -803,58 +840,15 @@ impl Hud {
                 sizes,
             )?;
             let baseline = row + (bar_row + small.cap) / 2;
-            self.draw_reading(frame, gauge, &small, right, baseline)?;
+            put_reading(
+                frame,
+                gauge,
+                &small,
+                Point::new(right, baseline),
+                &mut self.text,
+                &mut self.scratch,
+            )?;
             y += each;
-        }
-        Ok(())
-    }
-
-    /// "38° / 45°", right-aligned at `right`: the gauge's value (its size
-    /// for rules that fire either way) and limit.
-    fn draw_reading(
-        &mut self,
-        frame: &mut Mat,
-        gauge: &Gauge,
-        font: &Font,
-        right: i32,
-        baseline: i32,
-    ) -> opencv::Result<()> {
-        let unit = Unit::of(gauge.metric);
-        let shown = |v: f32| match gauge.fires {
-            Direction::Beyond => v.abs(),
-            Direction::Above | Direction::Below => v,
-        };
-        let value = gauge.value.filter(|v| v.is_finite()).map(shown);
-        let sign = if unit == Unit::Degrees {
-            font.degree_width()
-        } else {
-            0
-        };
-        self.text.clear();
-        match value {
-            Some(v) => write_number(&mut self.text, v, unit),
-            None => self.text.push_str("--"),
-        }
-        let value_sign = if value.is_some() { sign } else { 0 };
-        let value_width = font.width(&self.text)? + value_sign;
-        self.scratch.clear();
-        self.scratch.push_str(" / ");
-        write_number(&mut self.scratch, shown(gauge.limit), unit);
-        let limit_width = font.width(&self.scratch)? + sign;
-        let colour = if value.is_some() {
-            state_colour(gauge.state)
-        } else {
-            MUTED_TEXT
-        };
-        let mut x = right - value_width - limit_width;
-        x = font.put(frame, &self.text, Point::new(x, baseline), colour)?;
-        if value_sign > 0 {
-            font.put_degree(frame, x, baseline, colour)?;
-            x += value_sign;
-        }
-        x = font.put(frame, &self.scratch, Point::new(x, baseline), MUTED_TEXT)?;
-        if sign > 0 {
-            font.put_degree(frame, x, baseline, MUTED_TEXT)?;
         }
         Ok(())
     }
@@ -1016,13 +1010,65 @@ fn draw_bar(
     Ok(())
 }
 
+/// "38° / 45°", right-aligned at `end` (the baseline's right end): the
+/// gauge's value (its size for rules that fire either way) in its state's
+/// colour and its limit; `text` and `scratch` are buffers to format in.
+pub(crate) fn put_reading(
+    frame: &mut Mat,
+    gauge: &Gauge,
+    font: &Font,
+    end: Point,
+    text: &mut String,
+    scratch: &mut String,
+) -> opencv::Result<()> {
+    let (right, baseline) = (end.x, end.y);
+    let unit = Unit::of(gauge.metric);
+    let shown = |v: f32| match gauge.fires {
+        Direction::Beyond => v.abs(),
+        Direction::Above | Direction::Below => v,
+    };
+    let value = gauge.value.filter(|v| v.is_finite()).map(shown);
+    let sign = if unit == Unit::Degrees {
+        font.degree_width()
+    } else {
+        0
+    };
+    text.clear();
+    match value {
+        Some(v) => write_number(text, v, unit),
+        None => text.push_str("--"),
+    }
+    let value_sign = if value.is_some() { sign } else { 0 };
+    let value_width = font.width(text)? + value_sign;
+    scratch.clear();
+    scratch.push_str(" / ");
+    write_number(scratch, shown(gauge.limit), unit);
+    let limit_width = font.width(scratch)? + sign;
+    let colour = if value.is_some() {
+        state_colour(gauge.state)
+    } else {
+        MUTED_TEXT
+    };
+    let mut x = right - value_width - limit_width;
+    x = font.put(frame, text, Point::new(x, baseline), colour)?;
+    if value_sign > 0 {
+        font.put_degree(frame, x, baseline, colour)?;
+        x += value_sign;
+    }
+    x = font.put(frame, scratch, Point::new(x, baseline), MUTED_TEXT)?;
+    if sign > 0 {
+        font.put_degree(frame, x, baseline, MUTED_TEXT)?;
+    }
+    Ok(())
+}
+
 /// Room for the widest reading a gauge shows ("188° / 190°").
 fn reading_width(font: &Font) -> opencv::Result<i32> {
     Ok(font.width(WIDEST_READING)? + 2 * font.degree_width())
 }
 
 /// `v` in `unit`: whole degrees, or percent for ratios.
-fn write_number(out: &mut String, v: f32, unit: Unit) {
+pub(crate) fn write_number(out: &mut String, v: f32, unit: Unit) {
     let _ = match unit {
         Unit::Degrees => write!(out, "{v:.0}"),
         Unit::Ratio => write!(out, "{:.0}%", v * 100.0),
@@ -1472,6 +1518,32 @@ mod tests {
         assert_eq!(out, "8%");
         assert_eq!(tempo_colour(1.2, Some(2.0)), CAUTION_COLOUR);
         assert_eq!(tempo_colour(2.2, Some(2.0)), WHITE);
+    }
+
+    #[test]
+    fn degree_signs_are_drawn_as_circles_where_the_text_has_them() {
+        let font = Font::new(1.0);
+        let inked = |text: &str| {
+            let mut frame = black(200, 40);
+            let end = font
+                .put_with_degrees(&mut frame, text, Point::new(10, 30), WHITE)
+                .unwrap();
+            let columns: Vec<i32> = (0..200)
+                .filter(|&x| (0..40).any(|y| pixel(&frame, x, y) != [0, 0, 0]))
+                .collect();
+            (end, columns)
+        };
+        let (plain_end, plain) = inked("45");
+        let (end, with_sign) = inked("45°");
+        assert_eq!(plain_end, 10 + font.width("45").unwrap());
+        assert_eq!(end, plain_end + font.degree_width());
+        // Ink past the digits, inside the sign's room.
+        let last = *with_sign.last().unwrap();
+        assert!(last > *plain.last().unwrap() && last <= end, "{last} {end}");
+        // Text after the sign goes on after its room.
+        let (end, _) = inked("45° / 50°");
+        let (rest, _) = inked("45");
+        assert!(end > rest + font.width(" / 50").unwrap());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The live window: shows frames (with the display drawn on them) and turns
-//! the keys the patient presses into [`Command`]s.
+//! The window: shows frames (with the display drawn on them) and reports
+//! the keys pressed, as the live [`Command`]s of [`KEYMAP`] or through any
+//! other keymap (review has its own, see [`Window::next_mapped`]).
 //!
 //! A `minifb` window on X11 (also XWayland), owned by the main thread. Each
 //! frame is converted from OpenCV's 8-bit BGR into the one `0RGB` pixel
@@ -9,7 +10,11 @@
 //!
 //! Keys are taken as the window system reports them, not by polling which
 //! are down at each frame: a tap shorter than a frame still counts, and a
-//! key held down counts once.
+//! key held down counts once (unless the window is told to repeat it, as
+//! review does for its frame steps). Every key pressed is kept, in order; a
+//! keymap
+//! (`&[(Key, C)]`) turns the ones it knows into its own commands and skips
+//! the others.
 //!
 //! Without a display (no `DISPLAY`, or an X server that cannot be reached)
 //! [`Window::open`] fails with [`WindowError::NoDisplay`], so that the
@@ -19,7 +24,8 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use minifb::{InputCallback, Key, ScaleMode, WindowOptions};
+pub use minifb::Key;
+use minifb::{InputCallback, ScaleMode, WindowOptions};
 use opencv::core::{Vec3b, CV_8UC3};
 use opencv::prelude::*;
 
@@ -86,14 +92,18 @@ pub enum WindowError {
 
 /// The environment variable that names the X display.
 const DISPLAY_VAR: &str = "DISPLAY";
-/// Commands kept until read; more keys pressed in between are dropped.
+/// Key presses kept until read; more keys pressed in between are dropped.
 const MAX_PENDING: usize = 16;
+/// How many keys there are (the size of [`Key`]'s range).
+const KEY_COUNT: usize = Key::Count as usize;
 
-/// Presses of the mapped keys, in order, as the window reports them.
+/// Key presses, in order, as the window reports them.
 #[derive(Debug)]
 struct KeyPresses {
-    pending: VecDeque<Command>,
-    down: [bool; KEYMAP.len()],
+    pending: VecDeque<Key>,
+    down: [bool; KEY_COUNT],
+    /// Keys whose auto-repeat, while held, counts as more presses.
+    repeating: [bool; KEY_COUNT],
 }
 
 /// The window's input callback: records presses into [`KeyPresses`].
@@ -106,12 +116,13 @@ impl InputCallback for KeyRecorder {
         let Ok(mut keys) = self.0.try_borrow_mut() else {
             return;
         };
-        let Some(i) = KEYMAP.iter().position(|(k, _)| *k == key) else {
+        let Some(state) = keys.down.get_mut(key as usize) else {
             return;
         };
-        let was_down = std::mem::replace(&mut keys.down[i], down);
-        if down && !was_down && keys.pending.len() < MAX_PENDING {
-            keys.pending.push_back(KEYMAP[i].1);
+        let was_down = std::mem::replace(state, down);
+        let repeats = keys.repeating.get(key as usize).copied().unwrap_or(false);
+        if down && (!was_down || repeats) && keys.pending.len() < MAX_PENDING {
+            keys.pending.push_back(key);
         }
     }
 }
@@ -146,7 +157,8 @@ impl Window {
             .map_err(|e| window_error(e, &display))?;
         let keys = Rc::new(RefCell::new(KeyPresses {
             pending: VecDeque::with_capacity(MAX_PENDING),
-            down: [false; KEYMAP.len()],
+            down: [false; KEY_COUNT],
+            repeating: [false; KEY_COUNT],
         }));
         window.set_input_callback(Box::new(KeyRecorder(Rc::clone(&keys))));
         Ok(Window {
@@ -202,15 +214,38 @@ impl Window {
         }
     }
 
-    /// The next command of a key pressed (taken in at the last
-    /// [`Window::show`] or [`Window::refresh`]), oldest first; once the
-    /// window has been closed and the keys are read, [`Command::Quit`] once.
-    pub fn next_command(&mut self) -> Option<Command> {
-        let pressed = self
-            .keys
+    /// Makes `keys`, held down, count again each time the keyboard
+    /// repeats them (for stepping through frames; other keys count once).
+    pub fn repeat_keys(&mut self, keys: &[Key]) {
+        if let Ok(mut presses) = self.keys.try_borrow_mut() {
+            for key in keys {
+                if let Some(repeats) = presses.repeating.get_mut(*key as usize) {
+                    *repeats = true;
+                }
+            }
+        }
+    }
+
+    /// The next key pressed (taken in at the last [`Window::show`] or
+    /// [`Window::refresh`]), oldest first.
+    pub fn next_key(&mut self) -> Option<Key> {
+        self.keys
             .try_borrow_mut()
             .ok()
-            .and_then(|mut keys| keys.pending.pop_front());
+            .and_then(|mut keys| keys.pending.pop_front())
+    }
+
+    /// What `keymap` maps the next key pressed that it knows to, oldest
+    /// first; the keys it does not know are skipped.
+    pub fn next_mapped<C: Copy>(&mut self, keymap: &[(Key, C)]) -> Option<C> {
+        std::iter::from_fn(|| self.next_key()).find_map(|pressed| mapped(keymap, pressed))
+    }
+
+    /// The next live command of a key pressed (see [`Window::next_mapped`]
+    /// with [`KEYMAP`]); once the window has been closed and the keys are
+    /// read, [`Command::Quit`] once.
+    pub fn next_command(&mut self) -> Option<Command> {
+        let pressed = self.next_mapped(&KEYMAP);
         if pressed.is_some() {
             return pressed;
         }
@@ -225,6 +260,11 @@ impl Window {
     pub fn commands(&mut self) -> impl Iterator<Item = Command> + '_ {
         std::iter::from_fn(move || self.next_command())
     }
+}
+
+/// What `keymap` maps `key` to, if anything.
+fn mapped<C: Copy>(keymap: &[(Key, C)], key: Key) -> Option<C> {
+    keymap.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
 }
 
 /// Converts `frame` (8-bit BGR) into `buffer` as `0RGB` pixels, row after
@@ -355,6 +395,49 @@ mod tests {
         ] {
             assert!(KEYMAP.iter().any(|(_, c)| *c == command), "{command:?}");
         }
+    }
+
+    #[test]
+    fn every_key_pressed_is_kept_in_order_once_per_press() {
+        let keys = Rc::new(RefCell::new(KeyPresses {
+            pending: VecDeque::new(),
+            down: [false; KEY_COUNT],
+            repeating: [false; KEY_COUNT],
+        }));
+        let mut recorder = KeyRecorder(Rc::clone(&keys));
+        recorder.set_key_state(Key::Right, true);
+        recorder.set_key_state(Key::Right, true); // held: once
+        recorder.set_key_state(Key::Right, false);
+        recorder.set_key_state(Key::Period, true);
+        recorder.set_key_state(Key::Period, false);
+        recorder.set_key_state(Key::Right, true); // pressed again
+        recorder.set_key_state(Key::Unknown, true);
+        let pending: Vec<Key> = keys.borrow().pending.iter().copied().collect();
+        assert_eq!(pending, [Key::Right, Key::Period, Key::Right, Key::Unknown]);
+        for _ in 0..2 * MAX_PENDING {
+            recorder.set_key_state(Key::A, true);
+            recorder.set_key_state(Key::A, false);
+        }
+        assert_eq!(keys.borrow().pending.len(), MAX_PENDING);
+
+        // A key told to repeat counts again while held.
+        keys.borrow_mut().pending.clear();
+        keys.borrow_mut().repeating[Key::Left as usize] = true;
+        for _ in 0..3 {
+            recorder.set_key_state(Key::Left, true);
+        }
+        recorder.set_key_state(Key::Left, false);
+        assert_eq!(keys.borrow().pending.len(), 3);
+    }
+
+    #[test]
+    fn a_keymap_maps_the_keys_it_knows() {
+        let review = [(Key::Right, 1), (Key::Period, 1), (Key::N, 2)];
+        assert_eq!(mapped(&review, Key::Period), Some(1));
+        assert_eq!(mapped(&review, Key::N), Some(2));
+        assert_eq!(mapped(&review, Key::Q), None);
+        assert_eq!(mapped(&KEYMAP, Key::N), Some(Command::NextSet));
+        assert_eq!(mapped(&KEYMAP, Key::Right), None);
     }
 
     #[test]

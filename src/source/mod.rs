@@ -48,6 +48,14 @@ pub enum SourceError {
         /// The URL.
         url: String,
     },
+    /// Only a video file can be moved around in.
+    #[error("{path}: cannot go to frame {index} (only a video file can be sought)")]
+    NotSeekable {
+        /// The source.
+        path: PathBuf,
+        /// The frame asked for.
+        index: u64,
+    },
     /// OpenCV failed while reading.
     #[error("{path}: {source}")]
     Read {
@@ -289,6 +297,38 @@ impl FrameSource {
         matches!(self.kind, Kind::Image(_))
     }
 
+    /// How many frames a video file says it has (`None` for other sources,
+    /// or when the container does not say).
+    pub fn frame_count(&self) -> Option<u64> {
+        let Kind::Video(capture) = &self.kind else {
+            return None;
+        };
+        let count = capture.get(videoio::CAP_PROP_FRAME_COUNT).ok()?;
+        (count.is_finite() && count >= 1.0).then_some(count as u64)
+    }
+
+    /// Makes frame `index` (0-based) of a video file the next one read.
+    pub fn seek(&mut self, index: u64) -> Result<(), SourceError> {
+        let not_seekable = || SourceError::NotSeekable {
+            path: self.path.clone(),
+            index,
+        };
+        let Kind::Video(capture) = &mut self.kind else {
+            return Err(not_seekable());
+        };
+        let moved = capture
+            .set(videoio::CAP_PROP_POS_FRAMES, index as f64)
+            .map_err(|source| SourceError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        if !moved {
+            return Err(not_seekable());
+        }
+        self.next_index = index;
+        Ok(())
+    }
+
     /// Reads the next frame into `frame`; `None` at the end (for a camera or
     /// a stream: it stopped giving frames). A video that ends before its
     /// first frame is [`SourceError::Empty`].
@@ -340,5 +380,58 @@ impl FrameSource {
         };
         self.next_index += 1;
         Ok(Some(FrameInfo { index, t_ms }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> PathBuf {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/samples/demo.mp4");
+        assert!(
+            path.is_file(),
+            "{} is missing: run `make setup`",
+            path.display()
+        );
+        path
+    }
+
+    fn mean_difference(a: &Mat, b: &Mat) -> f64 {
+        let mut diff = Mat::default();
+        opencv::core::absdiff(a, b, &mut diff).unwrap();
+        let mean = opencv::core::mean(&diff, &opencv::core::no_array()).unwrap();
+        (mean[0] + mean[1] + mean[2]) / 3.0
+    }
+
+    #[test]
+    fn a_video_sought_to_a_frame_reads_that_frame() {
+        let mut source = FrameSource::open(&demo()).unwrap();
+        assert_eq!(source.frame_count(), Some(230));
+        let mut frames = Vec::new();
+        let mut frame = Mat::default();
+        while let Some(info) = source.read(&mut frame).unwrap() {
+            assert_eq!(info.index, frames.len() as u64);
+            frames.push(frame.try_clone().unwrap());
+        }
+        for index in [150, 3, 0, 229, 100, 101] {
+            source.seek(index).unwrap();
+            let info = source.read(&mut frame).unwrap().expect("a frame");
+            assert_eq!(info.index, index);
+            assert_eq!(info.t_ms, index as f64 * 1000.0 / source.fps());
+            let exact = mean_difference(&frame, &frames[index as usize]);
+            assert!(exact < 0.5, "frame {index}: differs by {exact}");
+        }
+    }
+
+    #[test]
+    fn only_a_video_can_be_sought() {
+        let image = demo().with_file_name("astronaut.png");
+        let mut source = FrameSource::open(&image).unwrap();
+        assert_eq!(source.frame_count(), None);
+        assert!(matches!(
+            source.seek(0),
+            Err(SourceError::NotSeekable { index: 0, .. })
+        ));
     }
 }
