@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::analysis::config::ConfigError;
-use crate::toml_text::{line_of, parse_error};
+use crate::toml_text::line_of;
 
 /// One red-flag question.
 #[derive(Clone, Debug, Deserialize)]
@@ -118,18 +118,7 @@ pub fn programme_path() -> PathBuf {
 impl Programme {
     /// Loads and validates a programme file.
     pub fn load(path: &Path) -> Result<Programme, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.into(),
-            source,
-        })?;
-        let programme: Programme = toml::from_str(&text).map_err(|e: toml::de::Error| {
-            let (line, message) = parse_error(&text, &e);
-            ConfigError::Syntax {
-                path: path.into(),
-                line,
-                message,
-            }
-        })?;
+        let (programme, text): (Programme, String) = crate::analysis::config::parse(path)?;
         let invalid = |field: &str, span: std::ops::Range<usize>, message: &str| {
             Err(ConfigError::Invalid {
                 path: path.into(),

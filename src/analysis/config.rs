@@ -309,7 +309,11 @@ pub fn exercises_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/exercises")
 }
 
-fn parse<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), ConfigError> {
+/// Reads and parses a TOML file; its text is returned too, for locating
+/// values in errors.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<(T, String), ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.into(),
         source,

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::CueError;
 use crate::analysis::config::ConfigError;
-use crate::toml_text::{line_of, parse_error};
+use crate::toml_text::line_of;
 
 /// The fixed cues, as written in `calibration/cues.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,18 +50,7 @@ impl CueTexts {
     /// Loads and validates a cue file: every cue said must be non-empty,
     /// the rep counts positive and ascending.
     pub fn load(path: &Path) -> Result<CueTexts, CueError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.into(),
-            source,
-        })?;
-        let raw: RawCueTexts = toml::from_str(&text).map_err(|e: toml::de::Error| {
-            let (line, message) = parse_error(&text, &e);
-            ConfigError::Syntax {
-                path: path.into(),
-                line,
-                message,
-            }
-        })?;
+        let (raw, text): (RawCueTexts, String) = crate::analysis::config::parse(path)?;
         let invalid = |field: &str, start: usize, message: &str| ConfigError::Invalid {
             path: path.into(),
             line: line_of(&text, start),
