@@ -1,6 +1,5 @@
 //! The `formcheck` command line.
 
-mod prompt;
 mod run;
 mod session;
 
@@ -24,9 +23,8 @@ use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
 use formcheck::source::{FrameSource, SourceSpec};
 use formcheck::store::{self, Store};
-use prompt::Terminal;
 use run::{output, RunOptions};
-use session::{Session, SessionOptions};
+use session::SessionOptions;
 
 /// Default folder of recordings made in the live window.
 const RECORDINGS: &str = "recordings";
@@ -459,24 +457,13 @@ fn live(args: LiveArgs) -> Result<()> {
         args.profile.as_deref(),
         args.camera_calibration.as_deref(),
     )?;
-    let session = match &args.patient {
-        Some(patient) => {
-            let options = SessionOptions {
-                db: args.db.clone().unwrap_or_else(Store::default_path),
-                patient: patient.clone(),
-                profile_path: args.profile.clone(),
-                profile: setup.profile.clone(),
-                exercise: setup.exercise.clone(),
-            };
-            let prompt = Box::new(Terminal::new(std::io::stdin().lock()));
-            match Session::start(options, prompt)? {
-                Some(session) => Some(session),
-                // A red flag: the advice is given, nothing to exercise.
-                None => return Ok(()),
-            }
-        }
-        None => None,
-    };
+    let session = args.patient.as_ref().map(|patient| SessionOptions {
+        db: args.db.clone().unwrap_or_else(Store::default_path),
+        patient: patient.clone(),
+        profile_path: args.profile.clone(),
+        profile: setup.profile.clone(),
+        exercise: setup.exercise.clone(),
+    });
     run::run(RunOptions {
         input: Input::Frames {
             source,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, StdinLock, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -22,6 +22,8 @@ use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use formcheck::pipeline::timings::Timings;
 use formcheck::pipeline::{Input, Pipeline};
+use formcheck::pose::ImageSize;
+use formcheck::prompt::{Prompt, Terminal, WindowPrompt};
 use formcheck::sinks::cues::{cues_dir, CueBook, CueOutput, CuePlayer, CueSelector, CueTexts};
 use formcheck::sinks::event_log::EventLog;
 use formcheck::sinks::hud::{Hud, HudExtras};
@@ -29,7 +31,7 @@ use formcheck::sinks::metrics_csv::MetricsCsv;
 use formcheck::sinks::video::VideoSink;
 use formcheck::sinks::window::{Command, Window, WindowError};
 
-use crate::session::Session;
+use crate::session::{Session, SessionOptions};
 
 /// How often the loop wakes without a frame, to keep a window responsive.
 const IDLE_TICK: Duration = Duration::from_millis(20);
@@ -64,8 +66,15 @@ pub struct RunOptions {
     /// Where recordings started with `r` go.
     pub record_dir: PathBuf,
     /// The patient's session, recording every set.
-    pub session: Option<Session>,
+    pub session: Option<SessionOptions>,
 }
+
+/// The window's size when it opens before the first frame (for the
+/// session's first questions); frames are scaled into it.
+const QUESTION_WINDOW: ImageSize = ImageSize {
+    width: 1280,
+    height: 720,
+};
 
 /// The spoken cues: what to say and the player saying it.
 struct Cues {
@@ -81,9 +90,23 @@ impl Cues {
         selector.mute_switch().set_muted(mute);
         Ok(Cues { selector, player })
     }
+
+    /// Plays the cue `a` calls for, if any (none while paused).
+    fn cue(&mut self, a: &Assessment, paused: bool) {
+        if paused {
+            return;
+        }
+        if let Some(cue) = self
+            .selector
+            .select(a.frame.info.t_ms, &a.events, &a.status)
+        {
+            self.player.play(cue);
+        }
+    }
 }
 
 /// What a run gives back.
+#[derive(Default)]
 pub struct RunOutcome {
     /// The last neutral baseline captured, if any.
     pub baseline: Option<BTreeMap<Metric, f32>>,
@@ -108,6 +131,13 @@ fn interrupted() -> Result<Arc<AtomicBool>> {
     ctrlc::set_handler(move || set.store(true, Ordering::Relaxed))
         .context("cannot install the Ctrl-C handler")?;
     Ok(flag)
+}
+
+/// What questions need besides the window: the terminal, and the Ctrl-C
+/// flag that leaves a question in the window unanswered.
+struct Asking {
+    terminal: Terminal<StdinLock<'static>>,
+    interrupted: Arc<AtomicBool>,
 }
 
 /// The sinks of one run.
@@ -192,23 +222,41 @@ impl Screen {
         if let Some(recording) = &mut self.recording {
             recording.write(&a.frame.image)?;
         }
-        if self.wanted && self.window.is_none() {
-            let title = format!("formcheck: {}", self.exercise.title);
-            match Window::open(&title, a.frame.size) {
-                Ok(window) => self.window = Some(window),
-                Err(WindowError::NoDisplay { reason }) => {
-                    eprintln!("no display ({reason}): continuing without a window");
-                    self.wanted = false;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        self.open_window(a.frame.size)?;
         if let Some(window) = &mut self.window {
             if !self.paused {
                 window.show(&a.frame.image)?;
             }
         }
         Ok(())
+    }
+
+    /// Opens the window, `size` pixels large, if one is wanted and not open
+    /// yet; without a display, says so and goes on without.
+    fn open_window(&mut self, size: ImageSize) -> Result<()> {
+        if !self.wanted || self.window.is_some() {
+            return Ok(());
+        }
+        let title = format!("formcheck: {}", self.exercise.title);
+        match Window::open(&title, size) {
+            Ok(window) => self.window = Some(window),
+            Err(WindowError::NoDisplay { reason }) => {
+                eprintln!("no display ({reason}): continuing without a window");
+                self.wanted = false;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Who asks the patient: the window while it is open, else the terminal.
+    fn asker<'a>(&'a mut self, asking: &'a mut Asking) -> Box<dyn Prompt + 'a> {
+        match &mut self.window {
+            Some(window) if window.is_open() => {
+                Box::new(WindowPrompt::new(window, &asking.interrupted))
+            }
+            _ => Box::new(&mut asking.terminal),
+        }
     }
 
     /// Keys pressed since the last call (and keeps a paused window alive).
@@ -285,6 +333,29 @@ impl Sinks {
     }
 }
 
+/// A frame of a session: the set opened (pain asked) if none is, the frame
+/// shown and cued, then handed to the set's recorder with the picture as the
+/// camera gave it.
+fn session_frame(
+    session: &mut Session,
+    mut a: Box<Assessment>,
+    fps: f64,
+    sinks: &mut Sinks,
+    muted: bool,
+    cues: &mut Option<Cues>,
+    asking: &mut Asking,
+) -> Result<()> {
+    if !session.open_set(fps, &mut *sinks.screen.asker(asking))? {
+        return Ok(());
+    }
+    let raw = a.frame.image.try_clone()?;
+    sinks.frame(&mut a, muted)?;
+    if let Some(c) = cues.as_mut() {
+        c.cue(&a, sinks.screen.paused);
+    }
+    session.frame(raw, a)
+}
+
 /// Keeps a captured baseline in the profile, if there is one.
 fn keep_baseline(
     profile: Option<&Path>,
@@ -323,10 +394,41 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         mute,
         window,
         record_dir,
-        mut session,
+        session,
     } = options;
     let exercise = setup.exercise.clone();
+    let mut screen = Screen {
+        hud: Hud::new(),
+        exercise: exercise.clone(),
+        wanted: window,
+        window: None,
+        record_dir,
+        recording: None,
+        fps: 0.0,
+        set: 1,
+        paused: false,
+        show_timings: false,
+        notice: None,
+    };
+    // A session starts with its questions, in the window when there is one.
+    let mut asking = Asking {
+        terminal: Terminal::new(std::io::stdin().lock()),
+        interrupted: interrupted.clone(),
+    };
+    let mut session = match session {
+        Some(options) => {
+            screen.open_window(QUESTION_WINDOW)?;
+            let mut prompt = screen.asker(&mut asking);
+            match Session::start(options, &mut *prompt)? {
+                Some(session) => Some(session),
+                // A red flag: the advice is given, nothing to exercise.
+                None => return Ok(RunOutcome::default()),
+            }
+        }
+        None => None,
+    };
     let pipeline = Pipeline::start(input, setup)?;
+    screen.fps = pipeline.fps();
     // Cues start once the source and models are known good.
     let mut cues = cues
         .map(|output| Cues::start(&exercise, output, mute))
@@ -351,19 +453,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         events,
         metrics,
         video: overlay_video.map(|p| VideoSink::new(&p, pipeline.fps())),
-        screen: Screen {
-            hud: Hud::new(),
-            exercise: exercise.clone(),
-            wanted: window,
-            window: None,
-            record_dir,
-            recording: None,
-            fps: pipeline.fps(),
-            set: 1,
-            paused: false,
-            show_timings: false,
-            notice: None,
-        },
+        screen,
         timings: Timings::default(),
     };
     let mut notices: Receiver<Notice> = pipeline.notices().clone();
@@ -384,24 +474,25 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             recv(outputs) -> message => match message {
                 Ok(Assessed::Frame(mut a)) => {
                     let muted = cues.as_ref().is_none_or(|c| c.selector.mute_switch().is_muted());
-                    let fps = pipeline.fps();
                     let recorded = match &mut session {
-                        Some(s) => s
-                            .raw_frame(&a.frame.image, fps)
-                            .and_then(|()| sinks.frame(&mut a, muted))
-                            .and_then(|()| s.frame(&a, fps)),
-                        None => sinks.frame(&mut a, muted),
+                        Some(s) => session_frame(s, a, pipeline.fps(), &mut sinks, muted, &mut cues, &mut asking),
+                        None => sinks.frame(&mut a, muted).map(|()| {
+                            if let Some(c) = cues.as_mut() {
+                                c.cue(&a, sinks.screen.paused);
+                            }
+                            pipeline.recycle(std::mem::take(&mut a.frame.image));
+                        }),
                     };
-                    if let Err(e) = recorded {
-                        pipeline.stop();
-                        break Err(e);
-                    }
-                    if let Some(c) = cues.as_mut().filter(|_| !sinks.screen.paused) {
-                        if let Some(cue) = c.selector.select(a.frame.info.t_ms, &a.events, &a.status) {
-                            c.player.play(cue);
+                    match recorded {
+                        Ok(()) => {}
+                        Err(e) => {
+                            pipeline.stop();
+                            break Err(e);
                         }
                     }
-                    pipeline.recycle(std::mem::take(&mut a.frame.image));
+                    if session.as_ref().is_some_and(|s| !s.goes_on()) {
+                        stopping = true;
+                    }
                 }
                 Ok(Assessed::SetEnd(closing)) => {
                     if let Some(log) = &mut sinks.events {
@@ -411,7 +502,8 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                         }
                     }
                     if let Some(s) = &mut session {
-                        match s.end_set(&closing) {
+                        let mut prompt = sinks.screen.asker(&mut asking);
+                        match s.end_set(&closing, &mut *prompt) {
                             Ok(true) => {}
                             // The programme stopped the exercise.
                             Ok(false) => stopping = true,
@@ -465,8 +557,11 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
             match command {
                 Command::Quit => {
                     stopping = true;
-                    sinks.screen.window = None;
-                    sinks.screen.wanted = false;
+                    // The window stays for a session's last questions.
+                    if session.is_none() {
+                        sinks.screen.window = None;
+                        sinks.screen.wanted = false;
+                    }
                 }
                 Command::Pause => sinks.screen.paused = !sinks.screen.paused,
                 Command::CaptureBaseline => pipeline.command(AnalysisCommand::CaptureBaseline {
@@ -503,10 +598,10 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         .timings
         .summary(pipeline.frames_read(), pipeline.frames_dropped());
     let finished = pipeline.finish();
-    sinks.finish()?;
     if let Some(s) = session {
-        s.end()?;
+        s.end(&mut *sinks.screen.asker(&mut asking))?;
     }
+    sinks.finish()?;
     if let Some(c) = cues {
         let report = c.player.finish()?;
         if report.dropped > 0 {

@@ -6,16 +6,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use opencv::core::Mat;
-use opencv::prelude::MatTraitConst;
 
 use formcheck::analysis::config::{exercises_dir, Exercise, Profile};
 use formcheck::analysis::events::Event;
 use formcheck::pipeline::messages::Assessment;
+use formcheck::prompt::{Prompt, PromptError};
 use formcheck::safety::{Programme, SetOutcome, SetVerdict};
 use formcheck::sinks::recorder::{self, owner_only_dir, SetRecorder};
 use formcheck::store::{RedFlagAnswers, SessionId, SetId, Store};
-
-use crate::prompt::Prompt;
 
 /// Where a session starts.
 pub struct SessionOptions {
@@ -48,7 +46,6 @@ pub struct Session {
     id: SessionId,
     folder: PathBuf,
     programme: Programme,
-    prompt: Box<dyn Prompt>,
     exercise: Exercise,
     progression_allowed: bool,
     set: Option<OpenSet>,
@@ -76,7 +73,7 @@ impl Session {
     /// Opens the store (recovering sets a crash left open), asks the
     /// red-flag questions and starts the session; `None` when a red flag
     /// stops it (the advice has been given and the answers recorded).
-    pub fn start(options: SessionOptions, mut prompt: Box<dyn Prompt>) -> Result<Option<Session>> {
+    pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
         let mut store = Store::open(&options.db)?;
         let recovered = store.recover()?;
@@ -103,6 +100,21 @@ impl Session {
                 eprintln!("{warning}");
             }
         }
+        // Every question is answered before anything is written: a check
+        // left unanswered starts no session.
+        let mut answers = RedFlagAnswers::default();
+        for q in &programme.red_flags.questions {
+            let yes = prompt
+                .yes_no(&q.text)
+                .context("the red-flag check was not finished: no session started")?;
+            match q.id.as_str() {
+                "both_legs" => answers.both_legs = yes,
+                "leg_weakness" => answers.leg_weakness = yes,
+                "saddle_numbness" => answers.saddle_numbness = yes,
+                "bladder_bowel" => answers.bladder_bowel = yes,
+                other => bail!("calibration/programme.toml: unknown red-flag question `{other}`"),
+            }
+        }
         let data = options
             .db
             .parent()
@@ -114,18 +126,6 @@ impl Session {
         owner_only_dir(&folder)?;
         let id = store.start_session(patient, &folder)?;
         eprintln!("session {id} for {}", options.patient);
-
-        let mut answers = RedFlagAnswers::default();
-        for q in &programme.red_flags.questions {
-            let yes = prompt.yes_no(&q.text)?;
-            match q.id.as_str() {
-                "both_legs" => answers.both_legs = yes,
-                "leg_weakness" => answers.leg_weakness = yes,
-                "saddle_numbness" => answers.saddle_numbness = yes,
-                "bladder_bowel" => answers.bladder_bowel = yes,
-                other => bail!("calibration/programme.toml: unknown red-flag question `{other}`"),
-            }
-        }
         store.record_red_flags(id, &answers)?;
         if answers.any() {
             eprintln!("\n{}\n", programme.red_flags.advice);
@@ -141,7 +141,6 @@ impl Session {
             id,
             folder,
             programme,
-            prompt,
             exercise: options.exercise,
             progression_allowed,
             set: None,
@@ -150,13 +149,27 @@ impl Session {
         }))
     }
 
-    /// The current set, started (pain asked) when there is none.
-    fn open_set(&mut self, fps: f64) -> Result<&mut OpenSet> {
-        if self.set.is_none() {
+    /// Whether the exercise goes on (no answer or the programme stopped it).
+    pub fn goes_on(&self) -> bool {
+        !self.stopped
+    }
+
+    /// Starts a set (asking the pain before it) unless one is open; whether
+    /// one is. Without an answer to the pain question the exercise stops.
+    pub fn open_set(&mut self, fps: f64, prompt: &mut dyn Prompt) -> Result<bool> {
+        if self.set.is_none() && !self.stopped {
             let number = self.sets + 1;
-            let pain_before = self.prompt.pain(&format!(
+            let pain_before = match prompt.pain(&format!(
                 "Set {number}: how much pain do you have now, from 0 (none) to 10?"
-            ))?;
+            )) {
+                Ok(pain) => pain,
+                Err(e @ PromptError::Unanswered { .. }) => {
+                    eprintln!("{e}: set {number} is not started");
+                    self.stopped = true;
+                    return Ok(false);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let folder = self
                 .folder
                 .join(format!("set-{number:02}-{}", self.exercise.name));
@@ -178,29 +191,21 @@ impl Session {
                 flags: 0,
             });
         }
-        self.set.as_mut().context("no set is open")
+        Ok(self.set.is_some())
     }
 
-    /// Records the picture as the camera gave it (before the display is
-    /// drawn on it).
-    pub fn raw_frame(&mut self, image: &Mat, fps: f64) -> Result<()> {
-        let set = self.open_set(fps)?;
-        if !image.empty() {
-            set.recorder.raw_frame(image)?;
-        }
-        Ok(())
-    }
-
-    /// Records an assessed frame, its picture as shown.
-    pub fn frame(&mut self, a: &Assessment, fps: f64) -> Result<()> {
-        let set = self.open_set(fps)?;
-        set.recorder.frame(a)?;
+    /// Records a frame of the open set: `raw`, the picture as the camera
+    /// gave it (before the display was drawn on it), and the assessed frame
+    /// with its picture as shown.
+    pub fn frame(&mut self, raw: Mat, a: Box<Assessment>) -> Result<()> {
+        let set = self.set.as_mut().context("no set is open")?;
         set.flags += a
             .events
             .iter()
             .filter(|e| matches!(e, Event::FlagStart { .. }))
             .count() as u32;
         set.pending.extend(a.events.iter().cloned());
+        set.recorder.frame(raw, a)?;
         // Reps and flags reach the database as they happen: a crash loses
         // at most what the recorder loses.
         if set
@@ -218,27 +223,35 @@ impl Session {
     /// Ends the set with its closing events: asks pain after and whether
     /// symptoms spread, records it, and says what the programme says. Whether
     /// the exercise may go on.
-    pub fn end_set(&mut self, closing: &[Event]) -> Result<bool> {
+    pub fn end_set(&mut self, closing: &[Event], prompt: &mut dyn Prompt) -> Result<bool> {
         let Some(mut set) = self.set.take() else {
             return Ok(!self.stopped);
         };
-        set.recorder.set_end(closing)?;
+        set.recorder.set_end(closing.to_vec())?;
         set.pending.extend(closing.iter().cloned());
         self.store.add_events(set.id, &set.pending)?;
         for (kind, path) in set.recorder.finish()? {
             self.store.add_recording(set.id, kind, &path)?;
         }
         let number = set.number;
-        let pain_after = self.prompt.pain(&format!(
+        // Unanswered (the window closed, the input ended): recorded as not
+        // given, and the exercise ends.
+        let pain_after = answered(prompt.pain(&format!(
             "Set {number} done: how much pain do you have now, from 0 to 10?"
-        ))?;
-        let spreading = self
-            .prompt
-            .yes_no("Has pain or tingling spread further down your leg?")?;
+        )))?;
+        let spreading = match pain_after {
+            Some(_) => {
+                answered(prompt.yes_no("Has pain or tingling spread further down your leg?"))?
+            }
+            None => None,
+        };
+        if spreading.is_none() {
+            self.stopped = true;
+        }
         let verdict = self.programme.after_set(&SetOutcome {
             pain_before: Some(set.pain_before),
-            pain_after: Some(pain_after),
-            spreading,
+            pain_after,
+            spreading: spreading.unwrap_or(false),
             flags: set.flags,
             progression_allowed: self.progression_allowed,
         });
@@ -247,7 +260,7 @@ impl Session {
             _ => None,
         };
         self.store
-            .finish_set(set.id, Some(pain_after), Some(spreading), stopped_because)?;
+            .finish_set(set.id, pain_after, spreading, stopped_because)?;
         match verdict {
             SetVerdict::Stop(advice) => {
                 eprintln!("\n{advice}\n");
@@ -260,9 +273,9 @@ impl Session {
     }
 
     /// Ends the session (an open set is ended first).
-    pub fn end(mut self) -> Result<()> {
+    pub fn end(mut self, prompt: &mut dyn Prompt) -> Result<()> {
         if self.set.is_some() {
-            self.end_set(&[])?;
+            self.end_set(&[], prompt)?;
         }
         self.store.end_session(self.id)?;
         eprintln!(
@@ -272,6 +285,18 @@ impl Session {
             self.folder.display()
         );
         Ok(())
+    }
+}
+
+/// The answer, or `None` when it was not given (said on the terminal).
+fn answered<T>(answer: Result<T, PromptError>) -> Result<Option<T>> {
+    match answer {
+        Ok(a) => Ok(Some(a)),
+        Err(e @ PromptError::Unanswered { .. }) => {
+            eprintln!("{e}: recorded as not given");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

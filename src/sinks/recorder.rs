@@ -1,6 +1,12 @@
 //! Recording a set into its folder: the raw video, the video with the
 //! display drawn in, the landmark track, the events and every measurement.
 //!
+//! The writing happens on a `recorder` thread, fed through a short bounded
+//! queue: encoding two videos per frame takes longer than drawing it, and
+//! must not hold up the display. When the recorder falls behind, the queue
+//! fills and the caller waits (a live source then drops stale frames, and
+//! counts them); no recorded frame is skipped.
+//!
 //! Everything is written as it comes and flushed at least once a second,
 //! so a crash, Ctrl-C or a lost camera loses at most the last second. Files
 //! and the folder are readable by their owner only. A set cut short (the
@@ -11,8 +17,10 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{bounded, Sender};
 use opencv::core::Mat;
 use opencv::prelude::MatTraitConst;
 
@@ -25,6 +33,9 @@ use crate::sinks::video::{owner_only_file, VideoError, VideoSink};
 
 /// How often everything is flushed to disk.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Frames waiting for the recorder thread at most.
+const RECORD_QUEUE: usize = 4;
 
 /// The files of a set folder, by kind.
 pub const FILES: [(&str, &str); 5] = [
@@ -53,6 +64,9 @@ pub enum RecordError {
     /// A video cannot be written.
     #[error(transparent)]
     Video(#[from] VideoError),
+    /// The recorder thread died.
+    #[error("the recorder of {0} stopped unexpectedly")]
+    Stopped(PathBuf),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
@@ -62,8 +76,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
     }
 }
 
-/// Records one set into its folder.
-pub struct SetRecorder {
+/// The files of a set being written (on the recorder thread).
+struct SetFiles {
     dir: PathBuf,
     raw: VideoSink,
     overlay: VideoSink,
@@ -83,9 +97,9 @@ pub fn owner_only_dir(dir: &Path) -> Result<(), RecordError> {
         .map_err(io(dir))
 }
 
-impl SetRecorder {
+impl SetFiles {
     /// Creates the set folder `dir` and its files; videos play at `fps`.
-    pub fn create(dir: &Path, fps: f64) -> Result<SetRecorder, RecordError> {
+    fn create(dir: &Path, fps: f64) -> Result<SetFiles, RecordError> {
         owner_only_dir(dir)?;
         let text = |name: &str| -> Result<BufWriter<File>, RecordError> {
             let path = dir.join(name);
@@ -94,9 +108,9 @@ impl SetRecorder {
                 .map_err(io(&path))
         };
         let metrics_path = dir.join("metrics.csv");
-        Ok(SetRecorder {
-            raw: VideoSink::new(&dir.join("raw.mkv"), fps),
-            overlay: VideoSink::new(&dir.join("overlay.mkv"), fps),
+        Ok(SetFiles {
+            raw: VideoSink::recording(&dir.join("raw.mkv"), fps),
+            overlay: VideoSink::recording(&dir.join("overlay.mkv"), fps),
             track: TrackWriter::new(text("track.jsonl")?),
             events: EventLog::new(text("events.jsonl")?),
             metrics: MetricsCsv::new(text("metrics.csv")?).map_err(io(&metrics_path))?,
@@ -105,19 +119,12 @@ impl SetRecorder {
         })
     }
 
-    /// The set folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Records the picture as the camera gave it, before anything is drawn.
-    pub fn raw_frame(&mut self, image: &Mat) -> Result<(), RecordError> {
-        Ok(self.raw.write(image)?)
-    }
-
-    /// Records an assessed frame: its picture as shown (call after the
-    /// display is drawn), landmarks, events and measurements.
-    pub fn frame(&mut self, a: &Assessment) -> Result<(), RecordError> {
+    /// Records a frame: the picture as the camera gave it, and the assessed
+    /// frame, its picture as shown, landmarks, events and measurements.
+    fn frame(&mut self, raw: &Mat, a: &Assessment) -> Result<(), RecordError> {
+        if !raw.empty() {
+            self.raw.write(raw)?;
+        }
         if !a.frame.image.empty() {
             self.overlay.write(&a.frame.image)?;
         }
@@ -138,7 +145,7 @@ impl SetRecorder {
     }
 
     /// Records the set's closing events (open flags cleared, the summary).
-    pub fn set_end(&mut self, events: &[Event]) -> Result<(), RecordError> {
+    fn set_end(&mut self, events: &[Event]) -> Result<(), RecordError> {
         let path = self.dir.join("events.jsonl");
         self.events.write(events).map_err(io(&path))
     }
@@ -153,7 +160,7 @@ impl SetRecorder {
     }
 
     /// Closes every file; the recordings made, by kind.
-    pub fn finish(self) -> Result<Vec<(&'static str, PathBuf)>, RecordError> {
+    fn finish(self) -> Result<Recordings, RecordError> {
         let dir = self.dir;
         self.track.finish().map_err(io(&dir.join("track.jsonl")))?;
         self.events
@@ -169,6 +176,95 @@ impl SetRecorder {
             .map(|(kind, name)| (*kind, dir.join(name)))
             .filter(|(_, path)| path.exists())
             .collect())
+    }
+}
+
+/// What the recorder thread is handed.
+enum Record {
+    /// A frame: the picture as the camera gave it, and as assessed and shown.
+    Frame { raw: Mat, shown: Box<Assessment> },
+    /// The set's closing events.
+    SetEnd(Vec<Event>),
+}
+
+/// The recordings of a set, by kind.
+pub type Recordings = Vec<(&'static str, PathBuf)>;
+
+/// Records one set into its folder, on its own thread.
+pub struct SetRecorder {
+    dir: PathBuf,
+    queue: Option<Sender<Record>>,
+    thread: Option<JoinHandle<Result<Recordings, RecordError>>>,
+}
+
+impl SetRecorder {
+    /// Creates the set folder `dir` and its files (videos play at `fps`)
+    /// and starts the recorder thread.
+    pub fn create(dir: &Path, fps: f64) -> Result<SetRecorder, RecordError> {
+        let mut files = SetFiles::create(dir, fps)?;
+        let (queue, records) = bounded(RECORD_QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("recorder".into())
+            .spawn(move || {
+                for record in records {
+                    match record {
+                        Record::Frame { raw, shown } => files.frame(&raw, &shown)?,
+                        Record::SetEnd(events) => files.set_end(&events)?,
+                    }
+                }
+                files.finish()
+            })
+            .map_err(io(dir))?;
+        Ok(SetRecorder {
+            dir: dir.into(),
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+
+    /// The set folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Records a frame: `raw`, the picture as the camera gave it (before
+    /// anything was drawn), and `shown`, the assessed frame with its picture
+    /// as shown, its landmarks, events and measurements. Waits while the
+    /// recorder is behind.
+    pub fn frame(&mut self, raw: Mat, shown: Box<Assessment>) -> Result<(), RecordError> {
+        self.send(Record::Frame { raw, shown })
+    }
+
+    /// Records the set's closing events (open flags cleared, the summary).
+    pub fn set_end(&mut self, events: Vec<Event>) -> Result<(), RecordError> {
+        self.send(Record::SetEnd(events))
+    }
+
+    fn send(&mut self, record: Record) -> Result<(), RecordError> {
+        let sent = self.queue.as_ref().map(|q| q.send(record).is_ok());
+        if sent == Some(true) {
+            return Ok(());
+        }
+        // The thread has ended: it failed.
+        self.queue = None;
+        match self.join() {
+            Err(e) => Err(e),
+            Ok(_) => Err(RecordError::Stopped(self.dir.clone())),
+        }
+    }
+
+    fn join(&mut self) -> Result<Recordings, RecordError> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(RecordError::Stopped(self.dir.clone())),
+        }
+    }
+
+    /// Writes what is queued and closes every file; the recordings made,
+    /// by kind.
+    pub fn finish(mut self) -> Result<Recordings, RecordError> {
+        self.queue = None;
+        self.join()
     }
 }
 

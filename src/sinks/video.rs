@@ -1,10 +1,25 @@
 //! A video file of frames: the overlay video, and the recordings of a set.
 //!
-//! Use `.mkv` for recordings: Matroska stays playable up to the last frames
-//! written when the program is killed (measured: 85 of 90 frames), where an
-//! MP4 without its index is not.
+//! An exported video ([`VideoSink::new`]) is H.264 where OpenCV's FFmpeg
+//! has an encoder, else MPEG-4 part 2: small files that play anywhere, but
+//! only complete once [`VideoSink::finish`] has run.
+//!
+//! A recording ([`VideoSink::recording`]) must survive the program being
+//! killed: it is MPEG-4 part 2 (no encoder delay, a key frame every 12
+//! frames) in streaming Matroska. OpenCV's writer keeps up to 256 KiB in
+//! its own buffer and a whole cluster in the muxer when it writes to a file
+//! (several seconds of small frames, lost to a `kill -9`); written to a pipe
+//! instead, the muxer closes a cluster at each key frame and hands it on at
+//! once. So the writer writes into a named pipe in a private temporary
+//! folder and a `video-copy` thread copies what comes out into the file,
+//! syncing it to disk once a second. A killed recording plays up to its
+//! last key frame or so (measured in `tests/session.rs`).
 
+use std::fs::File;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use opencv::core::{Mat, Size};
 use opencv::prelude::*;
@@ -27,6 +42,15 @@ pub enum VideoError {
         /// Why.
         source: opencv::Error,
     },
+    /// The recording cannot be written to disk (the disk full, the file
+    /// removed...).
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// Creates (or truncates) `path` readable and writable by its owner only.
@@ -40,71 +64,200 @@ pub fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-/// Codecs tried in order: H.264 where OpenCV's FFmpeg has an encoder, else MPEG-4 part 2.
-const FOURCCS: [[char; 4]; 2] = [['a', 'v', 'c', '1'], ['m', 'p', '4', 'v']];
+/// Codecs tried in order for an exported video: H.264 where OpenCV's FFmpeg
+/// has an encoder, else MPEG-4 part 2.
+const EXPORT_FOURCCS: &[[char; 4]] = &[['a', 'v', 'c', '1'], ['m', 'p', '4', 'v']];
+
+/// The codec of a recording: MPEG-4 part 2, without encoder delay (H.264
+/// holds back over a second of frames) and faster to encode.
+const RECORDING_FOURCCS: &[[char; 4]] = &[['m', 'p', '4', 'v']];
+
+/// How often a recording is synced to disk.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
 
 /// Writes frames to a video file, opened on the first frame (whose size it
 /// takes).
 pub struct VideoSink {
     path: PathBuf,
     fps: f64,
+    fourccs: &'static [[char; 4]],
+    streamed: bool,
     writer: Option<VideoWriter>,
+    copy: Option<Copy>,
+}
+
+/// The named pipe a recording's writer writes into and the thread copying
+/// from it into the file.
+struct Copy {
+    /// Holds the pipe; removed when the copy ends.
+    _pipe_dir: tempfile::TempDir,
+    thread: JoinHandle<std::io::Result<()>>,
+}
+
+impl Copy {
+    /// Makes the pipe `NAME` (the name of `path`, whose extension tells the
+    /// writer the container) and starts copying what comes out of it into
+    /// `path`. The returned path is the pipe's, for the writer to open.
+    fn start(path: &Path) -> std::io::Result<(Copy, PathBuf)> {
+        let pipe_dir = tempfile::Builder::new()
+            .prefix("formcheck-video-")
+            .tempdir()?;
+        let pipe = pipe_dir.path().join(path.file_name().unwrap_or_default());
+        nix::unistd::mkfifo(&pipe, nix::sys::stat::Mode::S_IRWXU)?;
+        let mut file = owner_only_file(path)?;
+        let from = pipe.clone();
+        let thread = std::thread::Builder::new()
+            .name("video-copy".into())
+            .spawn(move || -> std::io::Result<()> {
+                // Blocks until the writer opens the pipe (or the opening
+                // fails and the pipe is opened to be closed at once).
+                let mut source = File::open(&from)?;
+                let mut chunk = vec![0u8; 1 << 16];
+                let mut synced = Instant::now();
+                loop {
+                    let n = match source.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    file.write_all(&chunk[..n])?;
+                    if synced.elapsed() >= SYNC_EVERY {
+                        file.sync_data()?;
+                        synced = Instant::now();
+                    }
+                }
+                file.sync_all()
+            })?;
+        Ok((
+            Copy {
+                _pipe_dir: pipe_dir,
+                thread,
+            },
+            pipe,
+        ))
+    }
+
+    /// Whether the copy has stopped before its writer was closed: it failed.
+    fn stopped(&self) -> bool {
+        self.thread.is_finished()
+    }
+
+    /// Waits for the copy to end (after the writer closed the pipe).
+    fn finish(self) -> std::io::Result<()> {
+        self.thread
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the video copy panicked")))
+    }
 }
 
 impl VideoSink {
-    /// A video at `path` played at `fps` frames per second.
+    /// An exported video at `path` played at `fps` frames per second.
     pub fn new(path: &Path, fps: f64) -> VideoSink {
         VideoSink {
             path: path.into(),
             fps: if fps > 0.0 { fps } else { 30.0 },
+            fourccs: EXPORT_FOURCCS,
+            streamed: false,
             writer: None,
+            copy: None,
         }
+    }
+
+    /// A recording at `path` (`.mkv`) played at `fps` frames per second,
+    /// streamed to disk so that a killed program loses only its last
+    /// moments.
+    pub fn recording(path: &Path, fps: f64) -> VideoSink {
+        VideoSink {
+            fourccs: RECORDING_FOURCCS,
+            streamed: true,
+            ..VideoSink::new(path, fps)
+        }
+    }
+
+    /// The error that stopped the copy of a recording.
+    fn copy_failed(&mut self) -> VideoError {
+        let error = match self.copy.take().map(Copy::finish) {
+            Some(Err(e)) => e,
+            _ => std::io::Error::other("the recording stopped being written"),
+        };
+        VideoError::Io {
+            path: self.path.clone(),
+            source: error,
+        }
+    }
+
+    /// Opens the writer for frames of `size`.
+    fn open(&mut self, size: Size) -> Result<VideoWriter, VideoError> {
+        let path = self.path.clone();
+        let cv = |source| VideoError::OpenCv {
+            path: path.clone(),
+            source,
+        };
+        let create = || VideoError::Create { path: path.clone() };
+        let target = if self.streamed {
+            let (copy, pipe) = Copy::start(&self.path).map_err(|_| create())?;
+            self.copy = Some(copy);
+            pipe
+        } else {
+            // Created by us first, readable by the owner only; the writer
+            // then fills it.
+            owner_only_file(&self.path).map_err(|_| create())?;
+            self.path.clone()
+        };
+        let name = target.to_string_lossy().to_string();
+        for [a, b, c, d] in self.fourccs {
+            let fourcc = VideoWriter::fourcc(*a, *b, *c, *d).map_err(cv)?;
+            let w = VideoWriter::new(&name, fourcc, self.fps, size, true).map_err(cv)?;
+            if w.is_opened().map_err(cv)? {
+                return Ok(w);
+            }
+        }
+        if let Some(copy) = self.copy.take() {
+            // Lets the copy, waiting for a writer, see the end at once.
+            drop(File::options().write(true).open(&target));
+            let _ = copy.finish();
+        }
+        Err(create())
     }
 
     /// Appends a frame (8-bit BGR, all of one size).
     pub fn write(&mut self, frame: &Mat) -> Result<(), VideoError> {
-        let cv = |source| VideoError::OpenCv {
-            path: self.path.clone(),
-            source,
-        };
-        let writer = match &mut self.writer {
+        if self.copy.as_ref().is_some_and(Copy::stopped) {
+            return Err(self.copy_failed());
+        }
+        let writer = match self.writer.take() {
             Some(w) => w,
-            slot => {
-                let size: Size = frame.size().map_err(cv)?;
-                let name = self.path.to_string_lossy().to_string();
-                // Created by us first, readable by the owner only; the
-                // writer then fills it.
-                owner_only_file(&self.path).map_err(|_| VideoError::Create {
-                    path: self.path.clone(),
-                })?;
-                let mut opened = None;
-                for [a, b, c, d] in FOURCCS {
-                    let fourcc = VideoWriter::fourcc(a, b, c, d).map_err(cv)?;
-                    let w = VideoWriter::new(&name, fourcc, self.fps, size, true).map_err(cv)?;
-                    if w.is_opened().map_err(cv)? {
-                        opened = Some(w);
-                        break;
-                    }
-                }
-                let Some(w) = opened else {
-                    return Err(VideoError::Create {
-                        path: self.path.clone(),
-                    });
-                };
-                slot.insert(w)
+            None => {
+                let size = frame.size().map_err(|source| self.cv(source))?;
+                self.open(size)?
             }
         };
-        writer.write(frame).map_err(cv)
+        let writer = self.writer.insert(writer);
+        writer.write(frame).map_err(|source| VideoError::OpenCv {
+            path: self.path.clone(),
+            source,
+        })
     }
 
-    /// Closes the file.
+    fn cv(&self, source: opencv::Error) -> VideoError {
+        VideoError::OpenCv {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Closes the file (for a recording, once all of it is on disk).
     pub fn finish(mut self) -> Result<(), VideoError> {
         if let Some(mut w) = self.writer.take() {
-            w.release().map_err(|source| VideoError::OpenCv {
+            w.release().map_err(|source| self.cv(source))?;
+        }
+        match self.copy.take().map(Copy::finish) {
+            Some(Err(source)) => Err(VideoError::Io {
                 path: self.path.clone(),
                 source,
-            })?;
+            }),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }

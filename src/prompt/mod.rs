@@ -1,0 +1,125 @@
+//! Questions put to the patient: yes/no, and pain on the 0–10 numeric
+//! rating scale. In the window with the keyboard ([`WindowPrompt`]: number
+//! keys, Y and N, Enter) when there is one, else on the terminal
+//! ([`Terminal`]: a clinic's keyboard, or answers piped in).
+
+mod screen;
+
+use std::io::{BufRead, Write};
+
+pub use screen::WindowPrompt;
+
+use crate::sinks::window::WindowError;
+
+/// The highest pain score.
+pub const PAIN_MAX: u8 = 10;
+
+/// Errors of asking a question.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    /// The question went unanswered: the input ended, the window was
+    /// closed, or Ctrl-C was pressed.
+    #[error("no answer to \"{question}\": {why}")]
+    Unanswered {
+        /// The question.
+        question: String,
+        /// Why there is no answer.
+        why: &'static str,
+    },
+    /// The answer cannot be read from the terminal.
+    #[error("cannot read the answer: {0}")]
+    Read(#[from] std::io::Error),
+    /// The window failed.
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    /// The question cannot be drawn.
+    #[error("cannot draw the question: {0}")]
+    Draw(#[from] opencv::Error),
+}
+
+/// Asks the patient questions.
+pub trait Prompt {
+    /// A yes/no question.
+    fn yes_no(&mut self, question: &str) -> Result<bool, PromptError>;
+    /// Pain on the 0–10 numeric rating scale.
+    fn pain(&mut self, question: &str) -> Result<u8, PromptError>;
+}
+
+impl<P: Prompt + ?Sized> Prompt for &mut P {
+    fn yes_no(&mut self, question: &str) -> Result<bool, PromptError> {
+        (**self).yes_no(question)
+    }
+
+    fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
+        (**self).pain(question)
+    }
+}
+
+/// Questions on standard error, answers from standard input.
+pub struct Terminal<R: BufRead> {
+    input: R,
+}
+
+impl<R: BufRead> Terminal<R> {
+    /// Reads answers from `input`.
+    pub fn new(input: R) -> Self {
+        Terminal { input }
+    }
+
+    fn answer(&mut self, question: &str, hint: &str) -> Result<String, PromptError> {
+        eprint!("{question} {hint} ");
+        std::io::stderr().flush().ok();
+        let mut line = String::new();
+        if self.input.read_line(&mut line)? == 0 {
+            return Err(PromptError::Unanswered {
+                question: question.into(),
+                why: "the input ended",
+            });
+        }
+        Ok(line.trim().to_lowercase())
+    }
+}
+
+impl<R: BufRead> Prompt for Terminal<R> {
+    fn yes_no(&mut self, question: &str) -> Result<bool, PromptError> {
+        loop {
+            match self.answer(question, "[y/n]")?.as_str() {
+                "y" | "yes" => return Ok(true),
+                "n" | "no" => return Ok(false),
+                _ => eprintln!("please answer y or n"),
+            }
+        }
+    }
+
+    fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
+        loop {
+            match self.answer(question, "[0-10]")?.parse::<u8>() {
+                Ok(p) if p <= PAIN_MAX => return Ok(p),
+                _ => eprintln!("please answer with a number from 0 (no pain) to 10 (worst)"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminal_asks_again_until_the_answer_makes_sense() {
+        let mut terminal = Terminal::new("maybe\ny\n11\nx\n7\n".as_bytes());
+        assert!(terminal.yes_no("Both legs?").unwrap());
+        assert_eq!(terminal.pain("Pain?").unwrap(), 7);
+        let ended = terminal.pain("Pain after?").unwrap_err();
+        assert!(
+            matches!(
+                ended,
+                PromptError::Unanswered {
+                    why: "the input ended",
+                    ..
+                }
+            ),
+            "{ended}"
+        );
+    }
+}
