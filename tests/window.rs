@@ -18,7 +18,9 @@ use formcheck::analysis::config::{Direction, Exercise, Fault};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
 use formcheck::pose::{ImageSize, PoseEngine, PoseOptions, RunningMode};
-use formcheck::sinks::hud::{Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FLAG_COLOUR};
+use formcheck::sinks::hud::{
+    Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR,
+};
 use formcheck::sinks::window::{Command, Window, WindowError};
 use formcheck::source::FrameSource;
 use opencv::core::{Mat, Size, Vec3b, Vector};
@@ -397,4 +399,111 @@ fn formcheck_live_without_a_display_goes_on_headless() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("continuing without a window"), "{stderr}");
     assert!(stderr.contains("230 frames read"), "{stderr}");
+}
+
+/// The background of a question in the window (BGR).
+const QUESTION_BACKGROUND: [u8; 3] = [32, 26, 24];
+
+/// Which question the screen shows, if any: `Some(true)` for the pain scale
+/// (green and red buttons), `Some(false)` for yes/no.
+fn question_on(shot: &Mat) -> Option<bool> {
+    let (mut background, mut green, mut red) = (0usize, 0usize, 0usize);
+    for y in 0..HEIGHT {
+        for p in shot.at_row::<Vec3b>(y).unwrap() {
+            background += usize::from(p.0 == QUESTION_BACKGROUND);
+            green += usize::from(is_colour(p, FINE_COLOUR));
+            red += usize::from(is_colour(p, FLAG_COLOUR));
+        }
+    }
+    (background > (WIDTH * HEIGHT / 2) as usize).then_some(green > 2000 && red > 2000)
+}
+
+/// Waits (up to `within`) for the screen to show a question of the kind
+/// given; the screenshot.
+fn wait_for_question(x: &XClient, pain: bool, within: Duration) -> Mat {
+    let started = Instant::now();
+    loop {
+        let shot = x.screenshot();
+        if question_on(&shot) == Some(pain) {
+            return shot;
+        }
+        assert!(
+            started.elapsed() < within,
+            "no {} question on the screen",
+            if pain { "pain" } else { "yes/no" }
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Answers the question on the screen with `keys`, then Enter, and waits
+/// for it to go.
+fn answer(x: &XClient, keys: &[u32]) {
+    let window = x.only_window();
+    for &key in keys {
+        x.tap(window, key);
+    }
+    x.tap(window, x11_dl::keysym::XK_Return);
+    std::thread::sleep(Duration::from_millis(400));
+}
+
+#[test]
+fn a_session_asks_its_questions_in_the_window() {
+    use formcheck::store::Store;
+    use x11_dl::keysym::{XK_n, XK_0, XK_1, XK_3};
+
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
+        eprintln!("skipped: Xvfb is not installed (run `make setup`)");
+        return;
+    };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session-window");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("formcheck.sqlite");
+    // Nothing on standard input: every answer must come from the window.
+    let child = Process::new(common::binary())
+        .env("DISPLAY", &xvfb.display)
+        .args(["live", "--source"])
+        .arg(common::small_demo())
+        .args(["--exercise", "squat", "--model", "lite", "--patient", "w-1"])
+        .arg("--db")
+        .arg(&db)
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    let x = XClient::open(&xvfb.display);
+
+    // The red-flag check: four yes/no questions, each answered no.
+    for _ in 0..4 {
+        wait_for_question(&x, false, Duration::from_secs(20));
+        answer(&x, &[XK_n]);
+    }
+    // Pain before the set: 1 then 0 is ten, then 3 replaces it.
+    let shot = wait_for_question(&x, true, Duration::from_secs(10));
+    save_screenshot(&shot, "session-window/pain-question.png");
+    answer(&x, &[XK_1, XK_0, XK_3]);
+    // The set plays to the end of the clip; then pain after, and whether
+    // symptoms spread.
+    wait_for_question(&x, true, Duration::from_secs(60));
+    answer(&x, &[XK_3]);
+    wait_for_question(&x, false, Duration::from_secs(10));
+    answer(&x, &[XK_n]);
+
+    let out = child.wait_with_output().expect("formcheck ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    let detail = store
+        .session(store.sessions(Some("w-1")).unwrap()[0].id)
+        .unwrap();
+    let check = detail.red_flags.expect("the red-flag answers are recorded");
+    assert!(!check.answers.any(), "{:?}", check.answers);
+    let set = &detail.sets[0];
+    assert_eq!((set.pain_before, set.pain_after), (Some(3), Some(3)));
+    assert_eq!(set.leg_symptoms_spread, Some(false));
 }

@@ -242,6 +242,7 @@ impl<'a> WindowPrompt<'a> {
         let label = Font::new(ANSWER_SCALE * k);
         let small = Font::new(HINT_SCALE * k);
         let button_h = px(BUTTON_HEIGHT);
+        let mut right = w - margin;
         let buttons: Vec<(Rect, String, Scalar)> = match answer.kind {
             Kind::YesNo => {
                 let bw = (w as f32 * YES_NO_WIDTH) as i32;
@@ -264,6 +265,7 @@ impl<'a> WindowPrompt<'a> {
                 let n = i32::from(PAIN_MAX) + 1;
                 let gap = px(BUTTON_GAP);
                 let bw = (w - 2 * margin - (n - 1) * gap) / n;
+                right = margin + n * bw + (n - 1) * gap;
                 (0..=PAIN_MAX)
                     .map(|p| {
                         let x = margin + i32::from(p) * (bw + gap);
@@ -307,7 +309,7 @@ impl<'a> WindowPrompt<'a> {
         if answer.kind == Kind::Pain {
             small.put(&mut self.canvas, "no pain", Point::new(margin, below), HINT)?;
             let worst = "worst pain imaginable";
-            let x = w - margin - small.width(worst)?;
+            let x = right - small.width(worst)?;
             small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
         }
         let hint = match (answer.kind, answer.chosen) {

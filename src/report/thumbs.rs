@@ -32,7 +32,8 @@ pub fn thumbnails(video: &Path, positions: &[usize]) -> Result<Vec<Option<String
     // Frames are cut in order, decoding forward. A far frame is sought
     // instead, for as long as seeking beats decoding the gap: in an MPEG-4
     // file a seek costs a few frames, in OpenCV's H.264 files it decodes
-    // from the start.
+    // from the start, and in a video that does not say how long it is (a
+    // set's recording, streamed to disk) OpenCV cannot seek at all.
     let mut order: Vec<(usize, usize)> = positions.iter().copied().zip(0..).collect();
     order.sort_unstable();
     let mut out = vec![None; positions.len()];
@@ -40,14 +41,16 @@ pub fn thumbnails(video: &Path, positions: &[usize]) -> Result<Vec<Option<String
     let mut next = 0usize;
     let mut last: Option<(usize, Option<String>)> = None;
     let mut decoding = DecodeCost::default();
-    let mut seek = true;
+    let mut seek = capture
+        .get(videoio::CAP_PROP_FRAME_COUNT)
+        .is_ok_and(|n| n.is_finite() && n >= 1.0);
     for (position, slot) in order {
         if let Some((_, uri)) = last.as_ref().filter(|(at, _)| *at == position) {
             out[slot] = uri.clone();
             continue;
         }
         let gap = position.saturating_sub(next);
-        if position < next || (seek && gap > SEEK_AHEAD_FRAMES) {
+        if seek && (position < next || gap > SEEK_AHEAD_FRAMES) {
             let started = Instant::now();
             capture
                 .set(videoio::CAP_PROP_POS_FRAMES, position as f64)
@@ -133,39 +136,48 @@ mod tests {
 
     #[test]
     fn cuts_the_frames_asked_for_near_and_far_in_any_order() {
-        let path =
-            std::env::temp_dir().join(format!("formcheck-thumbs-{}.mp4", std::process::id()));
-        let mut sink = VideoSink::new(&path, 30.0);
-        for i in 0..420 {
-            let v = level(i);
-            let frame = Mat::new_rows_cols_with_default(48, 64, CV_8UC3, Scalar::new(v, v, v, 0.0))
-                .unwrap();
-            sink.write(&frame).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // An exported video, and a set's recording (which does not say how
+        // long it is).
+        let videos = [
+            VideoSink::new(&dir.path().join("overlay.mp4"), 30.0),
+            VideoSink::recording(&dir.path().join("overlay.mkv"), 30.0),
+        ];
+        for mut sink in videos {
+            for i in 0..420 {
+                let v = level(i);
+                let frame =
+                    Mat::new_rows_cols_with_default(48, 64, CV_8UC3, Scalar::new(v, v, v, 0.0))
+                        .unwrap();
+                sink.write(&frame).unwrap();
+            }
+            sink.finish().unwrap();
         }
-        sink.finish().unwrap();
-        let asked = [5, 400, 5, 17, 419, 1000];
-        let thumbs = thumbnails(&path, &asked).unwrap();
-        assert!(thumbs[5].is_none(), "past the end");
-        for (position, uri) in asked.iter().zip(&thumbs).take(5) {
-            let uri = uri.as_ref().unwrap();
-            let b64 = uri.strip_prefix("data:image/jpeg;base64,").unwrap();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .unwrap();
-            let image =
-                imgcodecs::imdecode(&Vector::<u8>::from_slice(&bytes), imgcodecs::IMREAD_COLOR)
+        for name in ["overlay.mp4", "overlay.mkv"] {
+            let path = dir.path().join(name);
+            let asked = [5, 400, 5, 17, 419, 1000];
+            let thumbs = thumbnails(&path, &asked).unwrap();
+            assert!(thumbs[5].is_none(), "{name}: past the end");
+            for (position, uri) in asked.iter().zip(&thumbs).take(5) {
+                let uri = uri.as_ref().unwrap();
+                let b64 = uri.strip_prefix("data:image/jpeg;base64,").unwrap();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
                     .unwrap();
-            assert_eq!(image.cols(), THUMB_WIDTH);
-            assert_eq!(image.rows(), 240);
-            let mean = opencv::core::mean(&image, &opencv::core::no_array()).unwrap()[0];
-            assert!(
-                (mean - level(*position)).abs() < 8.0,
-                "frame {position}: brightness {mean}, expected {}",
-                level(*position)
-            );
+                let image =
+                    imgcodecs::imdecode(&Vector::<u8>::from_slice(&bytes), imgcodecs::IMREAD_COLOR)
+                        .unwrap();
+                assert_eq!(image.cols(), THUMB_WIDTH);
+                assert_eq!(image.rows(), 240);
+                let mean = opencv::core::mean(&image, &opencv::core::no_array()).unwrap()[0];
+                assert!(
+                    (mean - level(*position)).abs() < 8.0,
+                    "{name} frame {position}: brightness {mean}, expected {}",
+                    level(*position)
+                );
+            }
         }
-        let missing = thumbnails(&path.with_extension("none.mp4"), &[1]).unwrap_err();
+        let missing = thumbnails(&dir.path().join("none.mp4"), &[1]).unwrap_err();
         assert!(missing.contains("none.mp4 is missing"), "{missing}");
-        std::fs::remove_file(path).ok();
     }
 }

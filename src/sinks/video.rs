@@ -261,3 +261,63 @@ impl VideoSink {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FrameSource;
+    use opencv::core::{Scalar, CV_8UC3};
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A frame whose brightness tells its number.
+    fn numbered(i: usize) -> Mat {
+        let v = (i % 10) as f64 * 25.0;
+        Mat::new_rows_cols_with_default(96, 128, CV_8UC3, Scalar::new(v, v, v, 0.0)).unwrap()
+    }
+
+    fn brightness(frame: &Mat) -> f64 {
+        opencv::core::mean(frame, &opencv::core::no_array()).unwrap()[0]
+    }
+
+    #[test]
+    fn a_recording_is_owner_only_and_plays_and_seeks_frame_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("raw.mkv");
+        let mut sink = VideoSink::recording(&path, 30.0);
+        for i in 0..90 {
+            sink.write(&numbered(i)).unwrap();
+        }
+        sink.finish().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+
+        let mut source = FrameSource::open(&path).unwrap();
+        let mut frame = Mat::default();
+        let mut played = 0;
+        while source.read(&mut frame).unwrap().is_some() {
+            assert!((brightness(&frame) - brightness(&numbered(played))).abs() < 6.0);
+            played += 1;
+        }
+        assert_eq!(played, 90);
+        for target in [75, 13, 46] {
+            source.seek(target as u64).unwrap();
+            source.read(&mut frame).unwrap().unwrap();
+            assert!(
+                (brightness(&frame) - brightness(&numbered(target))).abs() < 6.0,
+                "frame {target} after a seek"
+            );
+        }
+    }
+
+    #[test]
+    fn a_recording_that_cannot_be_written_says_which_file() {
+        let path = Path::new("/nonexistent-folder/raw.mkv");
+        let mut sink = VideoSink::recording(path, 30.0);
+        let err = sink.write(&numbered(0)).unwrap_err();
+        assert!(matches!(err, VideoError::Create { .. }), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent-folder/raw.mkv"),
+            "{err}"
+        );
+    }
+}

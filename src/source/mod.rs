@@ -308,24 +308,45 @@ impl FrameSource {
     }
 
     /// Makes frame `index` (0-based) of a video file the next one read.
+    ///
+    /// A video that does not say how long it is (a set's recording, streamed
+    /// to disk as it was made) cannot be sought by OpenCV: it is read
+    /// forward to `index` instead, from the start when going back, which
+    /// costs a decode per frame passed.
     pub fn seek(&mut self, index: u64) -> Result<(), SourceError> {
         let not_seekable = || SourceError::NotSeekable {
             path: self.path.clone(),
             index,
         };
+        let read_err = |source| SourceError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        let known_length = self.frame_count().is_some();
         let Kind::Video(capture) = &mut self.kind else {
             return Err(not_seekable());
         };
-        let moved = capture
-            .set(videoio::CAP_PROP_POS_FRAMES, index as f64)
-            .map_err(|source| SourceError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
-        if !moved {
-            return Err(not_seekable());
+        if known_length {
+            if !capture
+                .set(videoio::CAP_PROP_POS_FRAMES, index as f64)
+                .map_err(read_err)?
+            {
+                return Err(not_seekable());
+            }
+            self.next_index = index;
+            return Ok(());
         }
-        self.next_index = index;
+        if index < self.next_index {
+            *capture =
+                VideoCapture::from_file(&self.path, videoio::CAP_FFMPEG).map_err(read_err)?;
+            self.next_index = 0;
+        }
+        while self.next_index < index {
+            if !capture.grab().map_err(read_err)? {
+                return Err(not_seekable());
+            }
+            self.next_index += 1;
+        }
         Ok(())
     }
 
