@@ -598,10 +598,10 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         .timings
         .summary(pipeline.frames_read(), pipeline.frames_dropped());
     let finished = pipeline.finish();
-    if let Some(s) = session {
-        s.end(&mut *sinks.screen.asker(&mut asking))?;
-    }
-    sinks.finish()?;
+    // The session ends (its set recorded) whatever stopped the run; the
+    // first error is the one reported.
+    let ended = session.map_or(Ok(()), |s| s.end(&mut *sinks.screen.asker(&mut asking)));
+    let sinks_finished = sinks.finish();
     if let Some(c) = cues {
         let report = c.player.finish()?;
         if report.dropped > 0 {
@@ -615,6 +615,8 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         eprintln!("{summary}");
     }
     result?;
+    ended?;
+    sinks_finished?;
     finished?;
     if let Some(path) = timings_json {
         let file =

@@ -205,7 +205,12 @@ impl Session {
             .filter(|e| matches!(e, Event::FlagStart { .. }))
             .count() as u32;
         set.pending.extend(a.events.iter().cloned());
-        set.recorder.frame(raw, a)?;
+        if let Err(e) = set.recorder.frame(raw, a) {
+            let (id, number, dir) = (set.id, set.number, set.recorder.dir().to_path_buf());
+            let pending = std::mem::take(&mut set.pending);
+            self.set = None;
+            return Err(self.recording_failed(id, number, &dir, &pending, e.into()));
+        }
         // Reps and flags reach the database as they happen: a crash loses
         // at most what the recorder loses.
         if set
@@ -227,10 +232,26 @@ impl Session {
         let Some(mut set) = self.set.take() else {
             return Ok(!self.stopped);
         };
-        set.recorder.set_end(closing.to_vec())?;
         set.pending.extend(closing.iter().cloned());
+        let dir = set.recorder.dir().to_path_buf();
+        let mut recorder = set.recorder;
+        let recorded = recorder
+            .set_end(closing.to_vec())
+            .and_then(|()| recorder.finish());
+        let recordings = match recorded {
+            Ok(recordings) => recordings,
+            Err(e) => {
+                return Err(self.recording_failed(
+                    set.id,
+                    set.number,
+                    &dir,
+                    &set.pending,
+                    e.into(),
+                ));
+            }
+        };
         self.store.add_events(set.id, &set.pending)?;
-        for (kind, path) in set.recorder.finish()? {
+        for (kind, path) in recordings {
             self.store.add_recording(set.id, kind, &path)?;
         }
         let number = set.number;
@@ -270,6 +291,33 @@ impl Session {
             SetVerdict::Continue => {}
         }
         Ok(!self.stopped)
+    }
+
+    /// The open set's recording failed (the disk full...): what reached the
+    /// disk and the database is kept, the set is marked incomplete with the
+    /// reason, and the exercise stops. The error, to be reported.
+    fn recording_failed(
+        &mut self,
+        id: SetId,
+        number: u32,
+        dir: &Path,
+        pending: &[Event],
+        error: anyhow::Error,
+    ) -> anyhow::Error {
+        self.stopped = true;
+        let because = format!("the recording failed: {error:#}");
+        let kept = self
+            .store
+            .add_events(id, pending)
+            .and_then(|()| self.store.abandon_set(id, &because));
+        if let Err(e) = kept {
+            // Marked incomplete at the next start instead.
+            eprintln!("error: {e}");
+        }
+        error.context(format!(
+            "set {number} stopped: its recording in {} failed",
+            dir.display()
+        ))
     }
 
     /// Ends the session (an open set is ended first).

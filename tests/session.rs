@@ -304,3 +304,86 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     assert_eq!(integrity(&db), "ok");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A tmpfs mounted for the test, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` on `dir`; `None` (with the reason) where
+    /// this process may not mount.
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .ok()?;
+        if out.status.success() {
+            Some(Tmpfs(dir.to_path_buf()))
+        } else {
+            eprintln!(
+                "skipped: cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            None
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("full-disk");
+    let Some(_fs) = Tmpfs::mount(&dir, "32m") else {
+        return;
+    };
+    let db = dir.join("formcheck.sqlite");
+    let out = run(&db, "p-5", "n\nn\nn\nn\n1\n1\nn\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Fill the disk but for 1 MiB: the next set's videos run out of room.
+    let free = nix::sys::statvfs::statvfs(&dir).unwrap();
+    let room = free.blocks_available() as usize * free.fragment_size() as usize;
+    let filler = dir.join("filler");
+    std::fs::write(&filler, vec![0u8; room.saturating_sub(1 << 20)]).unwrap();
+    let out = run(&db, "p-5", "n\nn\nn\nn\n1\n1\nn\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("set-01-squat"),
+        "names the set folder: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // With room again: the first session whole, the cut set incomplete with
+    // the reason (now or at the next start), the database sound.
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(integrity(&db), "ok");
+    let mut store = Store::open(&db).unwrap();
+    store.recover().unwrap();
+    let mut sessions = store.sessions(Some("p-5")).unwrap();
+    sessions.sort_by_key(|s| s.id);
+    assert_eq!(sessions.len(), 2);
+    let first = store.session(sessions[0].id).unwrap();
+    assert_eq!(first.sets[0].status, SetStatus::Complete);
+    assert_eq!(first.sets[0].recordings.len(), 5);
+    for video in ["raw.mkv", "overlay.mkv"] {
+        assert_eq!(playable_frames(&first.sets[0].folder.join(video)), 230);
+    }
+    let cut = store.session(sessions[1].id).unwrap();
+    assert_eq!(cut.sets[0].status, SetStatus::Incomplete);
+    eprintln!("cut set: {:?}", cut.sets[0].stopped_because);
+    drop(store);
+    drop(_fs);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -54,12 +54,12 @@ const LINE_FILES: [&str; 3] = ["track.jsonl", "events.jsonl", "metrics.csv"];
 pub enum RecordError {
     /// The folder or a file cannot be created or written (the disk full, a
     /// folder without write permission...).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A video cannot be written.
     #[error(transparent)]
@@ -70,9 +70,9 @@ pub enum RecordError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordError + '_ {
-    move |source| RecordError::Io {
+    move |error| RecordError::Io {
         path: path.into(),
-        source,
+        error,
     }
 }
 

@@ -44,12 +44,12 @@ pub enum VideoError {
     },
     /// The recording cannot be written to disk (the disk full, the file
     /// removed...).
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -183,7 +183,7 @@ impl VideoSink {
         };
         VideoError::Io {
             path: self.path.clone(),
-            source: error,
+            error,
         }
     }
 
@@ -253,9 +253,9 @@ impl VideoSink {
             w.release().map_err(|source| self.cv(source))?;
         }
         match self.copy.take().map(Copy::finish) {
-            Some(Err(source)) => Err(VideoError::Io {
+            Some(Err(error)) => Err(VideoError::Io {
                 path: self.path.clone(),
-                source,
+                error,
             }),
             _ => Ok(()),
         }

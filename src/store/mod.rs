@@ -81,7 +81,8 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 const HEADER_LEN: usize = 100;
 
 /// Why a set left `recording` without [`Store::finish_set`].
-const CRASHED: &str = "formcheck stopped before the set was finished (crash or power cut)";
+const CRASHED: &str =
+    "formcheck stopped before the set was finished (a crash, a power cut or a failed write)";
 
 /// Highest pain score.
 const PAIN_MAX: u8 = 10;
@@ -580,6 +581,24 @@ impl Store {
                  leg_symptoms_spread = ?4, stopped_because = ?5
              WHERE id = ?1",
             params![set, now(), pain_after, leg_symptoms_spread, stopped_because],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// Marks `set` `incomplete` now, keeping what was stored of it: its
+    /// recording failed (`because` says how) and it cannot go on.
+    pub fn abandon_set(&mut self, set: SetId, because: &str) -> Result<(), StoreError> {
+        let context = format!("cannot mark set {set} incomplete");
+        let path = &self.path;
+        let err = |e| from_sqlite(path, &context, e);
+        let tx = begin(&mut self.conn).map_err(err)?;
+        ensure_recording(&tx, set).map_err(err)??;
+        tx.execute(
+            "UPDATE sets SET status = 'incomplete', finished_at = ?2, stopped_because = ?3
+             WHERE id = ?1",
+            params![set, now(), because],
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
