@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The live pipeline on 720p 30 fps input replayed in real time (as a camera
 # delivers it): sustained rate, frames dropped, capture-to-assessment latency
-# and peak memory, for the full and lite models, in one run (BENCHMARKS.md).
+# and peak memory, for the full and lite models, in one run; then the same
+# with a patient's session recording both videos of the set (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/bench-live
@@ -19,5 +20,15 @@ for model in full lite; do
       --cues-wav "$out/cues-$model-$threads.wav" --timings-json "$out/live-$model-$threads.json" \
       2> "$out/stderr-$model-$threads.txt"
   done
+done
+for model in full lite; do
+  echo "formcheck live --realtime --patient (recording): $model, 1 thread" >&2
+  rm -rf "$out/session-$model" && mkdir -p "$out/session-$model"
+  # No red flags, pain 0 before and after, no spreading.
+  printf 'n\nn\nn\nn\n0\n0\nn\n' | /usr/bin/time -f '%M' -o "$out/rss-$model-1-recorded.txt" \
+    target/release/formcheck live --source "$clip" --realtime --no-window --exercise squat \
+    --model "$model" --threads 1 --patient bench --db "$out/session-$model/formcheck.sqlite" \
+    --cues-wav "$out/cues-$model-1-recorded.wav" --timings-json "$out/live-$model-1-recorded.json" \
+    2> "$out/stderr-$model-1-recorded.txt"
 done
 python3 tools/bench_live_report.py "$out" | tee "$out/report.md"

@@ -300,8 +300,17 @@ impl Screen {
 const TIMINGS_WINDOW: usize = 30;
 
 impl Sinks {
+    /// Takes an assessed frame: its events and measurements written, the
+    /// display drawn and shown; the time it took is the sinks' time.
     fn frame(&mut self, a: &mut Assessment, muted: bool) -> Result<()> {
         let started = Instant::now();
+        self.take(a, muted)?;
+        self.timings.sinks(started.elapsed().as_secs_f64() * 1000.0);
+        Ok(())
+    }
+
+    /// [`Sinks::frame`] without its timing (for a caller that times more).
+    fn take(&mut self, a: &mut Assessment, muted: bool) -> Result<()> {
         self.timings.assessed(a);
         if let Some(log) = &mut self.events {
             log.write(&a.events).context("cannot write the events")?;
@@ -311,9 +320,7 @@ impl Sinks {
                 .context("cannot write the metrics")?;
         }
         self.screen
-            .present(a, &self.timings, muted, self.video.as_mut())?;
-        self.timings.sinks(started.elapsed().as_secs_f64() * 1000.0);
-        Ok(())
+            .present(a, &self.timings, muted, self.video.as_mut())
     }
 
     fn finish(self) -> Result<()> {
@@ -348,12 +355,19 @@ fn session_frame(
     if !session.open_set(fps, &mut *sinks.screen.asker(asking))? {
         return Ok(());
     }
+    // The sinks' time here includes handing the frame to the recorder,
+    // which waits while the recorder is behind.
+    let started = Instant::now();
     let raw = a.frame.image.try_clone()?;
-    sinks.frame(&mut a, muted)?;
+    sinks.take(&mut a, muted)?;
     if let Some(c) = cues.as_mut() {
         c.cue(&a, sinks.screen.paused);
     }
-    session.frame(raw, a)
+    session.frame(raw, a)?;
+    sinks
+        .timings
+        .sinks(started.elapsed().as_secs_f64() * 1000.0);
+    Ok(())
 }
 
 /// Keeps a captured baseline in the profile, if there is one.

@@ -4,8 +4,13 @@
 //! measurements from its metrics CSV (`metrics.csv`, see
 //! [`MetricsCsv`](crate::sinks::metrics_csv::MetricsCsv)).
 //!
-//! Everything is placed by frame index, the video's own timeline: the
-//! recording, the events and the metrics of a set count the same frames.
+//! Everything is placed on the video's own timeline, by position in the
+//! recording. The events and metrics number frames as the source did: a
+//! set after the first starts where the one before ended, and a live
+//! source that dropped a stale frame skips its number. Each analysed frame
+//! has one row in the metrics CSV and one frame in each video, so the
+//! source's numbers are turned into positions through the CSV's rows
+//! ([`RecordedSet::new`]).
 //!
 //! The metrics CSV holds raw measurements; a rule judged relative to the
 //! patient's neutral baseline compares the change from it with its limit,
@@ -342,8 +347,10 @@ pub struct RecordedSet {
 }
 
 impl RecordedSet {
-    /// The set of `exercise` with its `events` and `metrics`.
+    /// The set of `exercise` with its `events` and `metrics`, their frame
+    /// numbers turned into positions in the recording.
     pub fn new(exercise: Exercise, events: SetEvents, metrics: MetricsTable) -> RecordedSet {
+        let (events, metrics) = on_video_timeline(events, metrics);
         let baselines = exercise
             .rules
             .iter()
@@ -391,6 +398,33 @@ impl RecordedSet {
         let (_, baseline) = found.get(before.saturating_sub(1))?;
         Some(*baseline)
     }
+}
+
+/// `events` and `metrics` with the source's frame numbers replaced by
+/// positions in the recording: the row of the frame in `metrics` (a frame
+/// without a row, none in a whole recording, goes to the next row).
+fn on_video_timeline(mut events: SetEvents, metrics: MetricsTable) -> (SetEvents, MetricsTable) {
+    let rows = &metrics.rows;
+    if rows.iter().enumerate().all(|(i, (frame, _))| *frame == i as u64) {
+        return (events, metrics);
+    }
+    let position = |frame: u64| rows.partition_point(|(f, _)| *f < frame) as u64;
+    for flag in &mut events.flags {
+        (flag.start, flag.end) = (position(flag.start), position(flag.end));
+    }
+    for rep in &mut events.reps {
+        rep.frame = position(rep.frame);
+    }
+    for view in &mut events.views {
+        view.frame = position(view.frame);
+    }
+    let rows = metrics
+        .rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, m))| (i as u64, m))
+        .collect();
+    (events, MetricsTable { rows })
 }
 
 /// The baseline of `rule` at each of its flags: the raw value of the
@@ -479,6 +513,47 @@ mod tests {
     use crate::analysis::config::Fault;
     use crate::analysis::events::Event;
     use crate::sinks::metrics_csv::MetricsCsv;
+
+    #[test]
+    fn a_later_set_with_a_dropped_frame_is_placed_by_position_in_its_recording() {
+        use std::fmt::Write as _;
+        // Set 2 of a live session: source frames 900..1100, frame 905
+        // dropped by the live source (so not recorded).
+        let mut csv = String::from("frame,t_ms,trunk_from_vertical,trunk_from_vertical_visibility\n");
+        for frame in (900..1100u64).filter(|&f| f != 905) {
+            let _ = writeln!(csv, "{frame},0,{},0.9", frame as f32 / 10.0);
+        }
+        let metrics = MetricsTable::parse(&csv, Path::new("metrics.csv")).unwrap();
+        let events = SetEvents {
+            flags: vec![FlagSpan {
+                rule: "trunk_flexion".into(),
+                metric: "trunk_from_vertical".into(),
+                start: 1000,
+                end: 1010,
+                message: "Keep your chest up".into(),
+                value: 46.0,
+                peak: 48.0,
+                limit: 45.0,
+            }],
+            reps: vec![RepMark {
+                index: 1,
+                frame: 904,
+            }],
+            views: vec![ViewChange {
+                frame: 900,
+                view: View::Side,
+            }],
+            frames: Some(199),
+        };
+        let set = RecordedSet::new(Exercise::named("squat").unwrap(), events, metrics);
+        // Frames before the drop move back by 900, after it by 901.
+        assert_eq!((set.events.flags[0].start, set.events.flags[0].end), (99, 109));
+        assert_eq!(set.events.reps[0].frame, 4);
+        assert_eq!(set.events.views[0].frame, 0);
+        assert_eq!(set.measured(Metric::TrunkFromVertical, 99, 0.5), Some(100.0));
+        assert_eq!(set.measured(Metric::TrunkFromVertical, 198, 0.5), Some(109.9));
+        assert_eq!(set.measured(Metric::TrunkFromVertical, 199, 0.5), None);
+    }
 
     fn path() -> &'static Path {
         Path::new("set/events.jsonl")
