@@ -585,7 +585,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let db = Store::open(&path)?;
+    let db = session::open_store(&path)?;
     let text = match args.session {
         Some(id) if args.json => serde_json::to_string_pretty(&db.session(id)?)?,
         Some(id) => store::detail_text(&db.session(id)?),
@@ -601,7 +601,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
 
 fn report(args: ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
-    let db = Store::open(&args.db.unwrap_or_else(Store::default_path))?;
+    let db = session::open_store(&args.db.unwrap_or_else(Store::default_path))?;
     let detail = db.session(args.session)?;
     // The furthest a set's reps went on the exercise's primary metric.
     let best_range = |set: &formcheck::store::SetRow| {
@@ -666,7 +666,7 @@ fn report(args: ReportArgs) -> Result<()> {
 }
 
 fn review(args: ReviewArgs) -> Result<()> {
-    let db = Store::open(&args.db.unwrap_or_else(Store::default_path))?;
+    let db = session::open_store(&args.db.unwrap_or_else(Store::default_path))?;
     let detail = db.session(args.session)?;
     let Some(set) = detail.sets.iter().find(|s| s.number == args.set) else {
         anyhow::bail!(

@@ -75,23 +75,7 @@ impl Session {
     /// stops it (the advice has been given and the answers recorded).
     pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
-        let mut store = Store::open(&options.db)?;
-        let recovered = store.recover()?;
-        if !recovered.is_empty() {
-            let mut folders = Vec::new();
-            for row in store.sessions(None)? {
-                for set in store.session(row.id)?.sets {
-                    if recovered.contains(&set.id) {
-                        eprintln!(
-                            "set {} of session {} was cut short last time: kept and marked incomplete",
-                            set.number, row.id
-                        );
-                        folders.push(set.folder);
-                    }
-                }
-            }
-            recover_folders(&folders)?;
-        }
+        let mut store = open_store(&options.db)?;
         let patient = store.patient(&options.patient, options.profile_path.as_deref())?;
         let muscles = same_muscles(&options.exercise)?;
         let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
@@ -334,6 +318,30 @@ impl Session {
         );
         Ok(())
     }
+}
+
+/// Opens the store at `db`, recovering the sets a crash left open: marked
+/// incomplete (said on the terminal), their folders' half-written lines
+/// trimmed. Every command that reads the sessions opens them so.
+pub fn open_store(db: &Path) -> Result<Store> {
+    let mut store = Store::open(db)?;
+    let recovered = store.recover()?;
+    if !recovered.is_empty() {
+        let mut folders = Vec::new();
+        for row in store.sessions(None)? {
+            for set in store.session(row.id)?.sets {
+                if recovered.contains(&set.id) {
+                    eprintln!(
+                        "set {} of session {} was cut short last time: kept and marked incomplete",
+                        set.number, row.id
+                    );
+                    folders.push(set.folder);
+                }
+            }
+        }
+        recover_folders(&folders)?;
+    }
+    Ok(store)
 }
 
 /// The answer, or `None` when it was not given (said on the terminal).

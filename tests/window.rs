@@ -507,3 +507,42 @@ fn a_session_asks_its_questions_in_the_window() {
     assert_eq!((set.pain_before, set.pain_after), (Some(3), Some(3)));
     assert_eq!(set.leg_symptoms_spread, Some(false));
 }
+
+#[test]
+fn escape_at_the_red_flag_check_starts_no_session() {
+    use formcheck::store::Store;
+
+    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
+        eprintln!("skipped: Xvfb is not installed (run `make setup`)");
+        return;
+    };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session-window-escape");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("formcheck.sqlite");
+    let child = Process::new(common::binary())
+        .env("DISPLAY", &xvfb.display)
+        .args(["live", "--source"])
+        .arg(common::small_demo())
+        .args(["--exercise", "squat", "--model", "lite", "--patient", "w-2"])
+        .arg("--db")
+        .arg(&db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    let x = XClient::open(&xvfb.display);
+    wait_for_question(&x, false, Duration::from_secs(20));
+    answer(&x, &[x11_dl::keysym::XK_n]);
+    wait_for_question(&x, false, Duration::from_secs(10));
+    x.tap(x.only_window(), x11_dl::keysym::XK_Escape);
+    let out = child.wait_with_output().expect("formcheck ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("no session started"), "{stderr}");
+    assert!(stderr.contains("Escape was pressed"), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    assert!(store.sessions(Some("w-2")).unwrap().is_empty());
+}

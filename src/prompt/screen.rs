@@ -4,6 +4,7 @@
 //! Pain is typed with the number keys (1 then 0 for 10) or chosen with the
 //! arrow keys; yes and no with Y and N (or the arrows). Enter confirms, so
 //! a key pressed by mistake can be corrected first; Backspace clears.
+//! Escape leaves the question unanswered, as closing the window does.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -194,6 +195,9 @@ impl<'a> WindowPrompt<'a> {
                 self.window.refresh()?;
             }
             while let Some(key) = self.window.next_key() {
+                if key == Key::Escape {
+                    return Err(unanswered("Escape was pressed"));
+                }
                 if let Some(value) = answer.press(key) {
                     return Ok(value);
                 }
@@ -313,8 +317,10 @@ impl<'a> WindowPrompt<'a> {
             small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
         }
         let hint = match (answer.kind, answer.chosen) {
-            (Kind::Pain, None) => "Type a number from 0 to 10 (1 then 0 for 10)".to_string(),
-            (Kind::YesNo, None) => "Press Y for yes or N for no".to_string(),
+            (Kind::Pain, None) => {
+                "Type a number from 0 to 10 (1 then 0 for 10); Esc to stop".to_string()
+            }
+            (Kind::YesNo, None) => "Press Y for yes or N for no; Esc to stop".to_string(),
             (Kind::Pain, Some(p)) => format!("{p}: press Enter to answer, or type again"),
             (Kind::YesNo, Some(c)) => format!(
                 "{}: press Enter to answer, or change it",

@@ -405,7 +405,11 @@ impl RecordedSet {
 /// without a row, none in a whole recording, goes to the next row).
 fn on_video_timeline(mut events: SetEvents, metrics: MetricsTable) -> (SetEvents, MetricsTable) {
     let rows = &metrics.rows;
-    if rows.iter().enumerate().all(|(i, (frame, _))| *frame == i as u64) {
+    if rows
+        .iter()
+        .enumerate()
+        .all(|(i, (frame, _))| *frame == i as u64)
+    {
         return (events, metrics);
     }
     let position = |frame: u64| rows.partition_point(|(f, _)| *f < frame) as u64;
@@ -519,7 +523,8 @@ mod tests {
         use std::fmt::Write as _;
         // Set 2 of a live session: source frames 900..1100, frame 905
         // dropped by the live source (so not recorded).
-        let mut csv = String::from("frame,t_ms,trunk_from_vertical,trunk_from_vertical_visibility\n");
+        let mut csv =
+            String::from("frame,t_ms,trunk_from_vertical,trunk_from_vertical_visibility\n");
         for frame in (900..1100u64).filter(|&f| f != 905) {
             let _ = writeln!(csv, "{frame},0,{},0.9", frame as f32 / 10.0);
         }
@@ -547,11 +552,20 @@ mod tests {
         };
         let set = RecordedSet::new(Exercise::named("squat").unwrap(), events, metrics);
         // Frames before the drop move back by 900, after it by 901.
-        assert_eq!((set.events.flags[0].start, set.events.flags[0].end), (99, 109));
+        assert_eq!(
+            (set.events.flags[0].start, set.events.flags[0].end),
+            (99, 109)
+        );
         assert_eq!(set.events.reps[0].frame, 4);
         assert_eq!(set.events.views[0].frame, 0);
-        assert_eq!(set.measured(Metric::TrunkFromVertical, 99, 0.5), Some(100.0));
-        assert_eq!(set.measured(Metric::TrunkFromVertical, 198, 0.5), Some(109.9));
+        assert_eq!(
+            set.measured(Metric::TrunkFromVertical, 99, 0.5),
+            Some(100.0)
+        );
+        assert_eq!(
+            set.measured(Metric::TrunkFromVertical, 198, 0.5),
+            Some(109.9)
+        );
         assert_eq!(set.measured(Metric::TrunkFromVertical, 199, 0.5), None);
     }
 
