@@ -314,41 +314,11 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A tmpfs mounted for the test, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` on `dir`; `None` (with the reason) where
-    /// this process may not mount.
-    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .ok()?;
-        if out.status.success() {
-            Some(Tmpfs(dir.to_path_buf()))
-        } else {
-            eprintln!(
-                "skipped: cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            None
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("full-disk");
-    let Some(_fs) = Tmpfs::mount(&dir, "32m") else {
+    let Some(fs) = common::Tmpfs::mount(&dir, "size=32m") else {
         return;
     };
     let db = dir.join("formcheck.sqlite");
@@ -393,6 +363,6 @@ fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
     assert_eq!(cut.sets[0].status, SetStatus::Incomplete);
     eprintln!("cut set: {:?}", cut.sets[0].stopped_because);
     drop(store);
-    drop(_fs);
+    drop(fs);
     std::fs::remove_dir_all(&dir).unwrap();
 }

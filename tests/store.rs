@@ -1080,40 +1080,10 @@ fn an_unwritable_folder_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
 }
 
-/// A tmpfs mounted for the test, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `options` on `dir`; `None` (with the reason) where
-    /// this process may not mount.
-    fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
-            .arg(dir)
-            .output()
-            .ok()?;
-        if out.status.success() {
-            Some(Tmpfs(dir.to_path_buf()))
-        } else {
-            eprintln!(
-                "skipped: cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            None
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn a_read_only_filesystem_is_a_clear_error() {
     let dir = tempdir();
-    let Some(_fs) = Tmpfs::mount(dir.path(), "ro,size=64k") else {
+    let Some(_fs) = common::Tmpfs::mount(dir.path(), "ro,size=64k") else {
         return;
     };
     let err = Store::open(&dir.path().join("formcheck.sqlite"))
@@ -1126,7 +1096,7 @@ fn a_read_only_filesystem_is_a_clear_error() {
 #[test]
 fn a_full_disk_names_the_cause_and_loses_no_earlier_set() {
     let dir = tempdir();
-    let Some(_fs) = Tmpfs::mount(dir.path(), "size=512k") else {
+    let Some(_fs) = common::Tmpfs::mount(dir.path(), "size=512k") else {
         return;
     };
     let db = dir.path().join("formcheck.sqlite");

@@ -447,6 +447,38 @@ fn answer(x: &XClient, keys: &[u32]) {
     std::thread::sleep(Duration::from_millis(400));
 }
 
+/// `formcheck live --patient PATIENT` on the small demo in the window of
+/// `xvfb`, its database in a fresh `dir`, nothing on standard input (every
+/// answer must come from the window).
+fn session_in_window(xvfb: &Xvfb, dir: &str, patient: &str) -> (std::process::Child, PathBuf) {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("formcheck.sqlite");
+    let child = Process::new(common::binary())
+        .env("DISPLAY", &xvfb.display)
+        .args(["live", "--source"])
+        .arg(common::small_demo())
+        .args([
+            "--exercise",
+            "squat",
+            "--model",
+            "lite",
+            "--patient",
+            patient,
+        ])
+        .arg("--db")
+        .arg(&db)
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    (child, db)
+}
+
 #[test]
 fn a_session_asks_its_questions_in_the_window() {
     use formcheck::store::Store;
@@ -457,25 +489,7 @@ fn a_session_asks_its_questions_in_the_window() {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
     };
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session-window");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("formcheck.sqlite");
-    // Nothing on standard input: every answer must come from the window.
-    let child = Process::new(common::binary())
-        .env("DISPLAY", &xvfb.display)
-        .args(["live", "--source"])
-        .arg(common::small_demo())
-        .args(["--exercise", "squat", "--model", "lite", "--patient", "w-1"])
-        .arg("--db")
-        .arg(&db)
-        .arg("--cues-wav")
-        .arg(dir.join("cues.wav"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("formcheck starts");
+    let (child, db) = session_in_window(&xvfb, "session-window", "w-1");
     let x = XClient::open(&xvfb.display);
 
     // The red-flag check: four yes/no questions, each answered no.
@@ -517,22 +531,7 @@ fn escape_at_the_red_flag_check_starts_no_session() {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
     };
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("session-window-escape");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("formcheck.sqlite");
-    let child = Process::new(common::binary())
-        .env("DISPLAY", &xvfb.display)
-        .args(["live", "--source"])
-        .arg(common::small_demo())
-        .args(["--exercise", "squat", "--model", "lite", "--patient", "w-2"])
-        .arg("--db")
-        .arg(&db)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("formcheck starts");
+    let (child, db) = session_in_window(&xvfb, "session-window-escape", "w-2");
     let x = XClient::open(&xvfb.display);
     wait_for_question(&x, false, Duration::from_secs(20));
     answer(&x, &[x11_dl::keysym::XK_n]);

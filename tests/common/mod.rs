@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
 pub mod x11;
 
@@ -84,4 +84,34 @@ pub fn small_demo() -> PathBuf {
         clip
     })
     .clone()
+}
+
+/// A tmpfs mounted for the test, unmounted when dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `options` on `dir`; `None` (with the reason) where
+    /// this process may not mount.
+    pub fn mount(dir: &Path, options: &str) -> Option<Tmpfs> {
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(dir)
+            .output()
+            .ok()?;
+        if out.status.success() {
+            Some(Tmpfs(dir.to_path_buf()))
+        } else {
+            eprintln!(
+                "skipped: cannot mount a tmpfs (needs root and CAP_SYS_ADMIN): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            None
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
 }
