@@ -83,22 +83,22 @@ pub struct VideoSink {
     fourccs: &'static [[char; 4]],
     streamed: bool,
     writer: Option<VideoWriter>,
-    copy: Option<Copy>,
+    copy: Option<PipeCopy>,
 }
 
 /// The named pipe a recording's writer writes into and the thread copying
 /// from it into the file.
-struct Copy {
+struct PipeCopy {
     /// Holds the pipe; removed when the copy ends.
     _pipe_dir: tempfile::TempDir,
     thread: JoinHandle<std::io::Result<()>>,
 }
 
-impl Copy {
+impl PipeCopy {
     /// Makes the pipe `NAME` (the name of `path`, whose extension tells the
     /// writer the container) and starts copying what comes out of it into
     /// `path`. The returned path is the pipe's, for the writer to open.
-    fn start(path: &Path) -> std::io::Result<(Copy, PathBuf)> {
+    fn start(path: &Path) -> std::io::Result<(PipeCopy, PathBuf)> {
         let pipe_dir = tempfile::Builder::new()
             .prefix("formcheck-video-")
             .tempdir()?;
@@ -130,7 +130,7 @@ impl Copy {
                 file.sync_all()
             })?;
         Ok((
-            Copy {
+            PipeCopy {
                 _pipe_dir: pipe_dir,
                 thread,
             },
@@ -177,7 +177,7 @@ impl VideoSink {
 
     /// The error that stopped the copy of a recording.
     fn copy_failed(&mut self) -> VideoError {
-        let error = match self.copy.take().map(Copy::finish) {
+        let error = match self.copy.take().map(PipeCopy::finish) {
             Some(Err(e)) => e,
             _ => std::io::Error::other("the recording stopped being written"),
         };
@@ -196,7 +196,7 @@ impl VideoSink {
         };
         let create = || VideoError::Create { path: path.clone() };
         let target = if self.streamed {
-            let (copy, pipe) = Copy::start(&self.path).map_err(|_| create())?;
+            let (copy, pipe) = PipeCopy::start(&self.path).map_err(|_| create())?;
             self.copy = Some(copy);
             pipe
         } else {
@@ -223,7 +223,7 @@ impl VideoSink {
 
     /// Appends a frame (8-bit BGR, all of one size).
     pub fn write(&mut self, frame: &Mat) -> Result<(), VideoError> {
-        if self.copy.as_ref().is_some_and(Copy::stopped) {
+        if self.copy.as_ref().is_some_and(PipeCopy::stopped) {
             return Err(self.copy_failed());
         }
         let writer = match self.writer.take() {
@@ -252,7 +252,7 @@ impl VideoSink {
         if let Some(mut w) = self.writer.take() {
             w.release().map_err(|source| self.cv(source))?;
         }
-        match self.copy.take().map(Copy::finish) {
+        match self.copy.take().map(PipeCopy::finish) {
             Some(Err(error)) => Err(VideoError::Io {
                 path: self.path.clone(),
                 error,
