@@ -125,17 +125,7 @@ pub fn scale_for_display(frame: &Mat, scaled: &mut Mat, size: Size) -> opencv::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
-
-    fn demo() -> PathBuf {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/samples/demo.mp4");
-        assert!(
-            path.is_file(),
-            "{} is missing: run `make setup`",
-            path.display()
-        );
-        path
-    }
+    use crate::source::demo;
 
     const SHOWN: Size = Size {
         width: 320,

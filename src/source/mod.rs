@@ -404,19 +404,21 @@ impl FrameSource {
     }
 }
 
+/// The sample video `make setup` fetches, for the unit tests.
+#[cfg(test)]
+pub(crate) fn demo() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/samples/demo.mp4");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make setup`",
+        path.display()
+    );
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn demo() -> PathBuf {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/samples/demo.mp4");
-        assert!(
-            path.is_file(),
-            "{} is missing: run `make setup`",
-            path.display()
-        );
-        path
-    }
 
     fn mean_difference(a: &Mat, b: &Mat) -> f64 {
         let mut diff = Mat::default();
