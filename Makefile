@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/formcheck
 OUT := out
 
-.PHONY: setup build run test bench bench-live models models-heavy references
+.PHONY: setup build run test bench bench-live models models-heavy references samples samples-check accuracy
 
 setup:
 	@scripts/setup.sh
@@ -13,15 +13,17 @@ setup:
 build: setup
 	$(CARGO) build --release
 
-# The main job: the live experience on the sample video replayed in real time,
-# as a webcam would deliver it: the window with the skeleton, gauges and
-# messages when there is a display (spoken cues on the speakers), and always
-# the events and the video with the display drawn in.
+# The main job: a rendered set of glute bridges filmed from the side, whose
+# last two reps over-arch the low back, replayed in real time as a webcam
+# would deliver it: the window with the skeleton, gauges, rep count and the
+# flag with its cue when there is a display (spoken cues on the speakers),
+# and always the events, the set summary and the video with the display drawn in.
+SAMPLE := samples/glute_bridge-side-over_arch.mp4
 run: build
 	mkdir -p $(OUT)
-	$(BIN) live --source .cache/samples/demo.mp4 --realtime --exercise squat \
-	  --events $(OUT)/demo.events.jsonl --overlay-video $(OUT)/demo.overlay.mp4
-	@echo "events: $(OUT)/demo.events.jsonl; video with the display: $(OUT)/demo.overlay.mp4"
+	$(BIN) live --source $(SAMPLE) --realtime --exercise glute_bridge \
+	  --events $(OUT)/sample.events.jsonl --overlay-video $(OUT)/sample.overlay.mp4
+	@echo "events: $(OUT)/sample.events.jsonl; video with the display: $(OUT)/sample.overlay.mp4"
 
 # Everything CI checks: formatting, lints, unit, integration and conformance tests.
 test: setup
@@ -36,6 +38,23 @@ bench: build .cache/venv-mediapipe/.ready
 # The live pipeline in real time on 720p 30 fps: drops, latency, memory (see BENCHMARKS.md).
 bench-live: build .cache/venv-mediapipe/.ready
 	scripts/bench_live.sh
+
+# The rendered corpus (samples/): a MakeHuman body posed by studio/ and
+# rendered by Blender, with ground truth. Committed; this re-renders clips
+# whose parameters changed (hours for the whole corpus on 2 cores).
+samples:
+	studio/setup.sh
+	.cache/venv-studio/bin/python studio/render.py
+
+# Renders every clip again into a temporary folder and compares the bytes.
+samples-check:
+	studio/setup.sh
+	.cache/venv-studio/bin/python studio/render.py --check
+
+# formcheck against the corpus's ground truth, and rendered clips against the
+# real footage in ../shared/footage: writes ACCURACY.md.
+accuracy: build
+	python3 tools/accuracy.py
 
 # Development only: rebuild the ONNX models from the registry packages, and
 # the MediaPipe reference outputs the conformance tests compare with.

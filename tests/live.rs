@@ -69,8 +69,9 @@ fn flags(events: &[Value]) -> Vec<(String, f64)> {
 fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
     let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch("keeps-up");
-    let video = common::sample("demo.mp4");
-    let video = video.to_str().unwrap();
+    // A rendered plank whose hips sag, then pike: flags to compare.
+    let clip = common::rendered::clip("plank-side-sag_pike");
+    let video = clip.video.to_str().unwrap();
     let (live_events, analyze_events) = (dir.join("live.jsonl"), dir.join("analyze.jsonl"));
     let live = formcheck(&[
         "live",
@@ -79,7 +80,7 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
         "--realtime",
         "--no-window",
         "--exercise",
-        "squat",
+        "plank",
         "--model",
         "lite",
         "--events",
@@ -94,7 +95,7 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
         "analyze",
         video,
         "--exercise",
-        "squat",
+        "plank",
         "--model",
         "lite",
         "--events",
@@ -111,7 +112,7 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
     let summary = analyzed.last().unwrap();
     assert_eq!(summary["event"], "set_summary");
     let total = summary["frames"].as_u64().unwrap();
-    assert_eq!(total, 230, "demo.mp4 has 230 frames");
+    assert_eq!(total, clip.entry["frames"].as_u64().unwrap());
 
     // live reads every frame at the video's pace; what it drops it counts.
     let (read, assessed, dropped) = frame_counts(&live_err);
@@ -128,7 +129,7 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
     assert_eq!(lived.last().unwrap()["frames"].as_u64(), Some(assessed));
 
     let (lf, af) = (flags(&lived), flags(&analyzed));
-    assert!(!af.is_empty(), "the sample raises flags");
+    assert!(!af.is_empty(), "the clip raises flags");
     if dropped == 0 {
         // Every frame seen by both: the same flags at the same times.
         assert_eq!(lf, af);

@@ -1,5 +1,6 @@
 //! The therapist's report on real sets: a squat analysed by the binary on
-//! the sample video (overlay video, so thumbnails), and a glute bridge
+//! a rendered clip whose last two reps lean too far forward (overlay video,
+//! so thumbnails), and a glute bridge
 //! filmed on the synthetic body (a landmark track, so no video), with its
 //! three reps full, short and over-arched. The page is checked for its
 //! plots, rows, thumbnails, honesty text, pain, escaping and absence of
@@ -100,14 +101,12 @@ fn fixture() -> &'static Fixture {
         std::fs::create_dir_all(&dir).unwrap();
         let s = |name: &str| dir.join(name).to_string_lossy().into_owned();
 
-        let video = common::sample("demo.mp4");
+        let video = common::rendered::clip("squat-side-forward_lean").video;
         formcheck(&[
             "analyze",
             video.to_str().unwrap(),
             "--exercise",
             "squat",
-            "--model",
-            "lite",
             "--events",
             &s("squat.jsonl"),
             "--metrics",
@@ -248,7 +247,7 @@ fn set_part(html: &str, n: usize) -> &str {
 fn the_sets_have_flags_and_reps_to_report() {
     let f = fixture();
     assert!(f.squat.count("flag_start") >= 2, "{:?}", f.squat.events());
-    assert!(f.squat.count("rep") >= 1);
+    assert_eq!(f.squat.count("rep"), 3);
     let rules: Vec<String> = f
         .bridge
         .events()

@@ -1,6 +1,7 @@
 //! Review mode on a real X server: a virtual one (Xvfb) started by the
-//! test. A set is recorded with the binary (`formcheck analyze` of the demo
-//! video: events, metrics and the overlay video), reviewed through the
+//! test. A set is recorded with the binary (`formcheck analyze` of a
+//! rendered squat that leans too far forward in its last two reps: events,
+//! metrics and the overlay video), reviewed through the
 //! library on this thread, and driven from another thread as a user would:
 //! keys sent as X events, the screen read back. Without Xvfb the test says
 //! so and skips. Without any display, review is a typed error.
@@ -38,7 +39,7 @@ const SCREEN_HEIGHT: i32 = 900;
 /// How long to wait for the window to show what a key asked for.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A set recorded with the binary from the demo video (again when the
+/// A set recorded with the binary from a rendered squat (again when the
 /// binary is newer than the recording).
 fn recorded_set() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("review-set");
@@ -52,8 +53,8 @@ fn recorded_set() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let out = Process::new(common::binary())
         .arg("analyze")
-        .arg(common::sample("demo.mp4"))
-        .args(["--exercise", "squat", "--model", "lite", "--events"])
+        .arg(common::rendered::clip("squat-side-forward_lean").video)
+        .args(["--exercise", "squat", "--events"])
         .arg(dir.join("events.jsonl"))
         .arg("--metrics")
         .arg(dir.join("metrics.csv"))
@@ -231,7 +232,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
         .flags
         .iter()
         .find(|f| f.rule == "trunk_flexion")
-        .expect("a trunk flexion flag in the demo set");
+        .expect("a trunk flexion flag in the squat set");
     let trunk_stop = stops.iter().position(|&s| s == trunk_flag.start).unwrap();
 
     std::env::set_var("DISPLAY", &xvfb.display);
@@ -279,7 +280,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
         "{track_red} red pixels on the track, flags cover {flag_area}"
     );
     // Where a rule could not be judged is grey: lateral shift is a front
-    // rule and the demo is mostly filmed from the side.
+    // rule and the squat is filmed from the side.
     let shift_row = layout.row(rows.iter().position(|r| r == "lateral_shift").unwrap());
     let grey = count(at_flag, shift_row, |p| is_colour(p, CANNOT_SEE_COLOUR));
     assert!(grey > shift_row.width as usize, "{grey} grey pixels");

@@ -507,8 +507,8 @@ fn sets_reps_and_flags_read_back_as_given() {
 #[test]
 fn the_events_of_a_real_analysis_read_back_as_given() {
     let dir = tempdir();
-    let events_path = dir.path().join("demo.events.jsonl");
-    let video = common::sample("demo.mp4");
+    let events_path = dir.path().join("squat.events.jsonl");
+    let video = common::rendered::clip("squat-side-forward_lean").video;
     let out = Command::new(common::binary())
         .args(["analyze", video.to_str().unwrap(), "--exercise", "squat"])
         .arg("--events")

@@ -243,10 +243,11 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     assert_eq!(window.next_command(), None);
 }
 
-/// The sample video at the virtual screen's size, written once per test run.
+/// A rendered squat filmed from the front at the virtual screen's size,
+/// written once per test run.
 fn screen_sized_clip() -> PathBuf {
-    let clip = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-screen-sized.mp4");
-    let mut source = FrameSource::open(&common::sample("demo.mp4")).unwrap();
+    let clip = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("squat-front-screen-sized.mp4");
+    let mut source = FrameSource::open(&common::rendered::clip("squat-front-clean").video).unwrap();
     let fourcc = opencv::videoio::VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
     let mut writer = opencv::videoio::VideoWriter::new(
         clip.to_str().unwrap(),
@@ -332,7 +333,7 @@ fn formcheck_live_shows_its_window_and_quits_on_q() {
 
     // Watch the screen while the set plays: the video (not a blank
     // screen), the skeleton and the message banner, both in the colour of
-    // the state (the sample is a squat filmed from the front: the banner
+    // the state (the clip is a squat filmed from the front: the banner
     // asks for the camera at the side, in the cannot-see grey).
     // The shot kept is the one with the most skeleton: the first frames
     // can show the banner before the person is found.

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod rendered;
 pub mod x11;
 
 /// The project root.
