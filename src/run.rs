@@ -17,6 +17,7 @@ use opencv::prelude::MatTraitConst;
 
 use formcheck::analysis::baseline::COUNTDOWN_S;
 use formcheck::analysis::config::{Exercise, Profile};
+use formcheck::analysis::events::Event;
 use formcheck::analysis::measure::Metric;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
@@ -509,6 +510,9 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                     }
                 }
                 Ok(Assessed::SetEnd(closing)) => {
+                    for text in closing.iter().filter_map(Event::summary_text) {
+                        eprintln!("{text}");
+                    }
                     if let Some(log) = &mut sinks.events {
                         if let Err(e) = log.write(&closing) {
                             pipeline.stop();

@@ -130,3 +130,75 @@ pub enum Event {
         cannot_measure: Vec<String>,
     },
 }
+
+impl Event {
+    /// The set summary in words, for the person at the terminal: reps,
+    /// holds, flags per rule and what the camera cannot measure; `None`
+    /// for any other event.
+    pub fn summary_text(&self) -> Option<String> {
+        let Event::SetSummary {
+            exercise,
+            frames,
+            frames_without_person,
+            reps,
+            holds,
+            longest_hold_s,
+            flags,
+            cannot_measure,
+        } = self
+        else {
+            return None;
+        };
+        let mut text = format!("set of {exercise}: {reps} reps");
+        if *holds > 0 {
+            text += &format!(", {holds} holds (longest {longest_hold_s:.1} s)");
+        }
+        if flags.is_empty() {
+            text += ", no flags";
+        } else {
+            let listed: Vec<String> = flags
+                .iter()
+                .map(|(rule, n)| format!("{rule} ×{n}"))
+                .collect();
+            text += &format!(", flags: {}", listed.join(", "));
+        }
+        if *frames_without_person > 0 {
+            text += &format!(" ({frames_without_person} of {frames} frames without a person)");
+        }
+        for what in cannot_measure {
+            text += &format!("\n  not measured: {what}");
+        }
+        Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_set_summary_reads_as_words_and_other_events_do_not() {
+        let summary = Event::SetSummary {
+            exercise: "glute_bridge".into(),
+            frames: 543,
+            frames_without_person: 0,
+            reps: 3,
+            holds: 0,
+            longest_hold_s: 0.0,
+            flags: BTreeMap::from([("hyperextension".to_string(), 2)]),
+            cannot_measure: vec!["lumbar extension itself".into()],
+        };
+        assert_eq!(
+            summary.summary_text().unwrap(),
+            "set of glute_bridge: 3 reps, flags: hyperextension ×2\n  not measured: lumbar extension itself"
+        );
+        let rep_less = Event::CannotSee {
+            rule: "hip_sag".into(),
+            metric: "body_line",
+            frame: 0,
+            t_ms: 0.0,
+            hint: String::new(),
+        };
+        assert!(rep_less.summary_text().is_none());
+    }
+}
