@@ -197,6 +197,7 @@ def evaluate_clip(clip: dict, binary: Path, model: str, out: Path) -> dict:
         result[f"false_flags_{kind}"] = false_flags
         result[f"flags_{kind}"] = [{"rule": r, "start_s": round(a, 2), "end_s": round(b, 2)} for r, a, b in flags]
     result["reps_expected"] = clip["reps"] if accepts(rep_view, view) and "reps" in exercise else None
+    result["margins"] = margins(exercise, rows, windows, flags_of, view, clip["rep_windows_s"])
     faults = []
     for w in windows:
         names = flags_of[w["fault"]]
@@ -211,6 +212,85 @@ def evaluate_clip(clip: dict, binary: Path, model: str, out: Path) -> dict:
         faults.append(entry)
     result["faults"] = faults
     return result
+
+
+BASELINE_FRAMES = 15
+
+
+def margins(exercise: dict, rows: list[dict], windows: list[dict], flags_of: dict, view: str,
+            rep_windows: list[list[float]]) -> list[dict]:
+    """For each frame rule judged in this view: how far the measured value
+    stayed from its limit outside the windows of the faults it stands for
+    (positive: on the right side), and how far past it it went inside them
+    (positive: flagged). For the rep metric: how far each rep went past its
+    start and turn thresholds (the shallowest rep)."""
+    out = []
+    t = [float(r["t_ms"]) / 1000 for r in rows]
+
+    def series(metric):
+        vals = []
+        for r in rows:
+            v, vis = r.get(metric), r.get(f"{metric}_visibility")
+            vals.append(float(v) if v and float(vis) >= MIN_VISIBILITY else None)
+        return vals
+
+    for rule in exercise.get("rule", []):
+        if not accepts(rule.get("view", exercise.get("view", "any")), view):
+            continue
+        vals = series(rule["metric"])
+        base = 0.0
+        if rule.get("relative_to") == "baseline":
+            first = [v for v in vals if v is not None][:BASELINE_FRAMES]
+            if not first:
+                continue
+            base = statistics.fmean(first)
+        limit, fires = rule["limit"], rule["fires"]
+
+        def past(v):  # how far past the limit (positive: the rule fires)
+            d = diff(rule["metric"], v, base) if rule.get("relative_to") == "baseline" else v
+            return {"above": d - limit, "below": limit - d, "beyond": abs(d) - limit}[fires]
+
+        mine = [w for w in windows if rule["id"] in flags_of[w["fault"]]]
+        inside = lambda ti: any(w["start_s"] - 0.2 <= ti <= w["end_s"] + 0.2 for w in mine)  # noqa: E731
+        out_vals = [past(v) for v, ti in zip(vals, t) if v is not None and not inside(ti)]
+        in_vals = [past(v) for v, ti in zip(vals, t) if v is not None and inside(ti)]
+        out.append({"rule": rule["id"], "metric": rule["metric"], "limit": limit,
+                    "clear_by": -max(out_vals) if out_vals else None,
+                    "past_by": max(in_vals) if in_vals else None})
+    for rule in exercise.get("rep_rule", []):
+        if not accepts(rule.get("view", exercise.get("view", "any")), view):
+            continue
+        vals = series(rule["metric"])
+        pick = max if rule["extreme"] == "highest" else min
+        mine = [w for w in windows if rule["id"] in flags_of[w["fault"]]]
+        clear, past = [], []
+        for a, b in rep_windows:
+            seg = [v for v, ti in zip(vals, t) if v is not None and a <= ti < b]
+            if not seg:
+                continue
+            x = pick(seg)
+            over = x - rule["limit"] if rule["fires"] == "above" else rule["limit"] - x
+            faulty = any(a <= w["start_s"] < b for w in mine)
+            (past if faulty else clear).append(over)
+        out.append({"rule": rule["id"], "metric": rule["metric"], "limit": rule["limit"],
+                    "clear_by": -max(clear) if clear else None, "past_by": min(past) if past else None})
+    reps = exercise.get("reps")
+    if reps and accepts(exercise.get("view", "any"), view):
+        vals = series(reps["metric"])
+        sign = 1.0 if reps["turn"] > reps["start"] else -1.0
+        depth = [None if v is None else sign * v for v in vals]
+        per_rep = []
+        # Each rep: its deepest value must pass `turn`; between reps the
+        # metric must come back past `start`.
+        for w in rep_windows:
+            seg = [d for d, ti in zip(depth, t) if d is not None and w[0] <= ti < w[1]]
+            if seg:
+                per_rep.append(max(seg) - sign * reps["turn"])
+        rest = [d for d, ti in zip(depth, t) if d is not None and not any(a <= ti < b for a, b in rep_windows)]
+        out.append({"rule": "reps", "metric": reps["metric"], "limit": reps["turn"],
+                    "past_by": min(per_rep) if per_rep else None,
+                    "clear_by": (sign * reps["start"] - min(rest)) if rest else None})
+    return out
 
 
 # ---- rendered clips against real footage -------------------------------------
@@ -315,6 +395,9 @@ def write_report(results: list[dict], gap: list[dict], model: str, path: Path) -
     lines += [
         f"{len(results)} clips, {n_frames} frames; the pose model found the body in "
         f"{n_frames - missed} of them.",
+    ]
+    intro_end = len(lines)
+    lines += [
         "",
         "## Angles and ratios",
         "",
@@ -344,6 +427,25 @@ def write_report(results: list[dict], gap: list[dict], model: str, path: Path) -
         digits = 1 if m not in ("hip_height", "lateral_shift", "heel_rise", "shoulder_width_ratio") else 3
         lines.append(f"| {m} | {v} | {s2['n']} | {fmt(s2['bias'], digits)} | {fmt(s2['mae'], digits)} | {fmt(s2['p95'], digits)} | "
                      f"{fmt(s3.get('bias'), digits)} | {fmt(s3.get('mae'), digits)} | {fmt(s3.get('p95'), digits)} |")
+    verdict = ["", "## Against the targets", ""]
+    over = [(m, v, stats(pooled2[(m, v)])["mae"]) for (m, v) in sorted(pooled2)
+            if stats(pooled2[(m, v)])["mae"] > 5 and m not in ("hip_height", "lateral_shift", "heel_rise", "shoulder_width_ratio")]
+    verdict.append("- Each angle within 5° mean absolute error of the plane truth in the views it is judged in: "
+                   + ("yes." if not over else "no: " + "; ".join(f"{m} ({v}) {e:.1f}°" for m, v, e in over) + "."))
+    wrong_reps = [r for r in results if r.get("reps_expected") is not None and r["reps_video"] != r["reps_expected"]]
+    verdict.append("- Rep counts exact where the exercise's view is the camera's: "
+                   + ("yes, on every clip." if not wrong_reps else "no: " + "; ".join(
+                       f"{r['name']} {r['reps_video']} of {r['reps_expected']}" for r in wrong_reps) + "."))
+    missed = [(r["name"], f["fault"]) for r in results for f in r["faults"] if f["video"] is False]
+    verdict.append("- Every rendered fault a rule can judge from the clip's view flagged inside its window: "
+                   + ("yes." if not missed else "no: " + "; ".join(f"{n} {f}" for n, f in missed) + "."))
+    false = [(r["name"], f["rule"]) for r in results for f in r.get("false_flags_video", [])]
+    verdict.append("- No flag outside the fault windows: "
+                   + ("none raised." if not false else "flags raised outside them: " + "; ".join(f"{n} {f}" for n, f in false) + "."))
+    cannot = sorted({(r["motion"], f["fault"], f["cannot"]) for r in results for f in r["faults"] if not f["expected"]})
+    if cannot:
+        verdict.append("- Faults no rule can flag from the clip's view, and why:")
+        verdict += [f"  - {m} / {f}: {why}" for m, f, why in cannot]
     lines += [
         "",
         "Published figures for comparison: Pose2Sim (markerless, several cameras) 3–4° against motion",
@@ -378,6 +480,20 @@ def write_report(results: list[dict], gap: list[dict], model: str, path: Path) -
             size = f" {fmt(f['size'], 0)}" if f.get("size") is not None else ""
             lines.append(f"| {r['name']} | {r['view']} | {f['fault']} ({f.get('rep')},{size}) | {rules} | "
                          f"{yes(f['video'])} | {yes(f['truth'])} |")
+    lines += [
+        "",
+        "Margins on the video: for each rule judged in the clip's view, how far the measured value",
+        "stayed on the right side of its limit outside the fault windows (*clear by*) and how far past",
+        "it it went inside them (*past by*); for the rep count, how far the shallowest rep went past",
+        "the turn threshold and how far the body came back past the start threshold between reps.",
+        "Degrees (ratios for ratio metrics). A negative number is a wrong outcome or one on the edge.",
+        "",
+        "| clip | rule | metric | limit | clear by | past by |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        for m in r.get("margins", []):
+            lines.append(f"| {r['name']} | {m['rule']} | {m['metric']} | {m['limit']} | {fmt(m['clear_by'])} | {fmt(m['past_by'])} |")
     lines += ["", "False flags:", "", "| clip | view | on the video | on the true landmarks |", "|---|---|---|---|"]
     any_false = False
     for r in results:
@@ -410,6 +526,7 @@ def write_report(results: list[dict], gap: list[dict], model: str, path: Path) -
             lines.append(f"| {ex} | {src} | {len(gs)} | {sum(g['frames'] for g in gs)} | {fmt(mean('visibility'), 2)} | "
                          f"{fmt(100 * mean('low_visibility'), 0)} % | {fmt(1000 * mean('jitter'), 1)} | {fmt(mean('knee_noise'), 2)} | "
                          f"{fmt(mean('hip_noise'), 2)} |")
+    lines[intro_end:intro_end] = verdict
     path.write_text("\n".join(lines) + "\n")
 
 
