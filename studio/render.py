@@ -50,6 +50,8 @@ SAMPLES = ROOT / "samples"
 CORPUS = HERE / "corpus.toml"
 JOBS = ROOT / ".cache" / "studio" / "jobs"
 STUDIO_VERSION = 1  # bump when a change to the studio changes its output
+# The modules whose code decides a clip's bytes (their hash is in each entry).
+RENDERING_MODULES = ("body", "skeleton", "motion", "scene", "truth", "render", "render_blender")
 
 
 def load_corpus() -> tuple[dict, list[dict]]:
@@ -73,7 +75,7 @@ def sha256(path: Path) -> str:
 def params_of(clip: dict, corpus: dict) -> dict:
     """Everything that determines a clip's bytes."""
     shape = corpus["body"][clip["body"]]
-    files = [HERE / "exercises" / f"{clip['exercise']}.toml"] + sorted(HERE.glob("*.py"))
+    files = [HERE / "exercises" / f"{clip['exercise']}.toml"] + [HERE / f"{m}.py" for m in RENDERING_MODULES]
     return {
         "clip": clip,
         "body": shape,

@@ -315,16 +315,11 @@ fn a_squat_that_leans_forward() {
 }
 
 #[test]
-fn a_dead_bug_whose_leg_drops_too_low() {
-    judged_as_its_truth_says("dead_bug-side-leg_too_low");
-}
-
-#[test]
 fn a_leg_press_past_ninety_degrees() {
     judged_as_its_truth_says("leg_press-side-too_deep");
 }
 
 #[test]
-fn a_bird_dog_seen_from_the_head() {
+fn a_bird_dog_seen_from_behind_whose_pelvis_rolls() {
     judged_as_its_truth_says("bird_dog-front-pelvic_rotation");
 }

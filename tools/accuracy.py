@@ -453,6 +453,13 @@ def write_report(results: list[dict], gap: list[dict], model: str, path: Path) -
         "",
         "## Reps",
         "",
+        "*True landmarks*: formcheck run on the clip's truth file instead of the video, to tell what",
+        "the rules do from what the pose model does. It is a diagnosis, not a target: formcheck judges",
+        "the camera's view from the shoulders' width in the image, and the true far shoulder of a body",
+        "lying on the floor, seen from a raised camera, sits further from the near one than the pose",
+        "model puts it, so on some clips the true landmarks read as an oblique view, where side rules",
+        "and rep counts do not run.",
+        "",
         "| clip | view | reps | counted (video) | counted (true landmarks) |",
         "|---|---|---|---|---|",
     ]
