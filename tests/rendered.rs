@@ -320,6 +320,11 @@ fn a_leg_press_past_ninety_degrees() {
 }
 
 #[test]
-fn a_bird_dog_seen_from_behind_whose_pelvis_rolls() {
-    judged_as_its_truth_says("bird_dog-front-pelvic_rotation");
+fn a_clean_plank() {
+    judged_as_its_truth_says("plank-side-clean");
+}
+
+#[test]
+fn a_clean_squat() {
+    judged_as_its_truth_says("squat-side-clean");
 }
