@@ -50,7 +50,7 @@ fn every_clip_is_the_one_its_manifest_describes() {
 
 #[test]
 fn the_truth_agrees_with_formcheck_measuring_the_true_joints() {
-    let mut compared = 0usize;
+    let (mut compared, mut far) = (0usize, 0usize);
     for c in clips() {
         // The truth file is a landmark track formcheck reads as it is.
         let track = read_track(&c.truth).unwrap_or_else(|e| panic!("{e}"));
@@ -64,7 +64,24 @@ fn the_truth_agrees_with_formcheck_measuring_the_true_joints() {
             };
             let pose = record.pose().expect("every truth record has a pose");
             let m = measure(&pose, record.size(), side, None);
+            // Where a measurement is a tie or a line seen end-on, rounding
+            // decides it: with both ankles at one height (a dead bug's table
+            // top) which leg is "raised", and the tilt of a hip or shoulder
+            // line a few pixels long (seen from the side).
+            let l = &pose.landmarks;
+            let (w, h) = (record.width as f32, record.height as f32);
+            let px = |a: usize, b: usize| ((l[a].x - l[b].x) * w).hypot((l[a].y - l[b].y) * h);
+            let ankles_level = ((l[27].y - l[28].y) * h).abs() < 0.1;
+            let undecided = |metric: Metric| match metric {
+                Metric::RaisedLegElevation | Metric::LoweredLegElevation => ankles_level,
+                Metric::PelvisTilt | Metric::LateralShift => px(23, 24) < 10.0,
+                Metric::ShoulderTilt => px(11, 12) < 10.0,
+                _ => false,
+            };
             for metric in Metric::ALL {
+                if undecided(metric) {
+                    continue;
+                }
                 let expected = truth["metrics"][metric.name()].as_f64();
                 let got = m.get(metric).map(|v| f64::from(v.value));
                 let (Some(expected), Some(got)) = (expected, got) else {
@@ -78,27 +95,34 @@ fn the_truth_agrees_with_formcheck_measuring_the_true_joints() {
                     );
                     continue;
                 };
-                // Ratios are relative: a hip width seen edge-on from the side
-                // makes the lateral shift large and sensitive to rounding.
-                let tolerance = if metric.is_angle() {
-                    0.05
+                // The truth keeps image coordinates to 1e-5 of the frame and
+                // world ones to 0.1 mm: a line a few pixels long (the hips
+                // seen edge-on from the side) turns by a tenth of a degree
+                // on that rounding alone, and a ratio over such a line is
+                // large and as sensitive. Definitions that differed would
+                // differ by degrees, everywhere.
+                let (close, loose) = if metric.is_angle() {
+                    (0.05, 0.5)
                 } else {
-                    0.002 * expected.abs().max(1.0)
+                    let scale = expected.abs().max(1.0);
+                    (0.002 * scale, 0.02 * scale)
                 };
-                let d = f64::from(metric.change(got as f32, expected as f32));
+                let d = f64::from(metric.change(got as f32, expected as f32)).abs();
                 assert!(
-                    d.abs() <= tolerance,
+                    d <= loose,
                     "{} frame {}: {} is {got} measured, {expected} in the truth",
                     c.name,
                     record.frame,
                     metric.name()
                 );
                 compared += 1;
+                far += usize::from(d > close);
             }
         }
     }
-    eprintln!("{compared} values compared");
+    eprintln!("{compared} values compared, {far} beyond 0.05° (or 0.2 %)");
     assert!(compared > 100_000);
+    assert!(far * 1000 <= compared, "{far} of {compared} beyond 0.05°");
 }
 
 /// A flag in the events: rule, start and end, s.
@@ -131,12 +155,7 @@ fn expected(c: &Clip) -> Vec<Expected> {
             .join("studio/exercises")
             .join(format!("{}.toml", c.entry["motion"].as_str().unwrap())),
     );
-    let exercise = c.exercise.as_deref().unwrap();
-    let def = toml_file(
-        &root
-            .join("calibration/exercises")
-            .join(format!("{exercise}.toml")),
-    );
+    let def = exercise_file(c);
     let view = clip_view(c);
     let judged_here = |rule: &str| {
         let rules = def.get("rule").into_iter().chain(def.get("rep_rule"));
@@ -181,6 +200,16 @@ fn expected(c: &Clip) -> Vec<Expected> {
         }
     }
     out
+}
+
+/// The clip's exercise file in `calibration/exercises`.
+fn exercise_file(c: &Clip) -> toml::Table {
+    let exercise = c.exercise.as_deref().unwrap();
+    toml_file(
+        &common::root()
+            .join("calibration/exercises")
+            .join(format!("{exercise}.toml")),
+    )
 }
 
 /// The view formcheck's rules name, from the camera's azimuth.
@@ -257,8 +286,15 @@ fn judged_as_its_truth_says(name: &str) {
     let summary = events.last().unwrap();
     assert_eq!(summary["event"], "set_summary");
     assert_eq!(summary["frames_without_person"], 0, "{name}");
+    // Holds (planks) are rendered as reps of holding still; formcheck counts
+    // reps only for exercises that have them.
+    let counted = exercise_file(&c).contains_key("reps");
     let reps = events.iter().filter(|e| e["event"] == "rep").count();
-    assert_eq!(reps as u32, c.reps, "{name}: reps counted");
+    assert_eq!(
+        reps as u32,
+        if counted { c.reps } else { 0 },
+        "{name}: reps counted"
+    );
     let flags = flags(&events);
     let windows = expected(&c);
     let inside = |f: &Flag, w: &Expected| {
