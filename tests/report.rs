@@ -246,8 +246,16 @@ fn set_part(html: &str, n: usize) -> &str {
 #[test]
 fn the_sets_have_flags_and_reps_to_report() {
     let f = fixture();
-    assert!(f.squat.count("flag_start") >= 2, "{:?}", f.squat.events());
-    assert_eq!(f.squat.count("rep"), 3);
+    // The rendered squat: two reps, the second leaning too far forward.
+    assert_eq!(f.squat.count("rep"), 2, "{:?}", f.squat.events());
+    let squat_rules: Vec<String> = f
+        .squat
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "flag_start")
+        .map(|e| e["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(squat_rules, ["trunk_flexion"]);
     let rules: Vec<String> = f
         .bridge
         .events()
@@ -526,8 +534,9 @@ fn chromium_renders_the_plots_and_the_flag_rows_and_prints_a_page_per_set() {
     };
     let line = count((0x1f, 0x5f, 0xa8), 30);
     assert!(line > 500, "plot lines: {line} pixels");
+    // The flag's marks (one flag in the squat set, two in the bridge's).
     let flag = count((0xe0, 0x4a, 0x3c), 30);
-    assert!(flag > 100, "flag marks: {flag} pixels");
+    assert!(flag > 10, "flag marks: {flag} pixels");
     eprintln!("screenshot: {}", png.display());
 
     // Printed: the overview, each set and the trends start their own page.
