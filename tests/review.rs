@@ -219,8 +219,6 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
     let events = SetEvents::load(&input.events).unwrap();
     let exercise = formcheck::analysis::config::Exercise::named("squat").unwrap();
     let rows = rule_rows(&exercise, &events.flags);
-    assert!(events.flags.iter().any(|f| f.rule == "lateral_shift"));
-    assert!(events.flags.iter().any(|f| f.rule == "tempo_too_fast"));
     let mut source = FrameSource::open(&input.video).unwrap();
     let frames = source.frame_count().unwrap();
     let mut first = Mat::default();
