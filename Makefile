@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/formcheck
 OUT := out
 
-.PHONY: setup build run test bench bench-live models models-heavy references samples samples-check accuracy
+.PHONY: setup build run test eval bench bench-live models models-heavy references samples samples-check accuracy
 
 setup:
 	@scripts/setup.sh
@@ -25,11 +25,19 @@ run: build
 	  --events $(OUT)/sample.events.jsonl --overlay-video $(OUT)/sample.overlay.mp4
 	@echo "events: $(OUT)/sample.events.jsonl; video with the display: $(OUT)/sample.overlay.mp4"
 
-# Everything CI checks: formatting, lints, unit, integration and conformance tests.
+# Everything CI checks: formatting, lints, unit, integration and conformance
+# tests, and the judgement on the rendered clips against eval/targets.toml.
 test: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release --lib --bins --tests
+	python3 tools/evaluate.py --rendered-only --no-report --check eval/targets.toml
+
+# The judgement scored on the rendered clips and the labelled real footage in
+# ../shared/footage (eval/footage.toml), beside a do-nothing analyser:
+# writes EVALUATION.md and fails when a target of eval/targets.toml is missed.
+eval: build
+	python3 tools/evaluate.py --check eval/targets.toml
 
 # Speed of the engine per stage against MediaPipe on the same frames (see BENCHMARKS.md).
 bench: build .cache/venv-mediapipe/.ready

@@ -5,6 +5,9 @@ samples/manifest.json (parameters, seed, SHA-256 of both files).
 
     .cache/venv-studio/bin/python studio/render.py [NAME ...] [--jobs N] [--force] [--check]
 
+A clip whose video is up to date but whose truth code changed gets its truth
+rewritten from the posed body alone (no rendering).
+
 A clip whose manifest entry matches its parameters and whose files match
 their SHA-256 is skipped, so an interrupted run loses at most the clips in
 progress. --check renders into a temporary folder and compares bytes with
@@ -28,6 +31,7 @@ import tempfile
 import time
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 # One thread per process: clips render in parallel processes, and threaded
@@ -50,8 +54,14 @@ SAMPLES = ROOT / "samples"
 CORPUS = HERE / "corpus.toml"
 JOBS = ROOT / ".cache" / "studio" / "jobs"
 STUDIO_VERSION = 1  # bump when a change to the studio changes its output
-# The modules whose code decides a clip's bytes (their hash is in each entry).
-RENDERING_MODULES = ("body", "skeleton", "motion", "scene", "truth", "render", "render_blender")
+# The modules whose code decides a clip's pixels, and the one that decides its
+# ground truth from the posed body (their hashes are in each entry: a change
+# to the truth alone rewrites the truth files without rendering again).
+VIDEO_MODULES = ("body", "skeleton", "motion", "scene", "render_blender")
+TRUTH_MODULES = ("truth",)
+# How the rendered frames become the clip (hashed with the video modules).
+X264 = ["-c:v", "libx264", "-preset", "medium", "-crf", "20", "-pix_fmt", "yuv420p",
+        "-x264-params", "threads=1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"]
 
 
 def load_corpus() -> tuple[dict, list[dict]]:
@@ -72,22 +82,51 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def code_sha256(modules: tuple[str, ...], extra: list[str] | None = None) -> str:
+    code = b"".join((HERE / f"{m}.py").read_bytes() for m in modules)
+    return hashlib.sha256(code + json.dumps(extra or []).encode()).hexdigest()
+
+
 def params_of(clip: dict, corpus: dict) -> dict:
-    """Everything that determines a clip's bytes."""
+    """Everything that determines a clip's bytes: its corpus entry, its body,
+    the motion as rendered (poses, timing, placement and the faults the clip
+    uses, not the rules named for them), the code that renders and encodes
+    it and the code that writes its truth."""
     shape = corpus["body"][clip["body"]]
-    files = [HERE / "exercises" / f"{clip['exercise']}.toml"] + [HERE / f"{m}.py" for m in RENDERING_MODULES]
+    ex = Exercise.load(clip["exercise"])
+    motion = {
+        "posture": ex.posture, "contacts": ex.contacts, "anchor": ex.anchor, "flat_feet": ex.flat_feet,
+        "poses": ex.poses, "start": ex.start, "moves": ex.moves, "lead_in_s": ex.lead_in_s,
+        "lead_out_s": ex.lead_out_s, "sled": ex.sled,
+        "faults": {k: {"kind": f.kind, "unit": f.unit, "at": f.at, "size": f.default_size}
+                   for k, f in ex.faults.items() if k in clip.get("faults", {})},
+    }
     return {
         "clip": clip,
         "body": shape,
         "studio_version": STUDIO_VERSION,
-        "sources_sha256": hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest(),
+        "motion_sha256": hashlib.sha256(json.dumps(motion, sort_keys=True).encode()).hexdigest(),
+        "code_sha256": code_sha256(VIDEO_MODULES, X264),
+        "truth_code_sha256": code_sha256(TRUTH_MODULES),
     }
 
 
-def render_clip(clip: dict, corpus: dict, out_dir: Path, log=print, preview: int = 0) -> dict | None:
-    """Poses, renders and encodes one clip into out_dir; returns its manifest entry."""
-    t0 = time.time()
-    name = clip["name"]
+@dataclass
+class Staged:
+    """A clip posed and framed: everything its video and its truth are made from."""
+    ex: Exercise
+    body: Body
+    poser: Poser
+    tl: object
+    poses: list
+    frames: np.ndarray
+    cam: object
+    fps: float
+    reps: int
+
+
+def stage(clip: dict, corpus: dict, preview: int = 0) -> Staged:
+    """Poses the clip's body frame by frame and places its camera."""
     ex = Exercise.load(clip["exercise"])
     shape = Shape(**corpus["body"][clip["body"]]["shape"])
     body = Body(shape)
@@ -109,13 +148,60 @@ def render_clip(clip: dict, corpus: dict, out_dir: Path, log=print, preview: int
     if preview:
         frames = frames[::preview]
         poses = poses[::preview]
-    body_ids = body.vertex_groups["body"]
-    cloud = frames[:: max(1, len(frames) // 40), body_ids].reshape(-1, 3)[::7]
     width, height = clip["size"]
-    cam = place_camera(cloud.astype(np.float64), ex.posture, float(clip["azimuth"]), float(clip["camera_height"]),
+    cam = place_camera(cloud_of(body, frames), ex.posture, float(clip["azimuth"]), float(clip["camera_height"]),
                        int(width), int(height), float(clip["vfov"]), float(clip["fill"]))
+    return Staged(ex, body, poser, tl, poses, frames, cam, fps, reps)
+
+
+def cloud_of(body: Body, frames: np.ndarray) -> np.ndarray:
+    """A sample of the body's skin over the clip, to frame the camera and the room."""
+    body_ids = body.vertex_groups["body"]
+    return frames[:: max(1, len(frames) // 40), body_ids].reshape(-1, 3)[::7].astype(np.float64)
+
+
+def truth_lines(st: Staged) -> list[str]:
+    """The clip's ground truth, one JSON line per frame."""
+    lmap = LandmarkMap(st.body)
+    lines = []
+    side = None
+    windows = [w.__dict__ for w in st.tl.fault_windows]
+    camera = st.cam.describe()
+    for i, posed in enumerate(st.poses):
+        t = i / st.fps
+        rep = next((r + 1 for r, (a, b) in enumerate(st.tl.rep_windows) if a <= t < b), None)
+        active = [w["fault"] for w in windows if w["start_s"] <= t <= w["end_s"]]
+        joints = lmap.joints(st.poser.skeleton, posed)
+        rec, side = record(i, st.fps, st.cam, joints, posed, st.body, side, {
+            "rep": rep,
+            "faults_active": active,
+            "camera": camera,
+        })
+        lines.append(json.dumps(rec, separators=(",", ":")))
+    return lines
+
+
+def rewrite_truth(clip: dict, corpus: dict, entry: dict) -> dict:
+    """Writes the clip's truth again from its posed body, without rendering:
+    for a change to the truth's code alone. Returns the updated entry."""
+    t0 = time.time()
+    truth = SAMPLES / entry["truth"]
+    truth.write_text("\n".join(truth_lines(stage(clip, corpus))) + "\n")
+    print(f"{clip['name']}: truth rewritten in {time.time() - t0:.1f} s")
+    return entry | {"truth_sha256": sha256(truth), "params": params_of(clip, corpus)}
+
+
+def render_clip(clip: dict, corpus: dict, out_dir: Path, log=print, preview: int = 0) -> dict | None:
+    """Poses, renders and encodes one clip into out_dir; returns its manifest entry."""
+    t0 = time.time()
+    name = clip["name"]
+    st = stage(clip, corpus, preview)
+    ex, body, poser, tl, frames, cam, fps, reps = st.ex, st.body, st.poser, st.tl, st.frames, st.cam, st.fps, st.reps
+    width, height = clip["size"]
+    yaw = float(clip.get("yaw", 0.0))
+    cloud = cloud_of(body, frames)
     rng = np.random.default_rng(int(clip["seed"]))
-    props, room_mats, background = room(cam, cloud.astype(np.float64), clip["background"] == "cluttered", rng, ex.posture)
+    props, room_mats, background = room(cam, cloud, clip["background"] == "cluttered", rng, ex.posture)
     materials, face_mats = body_materials(body, OUTFITS[clip["outfit"]], clip["skin"], clip["hair"])
     moving = []
     if ex.sled:
@@ -131,24 +217,8 @@ def render_clip(clip: dict, corpus: dict, out_dir: Path, log=print, preview: int
         sprops, smats, moving = sled_props(ex.sled, np.array(centres), yaw)
         props += sprops
         room_mats += smats
-
-    # Ground truth.
-    lmap = LandmarkMap(body)
-    truth_lines = []
-    side = None
     windows = [w.__dict__ for w in tl.fault_windows]
-    camera = cam.describe()
-    for i, posed in enumerate(poses):
-        t = i / fps
-        rep = next((r + 1 for r, (a, b) in enumerate(tl.rep_windows) if a <= t < b), None)
-        active = [w["fault"] for w in windows if w["start_s"] <= t <= w["end_s"]]
-        joints = lmap.joints(poser.skeleton, posed)
-        rec, side = record(i, fps, cam, joints, posed, body, side, {
-            "rep": rep,
-            "faults_active": active,
-            "camera": camera,
-        })
-        truth_lines.append(json.dumps(rec, separators=(",", ":")))
+    lines = truth_lines(st)
 
     # Render.
     job = JOBS / name
@@ -186,13 +256,11 @@ def render_clip(clip: dict, corpus: dict, out_dir: Path, log=print, preview: int
     video = out_dir / f"{name}.mp4"
     subprocess.run(
         ["ffmpeg", "-y", "-loglevel", "error", "-framerate", f"{fps:g}", "-i", str(job / "frames" / "%05d.png"),
-         "-c:v", "libx264", "-preset", "medium", "-crf", "20", "-pix_fmt", "yuv420p",
-         "-x264-params", "threads=1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-         "-map_metadata", "-1", str(video)],
+         *X264, str(video)],
         check=True,
     )
     truth = out_dir / f"{name}.truth.jsonl"
-    truth.write_text("\n".join(truth_lines) + "\n")
+    truth.write_text("\n".join(lines) + "\n")
     shutil.rmtree(job)
     entry = {
         "name": name,
@@ -258,19 +326,31 @@ def main() -> None:
                     bad += not same
             sys.exit(1 if bad else 0)
 
-    def up_to_date(c: dict) -> bool:
+    def video_up_to_date(c: dict) -> bool:
         e = manifest["clips"].get(c["name"])
-        if e is None or e["params"] != params_of(c, corpus):
+        if e is None or {**e["params"], "truth_code_sha256": None} != {**params_of(c, corpus), "truth_code_sha256": None}:
             return False
-        return all((SAMPLES / e[k]).exists() and sha256(SAMPLES / e[k]) == e[f"{k}_sha256"] for k in ("video", "truth"))
+        return (SAMPLES / e["video"]).exists() and sha256(SAMPLES / e["video"]) == e["video_sha256"]
 
-    todo = [c for c in clips if args.force or not up_to_date(c)]
-    print(f"{len(todo)} of {len(clips)} clips to render")
+    def truth_up_to_date(c: dict) -> bool:
+        e = manifest["clips"][c["name"]]
+        return (e["params"] == params_of(c, corpus) and (SAMPLES / e["truth"]).exists()
+                and sha256(SAMPLES / e["truth"]) == e["truth_sha256"])
+
+    def save() -> None:
+        manifest["clips"] = dict(sorted(manifest["clips"].items()))
+        manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+
+    todo = [c for c in clips if args.force or not video_up_to_date(c)]
+    retruth = [c for c in clips if c not in todo and not truth_up_to_date(c)]
+    print(f"{len(todo)} of {len(clips)} clips to render, {len(retruth)} truths to rewrite")
+    for c in retruth:
+        manifest["clips"][c["name"]] = rewrite_truth(c, corpus, manifest["clips"][c["name"]])
+        save()
     with ProcessPoolExecutor(args.jobs) as pool:
         for e in pool.map(_worker, [(c, corpus, str(SAMPLES)) for c in todo]):
             manifest["clips"][e["name"]] = e
-            manifest["clips"] = dict(sorted(manifest["clips"].items()))
-            manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+            save()
     listed = {c["name"] for c in load_corpus()[1]}
     stale = set(manifest["clips"]) - listed
     for name in stale:

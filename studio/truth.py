@@ -165,7 +165,7 @@ def nearer_side(world: np.ndarray) -> str:
 
 
 def metrics(px: np.ndarray, world: np.ndarray, side: str) -> dict[str, float | None]:
-    """formcheck's 18 metrics from pixel positions and world landmarks."""
+    """formcheck's 19 metrics from pixel positions and world landmarks."""
     p = lambda n: px[J[n]]  # noqa: E731
     s, h, k, a, heel, toe = (f"{side}_{n}" for n in ("shoulder", "hip", "knee", "ankle", "heel", "foot_index"))
     mid_sh = (p("left_shoulder") + p("right_shoulder")) / 2
@@ -201,6 +201,7 @@ def metrics(px: np.ndarray, world: np.ndarray, side: str) -> dict[str, float | N
     m["lateral_shift"] = ratio(mid_hip[0] - mid_ankle[0], hip_w)
     m["heel_rise"] = ratio(p(toe)[1] - p(heel)[1], foot_len)
     m["shoulder_width_ratio"] = ratio(np.linalg.norm(p("left_shoulder") - p("right_shoulder")), trunk_len)
+    m["midline_bend"] = _bend_above_line(mid_sh, mid_hip, mid_ankle)
     return {k: (None if v is None else round(float(v), 3)) for k, v in m.items()}
 
 

@@ -248,8 +248,37 @@ pub struct HoldDefinition {
     pub target_s: Spanned<f32>,
     /// Longest allowed, seconds (a flag fires past it).
     pub max_s: Option<Spanned<f32>>,
+    /// Further conditions of the position (the plank's straight knees: on
+    /// the knees, the trunk is as level as in the plank).
+    #[serde(default)]
+    pub also: Vec<PositionCheck>,
+    /// Whether the rules judge only while the body is in position (not
+    /// getting in or resting): for exercises whose position is told apart
+    /// from the set-up in every view the rules judge in (the plank, whose
+    /// get-in on the knees would read as a sag).
+    #[serde(default)]
+    pub rules_in_position_only: bool,
     /// Where the numbers come from.
     pub source: String,
+}
+
+/// A further condition of a hold's position: a metric above or below a value.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionCheck {
+    /// The metric.
+    pub metric: Metric,
+    /// In position above this value...
+    pub above: Option<f32>,
+    /// ...or below this one.
+    pub below: Option<f32>,
+}
+
+impl PositionCheck {
+    /// Whether `v` is in position.
+    pub fn holds(&self, v: f32) -> bool {
+        self.above.is_none_or(|a| v > a) && self.below.is_none_or(|b| v < b)
+    }
 }
 
 /// An exercise: where the camera goes, how reps or holds are counted, the

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::config::{Fault, View};
 use super::view::Orientation;
@@ -128,7 +128,36 @@ pub enum Event {
         flags: BTreeMap<String, u32>,
         /// What the camera cannot measure for this exercise.
         cannot_measure: Vec<String>,
+        /// Each rep's judgement, in order: good, or the rules that flagged
+        /// during it.
+        #[serde(default)]
+        rep_judgements: Vec<RepJudgement>,
     },
+}
+
+/// How a rep was judged: good, or with the faults its flags stand for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepJudgement {
+    /// 1-based rep number.
+    pub rep: u32,
+    /// The rules that flagged during the rep (empty: a good rep).
+    pub flags: Vec<String>,
+}
+
+impl RepJudgement {
+    /// Whether no rule flagged during the rep.
+    pub fn good(&self) -> bool {
+        self.flags.is_empty()
+    }
+
+    /// The judgement in a few words: `good`, or `fault: ` and the rules.
+    pub fn verdict(&self) -> String {
+        if self.good() {
+            "good".into()
+        } else {
+            format!("fault: {}", self.flags.join(", "))
+        }
+    }
 }
 
 impl Event {
@@ -145,11 +174,20 @@ impl Event {
             longest_hold_s,
             flags,
             cannot_measure,
+            rep_judgements,
         } = self
         else {
             return None;
         };
         let mut text = format!("set of {exercise}: {reps} reps");
+        if !rep_judgements.is_empty() {
+            let good = rep_judgements.iter().filter(|r| r.good()).count();
+            text += &format!(" ({good} good");
+            for r in rep_judgements.iter().filter(|r| !r.good()) {
+                text += &format!("; rep {} {}", r.rep, r.verdict());
+            }
+            text += ")";
+        }
         if *holds > 0 {
             text += &format!(", {holds} holds (longest {longest_hold_s:.1} s)");
         }
@@ -187,10 +225,21 @@ mod tests {
             longest_hold_s: 0.0,
             flags: BTreeMap::from([("hyperextension".to_string(), 2)]),
             cannot_measure: vec!["lumbar extension itself".into()],
+            rep_judgements: (1..=3)
+                .map(|rep| RepJudgement {
+                    rep,
+                    flags: if rep > 1 {
+                        vec!["hyperextension".into()]
+                    } else {
+                        vec![]
+                    },
+                })
+                .collect(),
         };
         assert_eq!(
             summary.summary_text().unwrap(),
-            "set of glute_bridge: 3 reps, flags: hyperextension ×2\n  not measured: lumbar extension itself"
+            "set of glute_bridge: 3 reps (1 good; rep 2 fault: hyperextension; rep 3 fault: \
+             hyperextension), flags: hyperextension ×2\n  not measured: lumbar extension itself"
         );
         let rep_less = Event::CannotSee {
             rule: "hip_sag".into(),

@@ -11,6 +11,7 @@
 use nalgebra::{Vector2, Vector3};
 use serde::{Deserialize, Serialize};
 
+use super::view::frontality;
 use super::geometry::{
     angle_at, bend_above_line, direction_from_up, elevation, line_tilt, twist_about,
 };
@@ -85,7 +86,9 @@ pub enum Metric {
     /// Tilt of the shoulder line against the image horizontal, degrees.
     ShoulderTilt,
     /// Rotation of the shoulder line against the hip line about the trunk,
-    /// degrees, from world landmarks.
+    /// degrees, from world landmarks (the model's depth estimate). Its
+    /// visibility is capped by how squarely the camera faces the trunk
+    /// ([`super::view::frontality`]): seen edge-on, the twist is a guess.
     TrunkTwist,
     /// Elevation above horizontal of the higher leg (hip → ankle), degrees.
     RaisedLegElevation,
@@ -100,11 +103,17 @@ pub enum Metric {
     /// Shoulder width in the image over trunk length (falls as the trunk
     /// rotates away from a front or back camera).
     ShoulderWidthRatio,
+    /// How far the mid-hip bends out of the line from mid-shoulder to
+    /// mid-ankle, degrees, positive above it: the body's midline, straight
+    /// for a straight body whatever side faces the camera (the near side's
+    /// shoulder sits wider than its hip, so its chain bends when the body
+    /// is straight and seen from the front).
+    MidlineBend,
 }
 
 impl Metric {
     /// Every metric, in column order of the metrics CSV.
-    pub const ALL: [Metric; 18] = [
+    pub const ALL: [Metric; 19] = [
         Metric::TrunkDirection,
         Metric::TrunkFromVertical,
         Metric::HipAngle,
@@ -123,6 +132,7 @@ impl Metric {
         Metric::LateralShift,
         Metric::HeelRise,
         Metric::ShoulderWidthRatio,
+        Metric::MidlineBend,
     ];
 
     /// The name used in exercise files and outputs.
@@ -146,6 +156,7 @@ impl Metric {
             Metric::LateralShift => "lateral_shift",
             Metric::HeelRise => "heel_rise",
             Metric::ShoulderWidthRatio => "shoulder_width_ratio",
+            Metric::MidlineBend => "midline_bend",
         }
     }
 
@@ -203,6 +214,10 @@ impl Metric {
 
     /// What to tell the person when the metric cannot be seen.
     pub fn cannot_see_hint(self) -> String {
+        if self == Metric::TrunkTwist {
+            return "Can't see your trunk turn: place the camera in front of you (or behind you)"
+                .into();
+        }
         format!("Can't see your {}: move so they are in view", self.needs())
     }
 
@@ -219,6 +234,7 @@ impl Metric {
             | Metric::KneeAngleRight
             | Metric::KneeAsymmetry => "hips, knees and ankles",
             Metric::BodyLine => "shoulder, hip and ankle",
+            Metric::MidlineBend => "shoulders, hips and ankles",
             Metric::PelvisTilt => "hips",
             Metric::ShoulderTilt => "shoulders",
             Metric::RaisedLegElevation
@@ -382,6 +398,10 @@ pub fn measure(
         pts.vis(&[LeftShoulder, RightShoulder]),
     );
 
+    let ratio = |num: f32, den: f32| (den > f32::EPSILON).then(|| num / den);
+    let trunk_len = (mid_sh - mid_hip).norm();
+    let shoulder_width = (pts.p(LeftShoulder) - pts.p(RightShoulder)).norm();
+    let hip_width = (pts.p(LeftHip) - pts.p(RightHip)).norm();
     let trunk_axis = (pts.world(LeftShoulder) + pts.world(RightShoulder)) / 2.0
         - (pts.world(LeftHip) + pts.world(RightHip)) / 2.0;
     m.set(
@@ -391,7 +411,10 @@ pub fn measure(
             pts.world(RightHip) - pts.world(LeftHip),
             pts.world(RightShoulder) - pts.world(LeftShoulder),
         ),
-        trunk_vis,
+        trunk_vis.min(frontality(
+            ratio(shoulder_width, trunk_len),
+            ratio(hip_width, trunk_len),
+        )),
     );
 
     // The legs by ankle height (image y grows downwards).
@@ -412,10 +435,7 @@ pub fn measure(
         pts.vis(&[low.0, low.1]),
     );
 
-    let trunk_len = (mid_sh - mid_hip).norm();
-    let hip_width = (pts.p(LeftHip) - pts.p(RightHip)).norm();
     let foot_len = (pts.p(toe) - pts.p(heel)).norm();
-    let ratio = |num: f32, den: f32| (den > f32::EPSILON).then(|| num / den);
     let legs_vis = pts.vis(&[LeftHip, RightHip, LeftAnkle, RightAnkle]);
     m.set(
         Metric::HipHeight,
@@ -434,11 +454,13 @@ pub fn measure(
     );
     m.set(
         Metric::ShoulderWidthRatio,
-        ratio(
-            (pts.p(LeftShoulder) - pts.p(RightShoulder)).norm(),
-            trunk_len,
-        ),
+        ratio(shoulder_width, trunk_len),
         trunk_vis,
+    );
+    m.set(
+        Metric::MidlineBend,
+        bend_above_line(mid_sh, mid_hip, mid_ankle),
+        legs_vis.min(trunk_vis),
     );
     m
 }

@@ -24,7 +24,7 @@ pub mod view;
 use std::collections::BTreeMap;
 
 use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, View};
-use events::Event;
+use events::{Event, RepJudgement};
 use measure::{measure, nearer_side, Measurements, Metric, Side};
 use plausibility::PlausibilityGate;
 use reps::{HoldFrame, HoldTimer, RepCounter};
@@ -75,6 +75,7 @@ pub struct Analyzer {
     rep_peaks: BTreeMap<&'static str, [f32; 2]>,
     rep_flags: Vec<String>,
     rep_count: u32,
+    rep_judgements: Vec<RepJudgement>,
     last_rep: Option<Tempo>,
     /// The last flag that is not a rule's continuous one (tempo, rep rule,
     /// hold too long): when, what it said, what it guards against.
@@ -112,6 +113,7 @@ impl Analyzer {
             rep_peaks: BTreeMap::new(),
             rep_flags: Vec::new(),
             rep_count: 0,
+            rep_judgements: Vec::new(),
             last_rep: None,
             last_instant: None,
             hold: HoldTimer::new(),
@@ -242,14 +244,18 @@ impl Analyzer {
         }
         let view = self.view.view().unwrap_or(View::Oblique);
         self.collect_baseline(&m);
+        let resting = self.resting(&m, view);
 
         for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
             let baseline = match rule.relative_to {
                 Reference::Baseline => self.baseline.get(&rule.metric).copied(),
                 Reference::Absolute => None,
             };
-            let judgement =
-                RuleTracker::judge(rule, m.get(rule.metric), self.view.view(), baseline);
+            let judgement = if resting {
+                Judgement::Resting
+            } else {
+                RuleTracker::judge(rule, m.get(rule.metric), self.view.view(), baseline)
+            };
             let was_active = tracker.is_active();
             tracker.update(rule, judgement, at, events);
             if tracker.is_active() && !was_active && !self.rep_flags.contains(&rule.id) {
@@ -258,6 +264,17 @@ impl Analyzer {
         }
         self.count_reps(&m, view, at, events);
         self.time_hold(&m, view, at, events);
+    }
+
+    /// Whether the body is seen out of a held exercise's position (getting
+    /// in, resting on the knees): the form rules judge the exercise, not the
+    /// set-up.
+    fn resting(&self, m: &Measurements, view: View) -> bool {
+        self.exercise.hold.as_ref().is_some_and(|def| {
+            def.rules_in_position_only
+                && self.exercise.view.accepts(view)
+                && HoldTimer::position(def, m, PEAK_VISIBILITY) == Some(false)
+        })
     }
 
     fn collect_baseline(&mut self, m: &Measurements) {
@@ -390,7 +407,13 @@ impl Analyzer {
             concentric_s: rep.concentric_s,
             range: rep.range,
             peaks: std::mem::take(&mut self.rep_peaks),
-            flags: std::mem::take(&mut self.rep_flags),
+            flags: self.rep_flags.clone(),
+        });
+        let mut flags = std::mem::take(&mut self.rep_flags);
+        flags.dedup();
+        self.rep_judgements.push(RepJudgement {
+            rep: self.rep_count,
+            flags,
         });
     }
 
@@ -425,10 +448,8 @@ impl Analyzer {
         let Some(def) = &self.exercise.hold else {
             return;
         };
-        let position = m
-            .get(def.metric)
-            .filter(|v| v.visibility >= 0.5 && self.exercise.view.accepts(view))
-            .map(|v| HoldTimer::in_position(def, v.value));
+        let position = HoldTimer::position(def, m, PEAK_VISIBILITY)
+            .filter(|_| self.exercise.view.accepts(view));
         let flagged = self.trackers.iter().any(RuleTracker::is_active);
         let frame = match position {
             _ if flagged => HoldFrame::Broken,
@@ -510,11 +531,14 @@ impl Analyzer {
         };
         let (mut flag, mut blind, mut wrong_view) = (None, None, false);
         // A rule for another plane than the camera's is only a wrong camera
-        // when the exercise's own view is wrong too, or no rule can be
-        // judged from this one (the squat's front-only lateral-shift rule,
-        // seen from the side, is not).
+        // when the exercise's own view is wrong too, or nothing is judged
+        // or counted from this one (the squat's front-only rotation rules,
+        // seen from the side, are not; the hip hinge, whose only rule needs
+        // the front, counts its reps from the side).
+        let counted = self.exercise.reps.is_some() || self.exercise.hold.is_some();
         let camera_right = self.view.view().is_some_and(|v| {
-            self.exercise.view.accepts(v) && self.exercise.rules.iter().any(|r| r.view.accepts(v))
+            self.exercise.view.accepts(v)
+                && (counted || self.exercise.rules.iter().any(|r| r.view.accepts(v)))
         });
         for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
             let limit = *rule.limit.get_ref();
@@ -530,7 +554,9 @@ impl Analyzer {
                     wrong_view = true;
                     (None, FormState::CannotSee)
                 }
-                Some(Judgement::NoBaseline) | None => (None, FormState::Fine),
+                Some(Judgement::NoBaseline | Judgement::Resting) | None => {
+                    (None, FormState::Fine)
+                }
             };
             if state == FormState::Flag && flag.is_none() {
                 flag = Some(rule);
@@ -605,6 +631,7 @@ impl Analyzer {
             longest_hold_s: self.longest_hold_s,
             flags,
             cannot_measure: self.exercise.cannot_measure.clone(),
+            rep_judgements: self.rep_judgements,
         });
     }
 }

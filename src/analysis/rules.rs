@@ -18,6 +18,9 @@ pub enum Judgement {
     WrongView,
     /// The rule needs a baseline that is not known yet.
     NoBaseline,
+    /// The body is not in the exercise's position (set-up, get-in, a rest):
+    /// nothing is judged.
+    Resting,
 }
 
 /// A rule's flag state over a set.

@@ -85,6 +85,7 @@ svg { display: block; width: 100%; height: auto; }
 .sw.dot { width: 6px; height: 6px; border-radius: 50%; }
 img.thumb { display: block; width: 200px; height: auto; border: 1px solid var(--line); border-radius: 2px; }
 .chips .none { color: var(--muted); font-size: 12px; }
+.chips .good { display: inline-block; background: var(--okbg); color: #1e6b3a; border-radius: 3px; padding: 0 6px; font-size: 12px; }
 .chips span { display: inline-block; background: var(--badbg); color: var(--bad); border-radius: 3px; padding: 0 6px; margin: 1px 3px 1px 0; font-size: 12px; }
 footer { border-top: 1px solid var(--line); padding-top: 10px; color: var(--muted); font-size: 12px; }
 @media print {
@@ -93,7 +94,7 @@ footer { border-top: 1px solid var(--line); padding-top: 10px; color: var(--mute
   main { max-width: none; padding: 0; }
   table { font-size: 10px; }
   figcaption, .legend, .small { font-size: 10px; }
-  .chips span, .chips .none { font-size: 10px; }
+  .chips span, .chips .none, .chips .good { font-size: 10px; }
   th, td { padding: 3px 5px; }
   .set, .trends { break-before: page; page-break-before: always; border-top: none; padding-top: 0; }
   tr, .callout, .honesty { break-inside: avoid; page-break-inside: avoid; }
@@ -123,6 +124,7 @@ fn metric_label(metric: Metric) -> &'static str {
         Metric::LateralShift => "Lateral shift of the hips",
         Metric::HeelRise => "Heel rise",
         Metric::ShoulderWidthRatio => "Shoulder width over trunk length",
+        Metric::MidlineBend => "Bend of the body's midline at the hips",
     }
 }
 
@@ -579,7 +581,7 @@ fn reps_table(set: &SetData) -> Markup {
                     th.num { "At the turn (s)" }
                     th.num { (head("Return phase (s)", con_min)) }
                     th.num { (extreme) " " (metric_label(def.metric).to_lowercase()) }
-                    th { "Flags during the rep" }
+                    th { "Judgement: good, or the flags of a fault" }
                 } }
                 tbody {
                     @for rep in &set.reps {
@@ -591,7 +593,7 @@ fn reps_table(set: &SetData) -> Markup {
                             td.num { (phase(rep.concentric_s, con_min)) }
                             td.num { (plot::with_unit(def.metric, rep.range)) }
                             td.chips {
-                                @if rep.flags.is_empty() { i.none { "none" } }
+                                @if rep.flags.is_empty() { b.good { "good" } } @else { "fault: " }
                                 @for (rule, n) in counts(&rep.flags) {
                                     span { (rule) @if n > 1 { " ×" (n) } }
                                 }

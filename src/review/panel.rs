@@ -292,6 +292,10 @@ impl Panel {
             self.text.clear();
             let done = set.events.reps_done(frame);
             let _ = write!(self.text, "reps done {done} of {}", set.events.reps.len());
+            if let Some(rep) = set.events.last_rep(frame) {
+                let verdict = if rep.good { "good" } else { "fault" };
+                let _ = write!(self.text, ", rep {} {verdict}", rep.index);
+            }
             let org = Point::new(right - text.width(&self.text)?, y + BOX_PAD + small.cap);
             text.put(canvas, &self.text, org, WHITE)?;
         }

@@ -71,6 +71,8 @@ pub struct RepMark {
     pub index: u32,
     /// The frame it ended on.
     pub frame: u64,
+    /// Whether no rule flagged during it.
+    pub good: bool,
 }
 
 /// The camera's view from a frame on.
@@ -117,6 +119,8 @@ enum Record {
     Rep {
         index: u32,
         frame: u64,
+        #[serde(default)]
+        flags: Vec<String>,
     },
     View {
         frame: u64,
@@ -187,8 +191,16 @@ impl SetEvents {
                     close(&mut set.flags, &mut open, &rule, frame, Some(peak));
                     last_frame = last_frame.max(frame);
                 }
-                Record::Rep { index, frame } => {
-                    set.reps.push(RepMark { index, frame });
+                Record::Rep {
+                    index,
+                    frame,
+                    flags,
+                } => {
+                    set.reps.push(RepMark {
+                        index,
+                        frame,
+                        good: flags.is_empty(),
+                    });
                     last_frame = last_frame.max(frame);
                 }
                 Record::View { frame, view } => {
@@ -217,6 +229,11 @@ impl SetEvents {
     /// Reps completed by `frame`.
     pub fn reps_done(&self, frame: u64) -> usize {
         self.reps.iter().filter(|r| r.frame <= frame).count()
+    }
+
+    /// The last rep completed by `frame`, if any.
+    pub fn last_rep(&self, frame: u64) -> Option<&RepMark> {
+        self.reps.iter().rev().find(|r| r.frame <= frame)
     }
 }
 
@@ -543,6 +560,7 @@ mod tests {
             reps: vec![RepMark {
                 index: 1,
                 frame: 904,
+                good: true,
             }],
             views: vec![ViewChange {
                 frame: 900,
@@ -668,7 +686,8 @@ mod tests {
             set.reps,
             [RepMark {
                 index: 1,
-                frame: 174
+                frame: 174,
+                good: true,
             }]
         );
         assert_eq!(set.view_at(59), Some(View::Side));
@@ -689,6 +708,7 @@ mod tests {
                 longest_hold_s: 0.0,
                 flags: BTreeMap::new(),
                 cannot_measure: vec![],
+                rep_judgements: vec![],
             },
         ]);
         let set = SetEvents::parse(&text, path()).unwrap();

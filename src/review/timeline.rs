@@ -452,7 +452,10 @@ mod tests {
     fn every_rule_has_a_row_and_flags_of_other_checks_get_theirs() {
         let squat = Exercise::named("squat").unwrap();
         let rows = rule_rows(&squat, &[flag("lateral_shift", 1, 2)]);
-        assert_eq!(rows, ["trunk_flexion", "lateral_shift", TEMPO_RULE]);
+        assert_eq!(
+            rows,
+            ["trunk_flexion", "lateral_shift", "trunk_rotation", TEMPO_RULE]
+        );
         let rows = rule_rows(&squat, &[flag("something_new", 1, 2)]);
         assert_eq!(rows.last().map(String::as_str), Some("something_new"));
         let bridge = Exercise::named("glute_bridge").unwrap();

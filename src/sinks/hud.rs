@@ -213,6 +213,7 @@ impl Unit {
             | Metric::PelvisTilt
             | Metric::ShoulderTilt
             | Metric::TrunkTwist
+            | Metric::MidlineBend
             | Metric::RaisedLegElevation
             | Metric::LoweredLegElevation => Unit::Degrees,
         }
