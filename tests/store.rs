@@ -98,6 +98,7 @@ fn summary(reps: u32) -> Event {
         longest_hold_s: 4.5,
         flags: BTreeMap::from([("knee_depth".to_string(), 2)]),
         cannot_measure: vec!["lumbar curvature itself".to_string()],
+        rep_judgements: vec![],
     }
 }
 
@@ -611,6 +612,7 @@ fn event_of_json(line: &str) -> Option<Event> {
             longest_hold_s: f64_("longest_hold_s"),
             flags: serde_json::from_value(v["flags"].clone()).unwrap(),
             cannot_measure: serde_json::from_value(v["cannot_measure"].clone()).unwrap(),
+            rep_judgements: serde_json::from_value(v["rep_judgements"].clone()).unwrap_or_default(),
         },
         _ => return None,
     })

@@ -60,6 +60,12 @@ impl BaselineCapture {
         }
     }
 
+    /// Replaces the metrics the capture must see (the rules' needs change
+    /// once the camera's view is known).
+    pub fn set_needed(&mut self, needed: Vec<Metric>) {
+        self.needed = needed;
+    }
+
     /// Feeds one frame's measurements (`None` without a person).
     pub fn update(&mut self, t_ms: f64, m: Option<&Measurements>) -> BaselineProgress {
         let started = *self.started_ms.get_or_insert(t_ms);

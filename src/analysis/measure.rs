@@ -11,10 +11,10 @@
 use nalgebra::{Vector2, Vector3};
 use serde::{Deserialize, Serialize};
 
-use super::view::frontality;
 use super::geometry::{
     angle_at, bend_above_line, direction_from_up, elevation, line_tilt, twist_about,
 };
+use super::view::frontality;
 use crate::pose::{ImageSize, Joint, Pose};
 
 /// A body side.

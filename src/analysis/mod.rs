@@ -153,13 +153,17 @@ impl Analyzer {
         self.view.orientation()
     }
 
-    /// The metrics the exercise's rules judge relative to the baseline.
+    /// The metrics the exercise's rules judge relative to the baseline from
+    /// the camera's view (every such rule while the view is not known): a
+    /// capture from the side does not need the front-only trunk twist.
     pub fn baseline_metrics(&self) -> Vec<Metric> {
+        let view = self.view.view();
         let mut metrics: Vec<Metric> = self
             .exercise
             .rules
             .iter()
             .filter(|r| r.relative_to == Reference::Baseline)
+            .filter(|r| view.is_none_or(|v| r.view.accepts(v)))
             .map(|r| r.metric)
             .collect();
         metrics.sort();
@@ -554,9 +558,7 @@ impl Analyzer {
                     wrong_view = true;
                     (None, FormState::CannotSee)
                 }
-                Some(Judgement::NoBaseline | Judgement::Resting) | None => {
-                    (None, FormState::Fine)
-                }
+                Some(Judgement::NoBaseline | Judgement::Resting) | None => (None, FormState::Fine),
             };
             if state == FormState::Flag && flag.is_none() {
                 flag = Some(rule);

@@ -143,6 +143,8 @@ fn run(
             &mut events,
         );
         if let Some(capture) = &mut baseline {
+            // What the camera's view, known by now, lets the rules judge.
+            capture.set_needed(analyzer.baseline_metrics());
             let seen = pose.as_ref().map(|_| analyzer.measurements());
             let message = match capture.update(frame.info.t_ms, seen) {
                 BaselineProgress::Countdown(s) => {

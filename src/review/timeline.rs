@@ -454,7 +454,12 @@ mod tests {
         let rows = rule_rows(&squat, &[flag("lateral_shift", 1, 2)]);
         assert_eq!(
             rows,
-            ["trunk_flexion", "lateral_shift", "trunk_rotation", TEMPO_RULE]
+            [
+                "trunk_flexion",
+                "lateral_shift",
+                "trunk_rotation",
+                TEMPO_RULE
+            ]
         );
         let rows = rule_rows(&squat, &[flag("something_new", 1, 2)]);
         assert_eq!(rows.last().map(String::as_str), Some("something_new"));
