@@ -688,6 +688,65 @@ fn squat_and_hip_hinge_trunk_rotation_from_the_front() {
     .check();
 }
 
+/// The trunk twist `camera` measures on a body standing with its shoulders
+/// turned `twist` degrees against the pelvis (arms forward when `arms`).
+fn twist_seen(
+    camera: &Camera,
+    twist: f32,
+    arms: bool,
+) -> formcheck::analysis::measure::Measurement {
+    let angles = JointAngles {
+        shoulder_flexion: if arms { [90.0; 2] } else { [0.0; 2] },
+        ..JointAngles::default()
+    };
+    let records = film(camera, &Render::default(), 0.05, |_| {
+        twisted((angles, upright()), twist)
+    });
+    let pose = records[0].pose().unwrap();
+    measure(&pose, records[0].size(), nearer_side(&pose), None)
+        .get(Metric::TrunkTwist)
+        .expect("the twist is measured")
+}
+
+#[test]
+fn a_known_twist_seen_square_on_is_read_and_trusted_and_edge_on_is_not() {
+    let body = upright();
+    for camera in [
+        Camera::front_view(&body, CAMERA_M),
+        Camera::oblique(&body, CAMERA_M, 180.0, 0.0),
+        Camera::oblique(&body, 3.0, 0.0, 25.0),
+    ] {
+        let straight = twist_seen(&camera, 0.0, false);
+        assert!(straight.value.abs() < 1.0, "{straight:?}");
+        let mut sign = 0.0;
+        for twist in [-30.0, -15.0, 15.0, 30.0] {
+            let m = twist_seen(&camera, twist, twist > 0.0);
+            assert!((m.value.abs() - twist.abs()).abs() < 1.0, "{twist}: {m:?}");
+            // One sign convention whichever way the trunk turns.
+            let s = (m.value / twist).signum();
+            assert!(sign == 0.0 || s == sign, "{twist}: {m:?}");
+            sign = s;
+            assert!(m.visibility >= 0.9, "{twist}: {m:?}");
+        }
+    }
+    // Edge-on, under the rules' 0.5: "cannot see", never a verdict.
+    for side in [Side::Left, Side::Right] {
+        let camera = Camera::side_view(&body, CAMERA_M, side);
+        for twist in [0.0, 15.0, 30.0] {
+            let m = twist_seen(&camera, twist, false);
+            assert!(m.visibility < 0.5, "{twist}: {m:?}");
+        }
+    }
+}
+
+#[test]
+fn a_squat_twisting_in_front_of_a_side_camera_raises_nothing() {
+    let events = run("squat", &side_camera(&upright()), &noisy(), 14.0, |t| {
+        twisted(squat(cycle(t, 6.0), 0.0, 0.0), 30.0 * ramp(t, 7.0, 7.5))
+    });
+    assert!(!flags(&events).contains(&"trunk_rotation".to_string()));
+}
+
 #[test]
 fn plank_hip_sag_and_pike() {
     let camera = side_camera(&plank(0.0).1);
