@@ -72,8 +72,13 @@ fn the_truth_agrees_with_formcheck_measuring_the_true_joints() {
             let (w, h) = (record.width as f32, record.height as f32);
             let px = |a: usize, b: usize| ((l[a].x - l[b].x) * w).hypot((l[a].y - l[b].y) * h);
             let ankles_level = ((l[27].y - l[28].y) * h).abs() < 0.1;
+            // The midline of a person square to the camera is vertical: on
+            // which side of it the hips lie (its sign, or none) is rounding.
+            let mid_x = |a: usize, b: usize| (l[a].x + l[b].x) / 2.0;
+            let midline_vertical = ((mid_x(11, 12) - mid_x(27, 28)) * w).abs() < 0.5;
             let undecided = |metric: Metric| match metric {
                 Metric::RaisedLegElevation | Metric::LoweredLegElevation => ankles_level,
+                Metric::MidlineBend => midline_vertical,
                 Metric::PelvisTilt | Metric::LateralShift => px(23, 24) < 10.0,
                 Metric::ShoulderTilt => px(11, 12) < 10.0,
                 _ => false,
