@@ -277,7 +277,13 @@ fn every_judged_measurement_has_a_plot() {
     for (n, expected) in [
         (
             1,
-            ["knee_angle", "trunk_from_vertical", "lateral_shift"].as_slice(),
+            [
+                "knee_angle",
+                "trunk_from_vertical",
+                "lateral_shift",
+                "trunk_twist",
+            ]
+            .as_slice(),
         ),
         (2, ["hip_extension"].as_slice()),
     ] {
@@ -497,7 +503,7 @@ fn chromium_renders_the_plots_and_the_flag_rows_and_prints_a_page_per_set() {
             "--hide-scrollbars",
             &format!("--user-data-dir={}", f.dir.join("chromium").display()),
             &format!("--screenshot={}", png.display()),
-            "--window-size=1280,2400",
+            "--window-size=1280,3200",
             &format!("file://{}", html_path.display()),
         ])
         .output()
@@ -509,7 +515,7 @@ fn chromium_renders_the_plots_and_the_flag_rows_and_prints_a_page_per_set() {
     );
     let image =
         opencv::imgcodecs::imread(png.to_str().unwrap(), opencv::imgcodecs::IMREAD_COLOR).unwrap();
-    assert_eq!((image.cols(), image.rows()), (1280, 2400));
+    assert_eq!((image.cols(), image.rows()), (1280, 3200));
     // Not blank: the page has text, tables and plots.
     let mut mean = Mat::default();
     let mut sd = Mat::default();
