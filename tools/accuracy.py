@@ -47,6 +47,9 @@ MOTIONS = ROOT / "studio" / "exercises"
 REP_FLAG_GRACE_S = 2.5
 # A rep is "too fast" in a clip when its tempo scale is below this.
 FAST_TEMPO = 0.7
+# A flag that starts this long before a fault's window still catches it
+# (the fault's onset is gradual).
+EARLY_S = 0.2
 # Metrics compared with the 3D angle of the true joints as well.
 THREE_D = {
     "hip_angle": "hip_angle_3d",
@@ -96,6 +99,31 @@ def flag_intervals(evs: list[dict]) -> list[tuple[str, float, float]]:
             out.append((e["rule"], open_at.pop(e["rule"]), e["t_ms"] / 1000))
     out += [(r, t, math.inf) for r, t in open_at.items()]
     return sorted(out, key=lambda x: x[1])
+
+
+def catches(window: dict, start: float, end: float) -> bool:
+    """Whether a flag from `start` to `end` s falls in a fault's window: from
+    EARLY_S before it to REP_FLAG_GRACE_S after it."""
+    return window["start_s"] - EARLY_S <= end and start <= window["end_s"] + REP_FLAG_GRACE_S
+
+
+def fault_windows(clip: dict, motion: dict) -> list[dict]:
+    """A rendered clip's fault windows (its manifest entry's, with the kind,
+    the rules that should flag each and why none can from the motion file),
+    and a `too_fast` window over each rep whose tempo scale is below
+    FAST_TEMPO."""
+    windows = []
+    for w in clip["fault_windows"]:
+        f = motion["fault"][w["fault"]]
+        windows.append({**w, "kind": f["kind"], "rules": f.get("flags", []), "cannot": f.get("cannot", "")})
+    tempo = clip["params"]["clip"].get("tempo", 1.0)
+    tempo = tempo if isinstance(tempo, list) else [tempo] * clip["reps"]
+    for r, scale in enumerate(tempo):
+        if scale < FAST_TEMPO:
+            a, b = clip["rep_windows_s"][r]
+            windows.append({"fault": "too_fast", "kind": "tempo", "rep": r + 1, "start_s": a, "end_s": b,
+                            "rules": ["tempo_too_fast"], "cannot": ""})
+    return windows
 
 
 def diff(metric: str, a: float, b: float) -> float:
@@ -175,15 +203,8 @@ def evaluate_clip(clip: dict, binary: Path, model: str, out: Path) -> dict:
     rule_view = {r["id"]: r.get("view", exercise.get("view", "any"))
                  for r in exercise.get("rule", []) + exercise.get("rep_rule", [])}
     rep_view = exercise.get("view", "any")
-    windows = [dict(w) for w in clip["fault_windows"]]
-    tempo = clip["params"]["clip"].get("tempo", 1.0)
-    tempo = tempo if isinstance(tempo, list) else [tempo] * clip["reps"]
-    for r, scale in enumerate(tempo):
-        if scale < FAST_TEMPO:
-            a, b = clip["rep_windows_s"][r]
-            windows.append({"fault": "too_fast", "kind": "tempo", "rep": r + 1, "start_s": a, "end_s": b})
-    flags_of = {w["fault"]: motion["fault"][w["fault"]]["flags"] if w["fault"] in motion.get("fault", {}) else ["tempo_too_fast"]
-                for w in windows}
+    windows = fault_windows(clip, motion)
+    flags_of = {w["fault"]: w["rules"] for w in windows}
     for kind, path in (("video", ev_video), ("truth", ev_truth)):
         evs = events(path)
         flags = flag_intervals(evs)
@@ -191,8 +212,7 @@ def evaluate_clip(clip: dict, binary: Path, model: str, out: Path) -> dict:
         result[f"reps_{kind}"] = reps
         false_flags = []
         for rule, start, end in flags:
-            ok = any(rule in flags_of[w["fault"]] and w["start_s"] - 0.2 <= end and start <= w["end_s"] + REP_FLAG_GRACE_S
-                     for w in windows)
+            ok = any(rule in flags_of[w["fault"]] and catches(w, start, end) for w in windows)
             if not ok:
                 false_flags.append({"rule": rule, "start_s": round(start, 2), "end_s": round(end, 2)})
         result[f"false_flags_{kind}"] = false_flags
@@ -208,7 +228,7 @@ def evaluate_clip(clip: dict, binary: Path, model: str, out: Path) -> dict:
                                                or f"the rules for it ({', '.join(names)}) judge another view")}
         for kind in ("video", "truth"):
             hit = [f for f in result[f"flags_{kind}"] if f["rule"] in expected
-                   and w["start_s"] - 0.2 <= f["end_s"] and f["start_s"] <= w["end_s"] + REP_FLAG_GRACE_S]
+                   and catches(w, f["start_s"], f["end_s"])]
             entry[kind] = bool(hit) if expected else None
         faults.append(entry)
     result["faults"] = faults

@@ -49,8 +49,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import (  # noqa: E402
-    EXERCISES, FAST_TEMPO, MIN_VISIBILITY, MOTIONS, REP_FLAG_GRACE_S, ROOT, SAMPLES, accepts, diff, events,
-    flag_intervals, run, stats, view_of,
+    EARLY_S, EXERCISES, MIN_VISIBILITY, MOTIONS, REP_FLAG_GRACE_S, ROOT, SAMPLES, accepts, catches, diff, events,
+    fault_windows, flag_intervals, run, stats, view_of,
 )
 
 CACHE = ROOT / ".cache" / "eval"
@@ -58,9 +58,6 @@ FOOTAGE_LABELS = ROOT / "eval" / "footage.toml"
 # Tempo and hold length: prescriptions, not faults, on footage filmed at gym
 # speed by performers who are not our patients.
 TEMPO_RULES = {"tempo_too_fast", "hold_too_long"}
-# A flag that starts this long before a window still catches it (the
-# fault's onset is gradual; a window marks its peak rep).
-EARLY_S = 0.2
 
 
 def sha256_of(*paths: Path) -> str:
@@ -129,8 +126,7 @@ def score(evs: list[dict], windows: list[dict], duration_s: float, view: str, ex
     faults = []
     for w in windows:
         expected = [r for r in w["rules"] if accepts(views.get(r, "any"), view)]
-        grace = REP_FLAG_GRACE_S
-        hits = [a for r, a, b in flags if r in expected and w["start_s"] - EARLY_S <= b and a <= w["end_s"] + grace]
+        hits = [a for r, a, b in flags if r in expected and catches(w, a, b)]
         faults.append({
             "fault": w["fault"], "kind": w["kind"], "rules": expected,
             "cannot": "" if expected else (w.get("cannot") or f"its rules ({', '.join(w['rules'])}) judge another view"),
@@ -140,7 +136,7 @@ def score(evs: list[dict], windows: list[dict], duration_s: float, view: str, ex
     false = []
     for r, a, b in flags:
         mine = [w for w in windows if r in w["rules"]]
-        if not any(w["start_s"] - EARLY_S <= b and a <= w["end_s"] + REP_FLAG_GRACE_S for w in mine):
+        if not any(catches(w, a, b) for w in mine):
             false.append({"rule": r, "start_s": round(a, 2), "end_s": round(b, 2) if b != float("inf") else None})
     faulty_s = sum(w["end_s"] - w["start_s"] for w in windows) + sum(e["end_s"] - e["start_s"] for e in edits)
     return {
@@ -153,22 +149,6 @@ def score(evs: list[dict], windows: list[dict], duration_s: float, view: str, ex
         "cannot_see": sum(1 for e in evs if e["event"] == "cannot_see"),
         "placement": sum(1 for e in evs if e["event"] == "view" and e.get("message")),
     }
-
-
-def rendered_windows(clip: dict, motion: dict) -> list[dict]:
-    windows = []
-    for w in clip["fault_windows"]:
-        f = motion["fault"][w["fault"]]
-        windows.append({"fault": w["fault"], "kind": f["kind"], "start_s": w["start_s"], "end_s": w["end_s"],
-                        "rules": f.get("flags", []), "cannot": f.get("cannot", "")})
-    tempo = clip["params"]["clip"].get("tempo", 1.0)
-    tempo = tempo if isinstance(tempo, list) else [tempo] * clip["reps"]
-    for r, scale in enumerate(tempo):
-        if scale < FAST_TEMPO:
-            a, b = clip["rep_windows_s"][r]
-            windows.append({"fault": "too_fast", "kind": "tempo", "start_s": a, "end_s": b,
-                            "rules": ["tempo_too_fast"], "cannot": ""})
-    return windows
 
 
 def angle_errors(rows: list[dict], truth: list[dict], metrics: set[str]) -> dict[str, list[float]]:
@@ -195,7 +175,7 @@ def evaluate_rendered(binary: Path, model: str, key: str, names: list[str]) -> l
         view = view_of(clip["params"]["clip"]["azimuth"])
         track = track_of(binary, SAMPLES / clip["video"], model, key)
         evs, rows = analyse(binary, track, clip["exercise"], CACHE / "analysis")
-        s = score(evs, rendered_windows(clip, motion), clip["frames"] / clip["fps"], view, exercise, set())
+        s = score(evs, fault_windows(clip, motion), clip["frames"] / clip["fps"], view, exercise, set())
         judged = {r["metric"] for r in exercise.get("rule", []) + exercise.get("rep_rule", [])
                   if accepts(r.get("view", exercise.get("view", "any")), view)}
         truth = [json.loads(line) for line in (SAMPLES / clip["truth"]).read_text().splitlines()]

@@ -281,6 +281,18 @@ impl PositionCheck {
     }
 }
 
+impl HoldDefinition {
+    /// Every condition of the position: the hold's own metric, then `also`.
+    pub fn position_checks(&self) -> impl Iterator<Item = PositionCheck> + '_ {
+        let main = PositionCheck {
+            metric: self.metric,
+            above: self.above,
+            below: self.below,
+        };
+        std::iter::once(main).chain(self.also.iter().cloned())
+    }
+}
+
 /// An exercise: where the camera goes, how reps or holds are counted, the
 /// rules.
 #[derive(Clone, Debug, Deserialize)]

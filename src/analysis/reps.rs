@@ -238,17 +238,12 @@ impl HoldTimer {
         }
     }
 
-    /// Whether `v` is in position for `def`.
-    pub fn in_position(def: &HoldDefinition, v: f32) -> bool {
-        def.above.is_none_or(|a| v > a) && def.below.is_none_or(|b| v < b)
-    }
-
     /// Whether the body is in the hold's position on a frame: `None` when a
     /// metric it needs is not seen (visibility under `min_visibility`).
     pub fn position(def: &HoldDefinition, m: &Measurements, min_visibility: f32) -> Option<bool> {
         let seen = |metric| m.get(metric).filter(|v| v.visibility >= min_visibility);
-        let mut inside = Self::in_position(def, seen(def.metric)?.value);
-        for check in &def.also {
+        let mut inside = true;
+        for check in def.position_checks() {
             inside &= check.holds(seen(check.metric)?.value);
         }
         Some(inside)
