@@ -431,18 +431,13 @@ const BRIDGE_SHOULDERS: Point3<f32> = Point3::new(0.0, 0.10, 0.0);
 /// A glute bridge seen by a side camera: shoulders and ankles fixed on the
 /// floor, the shoulder–hip line raised `lift` degrees (0 hips down, ~21°
 /// straight shoulder–hip–knee line, more is hyperextension); the knees
-/// follow by two-link IK. `straight_leg` extends the right leg along the
-/// thigh line (single-leg bridge); `drop` turns the pelvis about the
-/// body's long axis (pelvic drop), the trunk staying square.
-fn bridge(lift: f32, straight_leg: bool, drop: f32) -> Posed {
+/// follow by two-link IK.
+fn bridge(lift: f32) -> Posed {
     let s = Skeleton::default();
     let (c, si) = (lift.to_radians().cos(), lift.to_radians().sin());
     let hips = BRIDGE_SHOULDERS + Vector3::new(s.trunk * c, s.trunk * si, 0.0);
-    let pelvis = BodyPlacement::supine(hips).pitch(-lift).yaw(drop);
-    let mut a = JointAngles {
-        trunk_twist: drop,
-        ..JointAngles::default()
-    };
+    let pelvis = BodyPlacement::supine(hips).pitch(-lift);
+    let mut a = JointAngles::default();
     for side in Side::BOTH {
         let hip = Point3::new(side.sign() * s.pelvis_width / 2.0, 0.0, 0.0);
         let target = Point3::new(
@@ -454,10 +449,6 @@ fn bridge(lift: f32, straight_leg: bool, drop: f32) -> Posed {
         let (hf, kf) = leg_ik(&s, d.z, d.y).expect("ankles within reach");
         a.hip_flexion[side.i()] = hf;
         a.knee_flexion[side.i()] = kf;
-    }
-    if straight_leg {
-        a.hip_flexion[Side::Right.i()] = a.hip_flexion[Side::Left.i()];
-        a.knee_flexion[Side::Right.i()] = 0.0;
     }
     (a.with_feet_flat(&s, &pelvis), pelvis)
 }
@@ -528,23 +519,20 @@ fn kneeling() -> Posed {
 
 /// Bird-dog from [`kneeling`], right knee fixed on the floor: the left leg
 /// extended back `leg` degrees above horizontal and the right arm forward;
-/// `trunk` degrees of trunk extension (sag); `hike` degrees of pelvic roll
-/// about the long axis, the shoulders staying square.
-fn bird_dog(leg: f32, trunk: f32, hike: f32) -> Posed {
+/// `trunk` degrees of trunk extension (sag).
+fn bird_dog(leg: f32, trunk: f32) -> Posed {
     let s = Skeleton::default();
     let tilt = all_fours_tilt(&s);
     let (kneel, place) = kneeling();
     let knee = joints(&s, &kneel, &place)[Joint::RightKnee.index()];
     let a = JointAngles {
         trunk_flexion: -trunk,
-        trunk_twist: hike,
         hip_flexion: [-tilt - leg, 90.0 - tilt],
         knee_flexion: [0.0, 90.0],
         ankle_plantarflexion: [0.0, 90.0],
         shoulder_flexion: [90.0 - tilt, 180.0 - tilt],
         ..kneel
     };
-    let place = place.yaw(hike);
     (a, place.anchored(&s, &a, Joint::RightKnee, knee))
 }
 
@@ -747,6 +735,82 @@ fn a_squat_twisting_in_front_of_a_side_camera_raises_nothing() {
     assert!(!flags(&events).contains(&"trunk_rotation".to_string()));
 }
 
+/// A patient who stands turned towards the screen and squares up over the
+/// first second: the baseline waits for the body to be still, so clean
+/// squats afterwards do not read as the turn undone. (Averaging the first
+/// half second, as before, read them as a 9° twist.)
+#[test]
+fn the_baseline_waits_for_a_still_body() {
+    let events = run(
+        "squat",
+        &Camera::front_view(&upright(), CAMERA_M),
+        &noisy(),
+        14.0,
+        |t| twisted(squat(cycle(t, 6.0), 0.0, 0.0), 12.0 * (1.0 - t).max(0.0)),
+    );
+    assert!(!flags(&events).contains(&"trunk_rotation".to_string()));
+}
+
+/// A dead bug whose set-up is still but not the start position (the head
+/// and shoulders raised 15° to look at the screen), then lies back and
+/// waits a moment before the first rep: the baseline is the posture held
+/// just before the first rep, so the clean reps raise nothing. (The first
+/// still half-second, as before, read every rep as a 15° trunk change.)
+#[test]
+fn the_baseline_is_the_posture_held_before_the_first_rep() {
+    let camera = side_camera(&dead_bug(0.0, 22.0, 0.0).1);
+    let events = run("dead_bug", &camera, &noisy(), 16.0, |t| {
+        let reach = if t > 3.0 { cycle(t - 3.0, 6.0) } else { 0.0 };
+        dead_bug(reach, 22.0, -15.0 * (1.0 - ramp(t, 1.0, 1.5)))
+    });
+    assert!(flags(&events).is_empty(), "{:?}", flags(&events));
+    let reps = events
+        .iter()
+        .filter(|e| matches!(e, Event::Rep { .. }))
+        .count();
+    assert_eq!(reps, 2);
+}
+
+/// Times, s, of the held side plank's holds: (start, end) each.
+fn holds(events: &[Event]) -> Vec<(f32, f32)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Hold {
+                t_ms, duration_s, ..
+            } => Some((
+                *t_ms as f32 / 1000.0 - *duration_s as f32,
+                *t_ms as f32 / 1000.0,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Getting up into a side plank, the trunk is level before the hips leave
+/// the floor: the set-up is not judged, nor timed, until the hips are up.
+/// Hips that never come up are judged once the settling time is over.
+#[test]
+fn a_side_plank_is_judged_once_the_hips_are_up() {
+    let camera = Camera::front_view(&side_plank(0.0, 0.0).1, CAMERA_M);
+    // Hips down 12° for 1.2 s, up over 0.3 s, then held straight.
+    let events = run("side_plank", &camera, &noisy(), 8.0, |t| {
+        side_plank(12.0 * (1.0 - ramp(t, 1.2, 1.5)), 0.0)
+    });
+    assert!(flags(&events).is_empty(), "{:?}", flags(&events));
+    let held = holds(&events);
+    assert!(
+        held.len() == 1 && held[0].0 > 1.2 && held[0].0 < 1.6,
+        "{held:?}"
+    );
+    // Hips that stay down: flagged when the 2 s of settling are over.
+    let events = run("side_plank", &camera, &noisy(), 5.0, |_| {
+        side_plank(12.0, 0.0)
+    });
+    let (start, _) = flag_times(&events, "hip_drop");
+    assert!(start.is_some_and(|s| (2.0..2.3).contains(&s)), "{start:?}");
+}
+
 #[test]
 fn plank_hip_sag_and_pike() {
     let camera = side_camera(&plank(0.0).1);
@@ -835,28 +899,14 @@ fn side_plank_large_roll_stays_flagged() {
 
 #[test]
 fn glute_bridge_hyperextension() {
-    let camera = side_camera(&bridge(0.0, false, 0.0).1);
+    let camera = side_camera(&bridge(0.0).1);
     Proof {
         exercise: "glute_bridge",
         rule: "hyperextension",
         camera,
         seconds: 14.0,
         fault: FaultWindow { from: 8.5, to: 9.5 },
-        motion: |t, f| bridge(21.0 * cycle(t, 6.0) + 10.0 * f, false, 0.0),
-    }
-    .check();
-}
-
-#[test]
-fn single_leg_bridge_pelvic_drop_seen_from_the_feet() {
-    let (_, top) = bridge(21.0, true, 0.0);
-    Proof {
-        exercise: "single_leg_bridge",
-        rule: "pelvic_drop",
-        camera: camera_along(&top, Vector3::x(), 0.5),
-        seconds: 8.0,
-        fault: FaultWindow { from: 3.0, to: 5.0 },
-        motion: |_, f| bridge(21.0, true, 15.0 * f),
+        motion: |t, f| bridge(21.0 * cycle(t, 6.0) + 25.0 * f),
     }
     .check();
 }
@@ -945,10 +995,10 @@ fn bird_dog_leg_too_high() {
     Proof {
         exercise: "bird_dog",
         rule: "leg_too_high",
-        camera: side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        camera: side_camera(&bird_dog(0.0, 0.0).1),
         seconds: 8.0,
         fault: FaultWindow { from: 3.0, to: 4.5 },
-        motion: |_, f| bird_dog(30.0 * f, 0.0, 0.0),
+        motion: |_, f| bird_dog(30.0 * f, 0.0),
     }
     .check();
 }
@@ -958,24 +1008,10 @@ fn bird_dog_trunk_sag() {
     Proof {
         exercise: "bird_dog",
         rule: "trunk_sag",
-        camera: side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        camera: side_camera(&bird_dog(0.0, 0.0).1),
         seconds: 8.0,
         fault: FaultWindow { from: 3.0, to: 4.5 },
-        motion: |_, f| bird_dog(0.0, 10.0 * f, 0.0),
-    }
-    .check();
-}
-
-#[test]
-fn bird_dog_pelvic_rotation_seen_from_the_feet() {
-    let (_, place) = bird_dog(0.0, 0.0, 0.0);
-    Proof {
-        exercise: "bird_dog",
-        rule: "pelvic_rotation",
-        camera: camera_along(&place, Vector3::x(), 0.8),
-        seconds: 8.0,
-        fault: FaultWindow { from: 3.0, to: 4.5 },
-        motion: |_, f| bird_dog(0.0, 0.0, 15.0 * f),
+        motion: |_, f| bird_dog(0.0, 10.0 * f),
     }
     .check();
 }
@@ -1050,9 +1086,8 @@ fn prone_leg_curl_hips_lift() {
 
 /// Every rule of the shipped exercises, as proved above (the clamshell's
 /// proof waits for a src change).
-const PROVED: [(&str, &str); 27] = [
+const PROVED: [(&str, &str); 25] = [
     ("bird_dog", "leg_too_high"),
-    ("bird_dog", "pelvic_rotation"),
     ("bird_dog", "trunk_sag"),
     ("calf_raise", "knee_bend"),
     ("clamshell", "pelvis_rolls_back"),
@@ -1072,7 +1107,6 @@ const PROVED: [(&str, &str); 27] = [
     ("side_plank", "hip_drop"),
     ("side_plank", "trunk_rotation"),
     ("side_plank_thread_needle", "hip_drop"),
-    ("single_leg_bridge", "pelvic_drop"),
     ("squat", "lateral_shift"),
     ("squat", "trunk_flexion"),
     ("squat", "trunk_rotation"),
@@ -1210,7 +1244,7 @@ fn reps_too_fast_are_flagged_and_slow_ones_are_not() {
 fn bird_dog_hold(until: f32) -> impl Fn(f32) -> Posed {
     move |t| {
         if t < until {
-            bird_dog(0.0, 0.0, 0.0)
+            bird_dog(0.0, 0.0)
         } else {
             kneeling()
         }
@@ -1219,7 +1253,7 @@ fn bird_dog_hold(until: f32) -> impl Fn(f32) -> Posed {
 
 #[test]
 fn bird_dog_hold_is_timed_and_too_long_is_flagged() {
-    let camera = side_camera(&bird_dog(0.0, 0.0, 0.0).1);
+    let camera = side_camera(&bird_dog(0.0, 0.0).1);
     // Extended leg held for 8 s: a hold, no flag.
     let short = run(
         "bird_dog",
@@ -1352,12 +1386,9 @@ fn status_says_what_it_cannot_see() {
 
 #[test]
 fn status_of_a_clean_set_is_never_a_flag_and_carries_reps_and_tempo() {
-    let records = film(
-        &side_camera(&bridge(0.0, false, 0.0).1),
-        &noisy(),
-        13.0,
-        |t| bridge(21.0 * cycle(t, 6.0), false, 0.0),
-    );
+    let records = film(&side_camera(&bridge(0.0).1), &noisy(), 13.0, |t| {
+        bridge(21.0 * cycle(t, 6.0))
+    });
     let all = statuses("glute_bridge", &records);
     for (t, s) in &all {
         assert!(
@@ -1383,7 +1414,7 @@ fn status_of_a_clean_set_is_never_a_flag_and_carries_reps_and_tempo() {
     let gauge = &end.gauges[0];
     assert_eq!(
         (gauge.rule.as_str(), gauge.limit),
-        ("hyperextension", 190.0)
+        ("hyperextension", 200.0)
     );
     assert!(gauge.value.is_some_and(|v| v < 180.0), "{gauge:?}");
 }
@@ -1410,7 +1441,7 @@ fn status_of_a_clean_squat_from_the_side_is_fine() {
 #[test]
 fn status_runs_the_hold_clock() {
     let records = film(
-        &side_camera(&bird_dog(0.0, 0.0, 0.0).1),
+        &side_camera(&bird_dog(0.0, 0.0).1),
         &Render::default(),
         14.0,
         bird_dog_hold(12.0),
@@ -1447,15 +1478,13 @@ fn instant_flags(events: &[Event], rule: &str) -> Vec<f64> {
 
 #[test]
 fn glute_bridge_incomplete_extension_is_judged_on_each_rep() {
-    let camera = side_camera(&bridge(0.0, false, 0.0).1);
+    let camera = side_camera(&bridge(0.0).1);
     // Three reps of 6 s; the second stops 8° of lift short of a straight line.
     let lift = |t: f32| {
         let short = if (6.0..12.0).contains(&t) { 8.0 } else { 0.0 };
         (21.0 - short) * cycle(t, 6.0)
     };
-    let events = run("glute_bridge", &camera, &noisy(), 18.0, |t| {
-        bridge(lift(t), false, 0.0)
-    });
+    let events = run("glute_bridge", &camera, &noisy(), 18.0, |t| bridge(lift(t)));
     let reps: Vec<&Event> = events
         .iter()
         .filter(|e| matches!(e, Event::Rep { .. }))

@@ -115,12 +115,12 @@ fn fixture() -> &'static Fixture {
             &s("squat.mp4"),
         ]);
 
-        // Three bridges of 6 s: full, 8° short of straight, 10° over.
+        // Three bridges of 6 s: full, 8° short of straight, 25° over.
         let lift = |t: f32| {
             let peak = match t {
                 t if t < 6.0 => 21.0,
                 t if t < 12.0 => 13.0,
-                _ => 31.0,
+                _ => 46.0,
             };
             peak * cycle(t, 6.0)
         };

@@ -157,6 +157,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether `value` (as judged) is past the limit.
+    pub fn exceeded_by(&self, value: f32) -> bool {
+        let limit = *self.limit.get_ref();
+        match self.fires {
+            Direction::Above => value > limit,
+            Direction::Below => value < limit,
+            Direction::Beyond => value.abs() > limit,
+        }
+    }
+
     /// Whether `value` (as judged: relative to the baseline where the rule
     /// is) is within the rule's hysteresis of its limit, or past it: a
     /// caution.
@@ -258,6 +268,13 @@ pub struct HoldDefinition {
     /// get-in on the knees would read as a sag).
     #[serde(default)]
     pub rules_in_position_only: bool,
+    /// With `rules_in_position_only`, the longest the body may settle into
+    /// the position before its form is judged, seconds (a side plank's hips
+    /// still coming up from the floor): judging starts as soon as every
+    /// rule is inside its limits, or after this. 0 (the default): judged
+    /// from the first frame in position.
+    #[serde(default)]
+    pub settle_s: f32,
     /// Where the numbers come from.
     pub source: String,
 }
@@ -642,9 +659,11 @@ mod tests {
                 Some(e.name.as_str()),
                 path.file_stem().and_then(|s| s.to_str())
             );
+            // Something to count or judge (the clamshell, whose top the
+            // camera at the feet cannot tell, only judges).
             assert!(
-                e.reps.is_some() || e.hold.is_some(),
-                "{}: neither reps nor hold",
+                e.reps.is_some() || e.hold.is_some() || !e.rules.is_empty(),
+                "{}: no reps, hold or rule",
                 e.name
             );
             for r in &e.rules {

@@ -192,6 +192,19 @@ impl Metric {
         }
     }
 
+    /// Widest difference between two samples (for a wrapping angle, the
+    /// shortest way round from the first), 0 for fewer than two.
+    pub fn spread(self, samples: &[f32]) -> f32 {
+        let Some(&first) = samples.first() else {
+            return 0.0;
+        };
+        let (lo, hi) = samples.iter().fold((0.0f32, 0.0f32), |(lo, hi), &v| {
+            let d = self.change(v, first);
+            (lo.min(d), hi.max(d))
+        });
+        hi - lo
+    }
+
     /// The mean of `samples`, for a wrapping angle on the circle (a hip
     /// line near vertical reads +89° and −89° on alternate frames: the
     /// mean is 90°, not 0°).

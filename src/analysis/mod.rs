@@ -21,9 +21,9 @@ pub mod rules;
 pub mod status;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, View};
+use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, Rule, View};
 use events::{Event, RepJudgement};
 use measure::{measure, nearer_side, Measurements, Metric, Side};
 use plausibility::PlausibilityGate;
@@ -38,6 +38,10 @@ use crate::pose::{ImageSize, Pose, NUM_LANDMARKS};
 
 /// Frames averaged for a baseline taken at the start of a set.
 const BASELINE_FRAMES: usize = 15;
+/// Widest spread of a baseline's frames, as a share of its rule's limit: a
+/// neutral posture is held still, and a baseline taken while the body
+/// settles would move every later judgement by the settling.
+const BASELINE_STILLNESS: f32 = 0.5;
 /// Holds shorter than this are not reported, seconds.
 const MIN_HOLD_S: f64 = 0.5;
 /// Rule id of the tempo flag.
@@ -62,11 +66,31 @@ struct InstantFlag {
     message: String,
 }
 
+/// Where the body stands in getting into a held exercise's position.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Settling {
+    /// Out of position (or not seen in it yet).
+    #[default]
+    Out,
+    /// In position since this time (ms), not yet settled.
+    Since(f64),
+    /// Settled: the form rules judge.
+    Settled,
+}
+
 /// Analyses one set of one exercise, frame by frame.
 pub struct Analyzer {
     exercise: Exercise,
+    /// The neutral each baseline-relative rule is judged against.
     baseline: BTreeMap<Metric, f32>,
+    /// Metrics whose baseline was given (the profile's, or captured live):
+    /// never replaced by the automatic one.
+    baseline_given: BTreeSet<Metric>,
     baseline_samples: BTreeMap<Metric, Vec<f32>>,
+    /// Whether the exercise has begun (the first rep or hold): the automatic
+    /// baseline is the last still posture before it, and the rules judged
+    /// against it wait for it.
+    started: bool,
     trackers: Vec<RuleTracker>,
     view: ViewTracker,
     plausibility: PlausibilityGate,
@@ -81,6 +105,10 @@ pub struct Analyzer {
     /// hold too long): when, what it said, what it guards against.
     last_instant: Option<(f64, String, Fault)>,
     hold: HoldTimer,
+    /// Whether the body has settled in a held exercise's position: reached
+    /// it with every rule inside its limits, or stayed in it for the hold's
+    /// `settle_s`. Reset when it leaves the position.
+    settled: Settling,
     hold_count: u32,
     hold_too_long: bool,
     longest_hold_s: f64,
@@ -100,13 +128,17 @@ impl Analyzer {
             Some(p) => exercise.with_profile(p),
             None => exercise,
         };
+        let baseline: BTreeMap<Metric, f32> = profile
+            .map(|p| p.baseline_for(&exercise.name))
+            .unwrap_or_default();
         Analyzer {
             trackers: vec![RuleTracker::default(); exercise.rules.len()],
             reps: exercise.reps.as_ref().map(RepCounter::new),
-            baseline: profile
-                .map(|p| p.baseline_for(&exercise.name))
-                .unwrap_or_default(),
+            baseline_given: baseline.keys().copied().collect(),
+            baseline,
             baseline_samples: BTreeMap::new(),
+            // With neither reps nor a hold, nothing marks the start.
+            started: exercise.reps.is_none() && exercise.hold.is_none(),
             view: ViewTracker::default(),
             plausibility: PlausibilityGate::default(),
             side: None,
@@ -117,6 +149,7 @@ impl Analyzer {
             last_rep: None,
             last_instant: None,
             hold: HoldTimer::new(),
+            settled: Settling::Out,
             hold_count: 0,
             hold_too_long: false,
             longest_hold_s: 0.0,
@@ -173,6 +206,7 @@ impl Analyzer {
 
     /// Replaces the neutral baseline (a capture during the set).
     pub fn set_baseline(&mut self, baseline: BTreeMap<Metric, f32>) {
+        self.baseline_given = baseline.keys().copied().collect();
         self.baseline = baseline;
         self.baseline_samples.clear();
     }
@@ -247,14 +281,12 @@ impl Analyzer {
             }
         }
         let view = self.view.view().unwrap_or(View::Oblique);
-        self.collect_baseline(&m);
-        let resting = self.resting(&m, view);
+        let resting = self.resting(&m, view, t_ms);
+        self.collect_baseline(&m, resting);
 
-        for (tracker, rule) in self.trackers.iter_mut().zip(&self.exercise.rules) {
-            let baseline = match rule.relative_to {
-                Reference::Baseline => self.baseline.get(&rule.metric).copied(),
-                Reference::Absolute => None,
-            };
+        for (i, rule) in self.exercise.rules.iter().enumerate() {
+            let baseline = self.baseline_of(rule);
+            let tracker = &mut self.trackers[i];
             let judgement = if resting {
                 Judgement::Resting
             } else {
@@ -267,41 +299,97 @@ impl Analyzer {
             }
         }
         self.count_reps(&m, view, at, events);
-        self.time_hold(&m, view, at, events);
+        self.time_hold(&m, view, resting, at, events);
     }
 
-    /// Whether the body is seen out of a held exercise's position (getting
-    /// in, resting on the knees): the form rules judge the exercise, not the
-    /// set-up.
-    fn resting(&self, m: &Measurements, view: View) -> bool {
-        self.exercise.hold.as_ref().is_some_and(|def| {
-            def.rules_in_position_only
-                && self.exercise.view.accepts(view)
-                && HoldTimer::position(def, m, PEAK_VISIBILITY) == Some(false)
-        })
+    /// Whether the form rules rest on this frame: for a held exercise whose
+    /// rules judge only in position, while the body is out of it (getting
+    /// in, resting on the knees) or still settling into it (hips coming up
+    /// from the floor). The exercise is judged, not the set-up.
+    fn resting(&mut self, m: &Measurements, view: View, t_ms: f64) -> bool {
+        let Some(def) = self.exercise.hold.as_ref() else {
+            return false;
+        };
+        if !def.rules_in_position_only || !self.exercise.view.accepts(view) {
+            return false;
+        }
+        match HoldTimer::position(def, m, PEAK_VISIBILITY) {
+            Some(false) => self.settled = Settling::Out,
+            None => {}
+            Some(true) => {
+                let since = match self.settled {
+                    Settling::Settled => return false,
+                    Settling::Since(since) => since,
+                    Settling::Out => t_ms,
+                };
+                let inside = self.exercise.rules.iter().all(|rule| {
+                    let baseline = self.baseline_of(rule);
+                    let judged = RuleTracker::judge(rule, m.get(rule.metric), Some(view), baseline);
+                    !matches!(judged, Judgement::Seen(v) if rule.exceeded_by(v))
+                });
+                self.settled = if inside || t_ms - since >= f64::from(def.settle_s) * 1000.0 {
+                    Settling::Settled
+                } else {
+                    Settling::Since(since)
+                };
+            }
+        }
+        self.settled != Settling::Settled
     }
 
-    fn collect_baseline(&mut self, m: &Measurements) {
+    /// The baseline `rule` is judged against: none for an absolute rule;
+    /// a given one (the profile's, a live capture) as soon as it is known;
+    /// the automatic one once the exercise has begun.
+    fn baseline_of(&self, rule: &Rule) -> Option<f32> {
+        let known = self.started || self.baseline_given.contains(&rule.metric);
+        match rule.relative_to {
+            Reference::Baseline if known => self.baseline.get(&rule.metric).copied(),
+            _ => None,
+        }
+    }
+
+    /// Collects the automatic neutral baseline: for each metric judged
+    /// relative to it, the mean of the last [`BASELINE_FRAMES`] frames in a
+    /// row before the exercise begins that are seen, in the exercise's
+    /// position (when its rules judge only in position) and still (spread
+    /// no wider than [`BASELINE_STILLNESS`] of its rules' smallest limit):
+    /// the posture the person holds as they start, not the one they had
+    /// while setting up. Past the start it is kept; a metric with none by
+    /// then takes the first still frames.
+    fn collect_baseline(&mut self, m: &Measurements, resting: bool) {
+        let mut metrics: BTreeMap<Metric, (f32, f32)> = BTreeMap::new();
         for rule in self
             .exercise
             .rules
             .iter()
             .filter(|r| r.relative_to == Reference::Baseline)
         {
-            if self.baseline.contains_key(&rule.metric) {
+            let (limit, visibility) = (rule.limit.get_ref().abs(), *rule.min_visibility.get_ref());
+            let entry = metrics.entry(rule.metric).or_insert((limit, visibility));
+            *entry = (entry.0.min(limit), entry.1.max(visibility));
+        }
+        for (metric, (limit, min_visibility)) in metrics {
+            let settled = self.started && self.baseline.contains_key(&metric);
+            if settled || self.baseline_given.contains(&metric) {
                 continue;
             }
+            let samples = self.baseline_samples.entry(metric).or_default();
             let Some(v) = m
-                .get(rule.metric)
-                .filter(|v| v.visibility >= *rule.min_visibility.get_ref())
+                .get(metric)
+                .filter(|v| !resting && v.visibility >= min_visibility)
             else {
+                samples.clear();
                 continue;
             };
-            let samples = self.baseline_samples.entry(rule.metric).or_default();
             samples.push(v.value);
-            if samples.len() >= BASELINE_FRAMES {
-                if let Some(mean) = rule.metric.mean(samples) {
-                    self.baseline.insert(rule.metric, mean);
+            if samples.len() > BASELINE_FRAMES {
+                samples.remove(0);
+            }
+            if samples.len() == BASELINE_FRAMES
+                && metric.spread(samples) <= BASELINE_STILLNESS * limit
+            {
+                if let Some(mean) = metric.mean(samples) {
+                    self.baseline.insert(metric, mean);
                 }
             }
         }
@@ -326,14 +414,19 @@ impl Analyzer {
                 p[1] = p[1].max(v.value);
             }
         }
-        let Some(v) = m
-            .get(def.metric)
-            .filter(|v| v.visibility >= 0.5 && self.exercise.view.accepts(view))
-        else {
+        if !self.exercise.view.accepts(view) {
+            // Reps are not counted from this view, so their start is not
+            // seen either: the baseline is the first still posture.
+            self.started = true;
+            return;
+        }
+        let Some(v) = m.get(def.metric).filter(|v| v.visibility >= 0.5) else {
             return;
         };
         let was_in_rep = counter.in_rep();
-        let Some(rep) = counter.update(v.value, at.t_ms) else {
+        let rep = counter.update(v.value, at.t_ms);
+        self.started |= counter.in_rep() || rep.is_some();
+        let Some(rep) = rep else {
             if !was_in_rep && !counter.in_rep() {
                 // Between reps: peaks and flags start afresh with the next.
                 self.rep_peaks.clear();
@@ -448,15 +541,23 @@ impl Analyzer {
         });
     }
 
-    fn time_hold(&mut self, m: &Measurements, view: View, at: At, events: &mut Vec<Event>) {
+    fn time_hold(
+        &mut self,
+        m: &Measurements,
+        view: View,
+        resting: bool,
+        at: At,
+        events: &mut Vec<Event>,
+    ) {
         let Some(def) = &self.exercise.hold else {
             return;
         };
         let position = HoldTimer::position(def, m, PEAK_VISIBILITY)
             .filter(|_| self.exercise.view.accepts(view));
+        self.started |= position == Some(true);
         let flagged = self.trackers.iter().any(RuleTracker::is_active);
         let frame = match position {
-            _ if flagged => HoldFrame::Broken,
+            _ if flagged || resting => HoldFrame::Broken,
             Some(true) => HoldFrame::Correct,
             Some(false) => HoldFrame::Broken,
             None => HoldFrame::Unseen,

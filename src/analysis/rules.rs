@@ -127,10 +127,11 @@ impl RuleTracker {
             return;
         };
         self.blind = false;
-        let (violating, cleared) = match rule.fires {
-            Direction::Above => (v > limit, v < limit - hysteresis),
-            Direction::Below => (v < limit, v > limit + hysteresis),
-            Direction::Beyond => (v.abs() > limit, v.abs() < limit - hysteresis),
+        let violating = rule.exceeded_by(v);
+        let cleared = match rule.fires {
+            Direction::Above => v < limit - hysteresis,
+            Direction::Below => v > limit + hysteresis,
+            Direction::Beyond => v.abs() < limit - hysteresis,
         };
         if let Some((start, peak)) = self.active {
             self.active = Some((start, worse(rule.fires, peak, v)));
