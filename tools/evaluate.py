@@ -373,7 +373,9 @@ def write_report(sets: dict[str, list[dict]], before: dict | None, model: str, p
         "their creators (`eval/footage.toml`). *Prescription flags* (footage only): tempo and hold length,",
         "and a limit the file names as the patient's prescription for a clip whose performer is not a",
         "patient (the dead bug's lowest leg angle), listed, not counted. *Before*: the same clips and tracks analysed by the analysis of the commit before",
-        "this evaluation existed (rules, views and tempo as they were).",
+        "this evaluation existed (rules, views and tempo as they were), scored when it was run: its",
+        "faults are those its rules could judge then (two rules have since been withdrawn as unable",
+        "to see their fault).",
     ]
     for name, results in sets.items():
         if not results:
