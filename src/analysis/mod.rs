@@ -78,6 +78,40 @@ enum Settling {
     Settled,
 }
 
+/// A metric some rules judge relative to the baseline: the smallest of
+/// their limits (its stillness is measured against it) and the highest of
+/// their visibilities.
+#[derive(Clone, Copy, Debug)]
+struct BaselineMetric {
+    metric: Metric,
+    limit: f32,
+    min_visibility: f32,
+}
+
+impl BaselineMetric {
+    fn of(rules: &[Rule]) -> Vec<BaselineMetric> {
+        let mut out: Vec<BaselineMetric> = Vec::new();
+        for rule in rules
+            .iter()
+            .filter(|r| r.relative_to == Reference::Baseline)
+        {
+            let (limit, visibility) = (rule.limit.get_ref().abs(), *rule.min_visibility.get_ref());
+            match out.iter_mut().find(|b| b.metric == rule.metric) {
+                Some(b) => {
+                    b.limit = b.limit.min(limit);
+                    b.min_visibility = b.min_visibility.max(visibility);
+                }
+                None => out.push(BaselineMetric {
+                    metric: rule.metric,
+                    limit,
+                    min_visibility: visibility,
+                }),
+            }
+        }
+        out
+    }
+}
+
 /// Analyses one set of one exercise, frame by frame.
 pub struct Analyzer {
     exercise: Exercise,
@@ -86,6 +120,8 @@ pub struct Analyzer {
     /// Metrics whose baseline was given (the profile's, or captured live):
     /// never replaced by the automatic one.
     baseline_given: BTreeSet<Metric>,
+    /// The metrics rules judge relative to the baseline.
+    judged_from_baseline: Vec<BaselineMetric>,
     baseline_samples: BTreeMap<Metric, Vec<f32>>,
     /// Whether the exercise has begun (the first rep or hold): the automatic
     /// baseline is the last still posture before it, and the rules judged
@@ -135,6 +171,7 @@ impl Analyzer {
             trackers: vec![RuleTracker::default(); exercise.rules.len()],
             reps: exercise.reps.as_ref().map(RepCounter::new),
             baseline_given: baseline.keys().copied().collect(),
+            judged_from_baseline: BaselineMetric::of(&exercise.rules),
             baseline,
             baseline_samples: BTreeMap::new(),
             // With neither reps nor a hold, nothing marks the start.
@@ -357,18 +394,12 @@ impl Analyzer {
     /// while setting up. Past the start it is kept; a metric with none by
     /// then takes the first still frames.
     fn collect_baseline(&mut self, m: &Measurements, resting: bool) {
-        let mut metrics: BTreeMap<Metric, (f32, f32)> = BTreeMap::new();
-        for rule in self
-            .exercise
-            .rules
-            .iter()
-            .filter(|r| r.relative_to == Reference::Baseline)
+        for &BaselineMetric {
+            metric,
+            limit,
+            min_visibility,
+        } in &self.judged_from_baseline
         {
-            let (limit, visibility) = (rule.limit.get_ref().abs(), *rule.min_visibility.get_ref());
-            let entry = metrics.entry(rule.metric).or_insert((limit, visibility));
-            *entry = (entry.0.min(limit), entry.1.max(visibility));
-        }
-        for (metric, (limit, min_visibility)) in metrics {
             let settled = self.started && self.baseline.contains_key(&metric);
             if settled || self.baseline_given.contains(&metric) {
                 continue;
