@@ -10,6 +10,7 @@
 //! plane (a `view` event says where to put it). Reps and holds are counted
 //! on the exercise's primary metric ([`reps`]).
 
+pub mod back_outline;
 pub mod baseline;
 pub mod config;
 pub mod events;
