@@ -12,7 +12,9 @@ Steps:
   2. pose_detection: replace its 38 DENSIFY ops (sparse fp16 weights) by
      dense constant buffers, since tf2onnx cannot convert DENSIFY;
   3. convert with tf2onnx (opset 17), static shapes; landmark models: prune
-     the segmentation output (Identity_2); then canonicalise node order and
+     the segmentation output (Identity_2), and build each lite and full model
+     a second time with it kept (`*_segmentation.onnx`, for the exercises that
+     measure the back's outline); then canonicalise node order and
      generated names and fix the metadata, so the bytes are reproducible;
   4. compare ONNX Runtime with TFLite on real images / video frames and fail
      if a difference exceeds the tolerance;
@@ -83,6 +85,10 @@ MODELS = {
         committed=False,
     ),
 }
+# The same landmark models with their segmentation output kept, for the
+# exercises that measure the back's outline: `<name>_segmentation`.
+for _base in ("pose_landmark_lite", "pose_landmark_full"):
+    MODELS[f"{_base}_segmentation"] = dict(MODELS[_base], source=_base, segmentation=True)
 NPM_FULL_MEMBER = "package/pose_landmark_full.tflite"
 
 DETECTOR_IO = {
@@ -99,6 +105,17 @@ LANDMARK_IO = {
     },
 }
 SEGMENTATION_OUTPUT = "Identity_2"
+LANDMARK_SEGMENTATION_IO = {
+    "inputs": LANDMARK_IO["inputs"],
+    # In the model's own order: the segmentation is its third output.
+    "outputs": {
+        "Identity": [1, 195],
+        "Identity_1": [1, 1],
+        SEGMENTATION_OUTPUT: [1, 256, 256, 1],
+        "Identity_3": [1, 64, 64, 39],
+        "Identity_4": [1, 117],
+    },
+}
 
 # ORT vs TFLite (reference kernels), per output and input:
 #   max |ort - tflite| <= ATOL + RTOL * max |tflite|.
@@ -174,6 +191,8 @@ def fetch_sources() -> dict[str, Path]:
 
     paths = {}
     for name, info in MODELS.items():
+        if "source" in info:
+            continue
         archive = wheels[0] if info["package"].startswith("pypi") else tarball
         paths[name] = extract(archive, info["member"], out / f"{name}.tflite")
         got = sha256(paths[name])
@@ -501,6 +520,16 @@ def compare(name: str, onnx_path: Path, tflite: Path, io: dict, detector: bool) 
         if not detector:
             line += f"; landmark x/y {xy[p]:.2e} px"
         log(f"{name}: max |{p}| over {len(imgs)} inputs: {line}")
+    # The segmentation's logits (hundreds of thousands of values through a
+    # deep decoder) spread more: they pass when ORT is as close to the
+    # reference kernels as TFLite's own XNNPACK kernels are.
+    if SEGMENTATION_OUTPUT in outputs:
+        seg = stats["ORT-reference"][SEGMENTATION_OUTPUT] <= stats["xnnpack-reference"][SEGMENTATION_OUTPUT]
+        ratio[SEGMENTATION_OUTPUT] = 0.0 if seg else float("inf")
+        log(f"{name}: segmentation logits max |ORT-reference| "
+            f"{stats['ORT-reference'][SEGMENTATION_OUTPUT]:.3f} against TFLite's own "
+            f"|xnnpack-reference| {stats['xnnpack-reference'][SEGMENTATION_OUTPUT]:.3f}"
+            + (" (ok)" if seg else " FAIL"))
     bad = [o for o in outputs if ratio[o] > 1.0]
     log(f"{name}: worst max|ORT-reference| / ({ATOL:g} + {RTOL:g} max|ref|) = "
         f"{max(ratio.values()):.3f}"
@@ -581,12 +610,15 @@ def main() -> None:
     for name, info in MODELS.items():
         dst = HERE / f"{name}.onnx"
         build = info["committed"] or args.heavy
+        segmentation = info.get("segmentation", False)
+        tflite = tflites[info.get("source", name)]
         if name == "pose_detection":
             conv_note = (f"tf2onnx {tf2onnx.__version__}, opset {OPSET}; 38 DENSIFY ops replaced "
                          "by dense fp16 constants before conversion; static shapes")
         else:
             conv_note = (f"tf2onnx {tf2onnx.__version__}, opset {OPSET}; static shapes; "
-                         f"segmentation output ({SEGMENTATION_OUTPUT}) pruned")
+                         f"segmentation output ({SEGMENTATION_OUTPUT}) "
+                         + ("kept (raw logits)" if segmentation else "pruned"))
         entry = dict(
             name=name, file=dst.name, committed=info["committed"],
             source_package=info["package"], source_file=info["member"], license="Apache-2.0",
@@ -603,7 +635,7 @@ def main() -> None:
             entries.append(entry)
             continue
 
-        log(f"{name}: converting {rel(tflites[name])}")
+        log(f"{name}: converting {rel(tflite)}")
         if name == "pose_detection":
             dense = work / "pose_detection.tflite"
             n = densify_detector(tflites[name], dense)
@@ -615,8 +647,9 @@ def main() -> None:
             convert(name, dense, dst, DETECTOR_IO, prune=False)
             compare(name, dst, tflites[name], DETECTOR_IO, detector=True)
         else:
-            convert(name, tflites[name], dst, LANDMARK_IO, prune=True)
-            compare(name, dst, tflites[name], LANDMARK_IO, detector=False)
+            io = LANDMARK_SEGMENTATION_IO if segmentation else LANDMARK_IO
+            convert(name, tflite, dst, io, prune=not segmentation)
+            compare(name, dst, tflite, io, detector=False)
         entry["onnx_sha256"] = sha256(dst)
         log(f"{name}: wrote {rel(dst)} sha256 {entry['onnx_sha256']}")
         prev = old.get(name)

@@ -60,7 +60,7 @@ impl MaskView<'_> {
     /// Bilinear probability at `p`; `None` outside the mask.
     fn at(&self, p: Point2<f32>) -> Option<f32> {
         let (x, y) = (p.x, p.y);
-        if !(x >= 0.0 && y >= 0.0) {
+        if x.is_nan() || y.is_nan() || x < 0.0 || y < 0.0 {
             return None;
         }
         let (x0, y0) = (x.floor() as usize, y.floor() as usize);
@@ -159,7 +159,7 @@ pub fn back_side(
 pub fn dorsal_bend(mask: MaskView, trunk: &TrunkInMask) -> Result<Bend, Unmeasurable> {
     let axis = trunk.shoulder - trunk.hip;
     let length = axis.norm();
-    if !(length >= MIN_TRUNK_PX) {
+    if length.is_nan() || length < MIN_TRUNK_PX {
         return Err(Unmeasurable::TooSmall);
     }
     let u = axis / length;

@@ -33,29 +33,52 @@ const REFINE_MIN_CONFIDENCE: f32 = 0.5;
 /// person (MediaPipe's `min_tracking_confidence`).
 pub const MIN_POSE_SCORE: f32 = 0.5;
 
+/// The landmark models' input.
+const LANDMARK_INPUT_SPEC: TensorSpec = TensorSpec {
+    name: "input_1",
+    shape: &[1, LANDMARK_INPUT as i64, LANDMARK_INPUT as i64, 3],
+};
+/// The outputs every landmark model has, in the order they are read.
+const LANDMARK_OUTPUTS: [TensorSpec; 4] = [
+    TensorSpec {
+        name: "Identity",
+        shape: &[1, (MODEL_LANDMARKS * 5) as i64],
+    },
+    TensorSpec {
+        name: "Identity_1",
+        shape: &[1, 1],
+    },
+    TensorSpec {
+        name: "Identity_3",
+        shape: &[1, HEATMAP as i64, HEATMAP as i64, MODEL_LANDMARKS as i64],
+    },
+    TensorSpec {
+        name: "Identity_4",
+        shape: &[1, (MODEL_LANDMARKS * 3) as i64],
+    },
+];
+/// The segmentation's logits, one per input pixel.
+const SEGMENTATION_OUTPUT: TensorSpec = TensorSpec {
+    name: "Identity_2",
+    shape: &[1, LANDMARK_INPUT as i64, LANDMARK_INPUT as i64, 1],
+};
+
 /// The landmark models' inputs and outputs (segmentation pruned).
 pub const LANDMARK_SPEC: ModelSpec = ModelSpec {
-    input: TensorSpec {
-        name: "input_1",
-        shape: &[1, LANDMARK_INPUT as i64, LANDMARK_INPUT as i64, 3],
-    },
+    input: LANDMARK_INPUT_SPEC,
+    outputs: &LANDMARK_OUTPUTS,
+};
+
+/// The landmark models with their segmentation kept: the same outputs,
+/// then the segmentation.
+pub const LANDMARK_SEGMENTATION_SPEC: ModelSpec = ModelSpec {
+    input: LANDMARK_INPUT_SPEC,
     outputs: &[
-        TensorSpec {
-            name: "Identity",
-            shape: &[1, (MODEL_LANDMARKS * 5) as i64],
-        },
-        TensorSpec {
-            name: "Identity_1",
-            shape: &[1, 1],
-        },
-        TensorSpec {
-            name: "Identity_3",
-            shape: &[1, HEATMAP as i64, HEATMAP as i64, MODEL_LANDMARKS as i64],
-        },
-        TensorSpec {
-            name: "Identity_4",
-            shape: &[1, (MODEL_LANDMARKS * 3) as i64],
-        },
+        LANDMARK_OUTPUTS[0],
+        LANDMARK_OUTPUTS[1],
+        LANDMARK_OUTPUTS[2],
+        LANDMARK_OUTPUTS[3],
+        SEGMENTATION_OUTPUT,
     ],
 };
 
@@ -63,6 +86,7 @@ const OUT_LANDMARKS: usize = 0;
 const OUT_SCORE: usize = 1;
 const OUT_HEATMAP: usize = 2;
 const OUT_WORLD: usize = 3;
+const OUT_SEGMENTATION: usize = 4;
 
 /// The landmark model's result for one region, before smoothing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -122,20 +146,39 @@ pub fn refine_from_heatmap(lm: &mut ImageLandmark, index: usize, heatmap: &[f32]
 pub struct Landmarker {
     model: BoundModel,
     warper: TensorWarper,
+    segmentation: bool,
 }
 
 impl Landmarker {
-    /// Loads landmark model `kind` with `threads` intra-op threads.
+    /// Loads landmark model `kind` with `threads` intra-op threads; with
+    /// `segmentation`, its variant that also outputs the person's
+    /// segmentation (about twice the compute).
     pub fn load(
         store: &ModelStore,
         kind: ModelKind,
         threads: usize,
+        segmentation: bool,
     ) -> Result<Landmarker, ModelError> {
-        let name = kind.manifest_name();
+        let (name, spec) = if segmentation {
+            let name = kind
+                .segmentation_name()
+                .ok_or(ModelError::NoSegmentation(kind))?;
+            (name, &LANDMARK_SEGMENTATION_SPEC)
+        } else {
+            (kind.manifest_name(), &LANDMARK_SPEC)
+        };
         Ok(Landmarker {
-            model: BoundModel::load(store, name, &LANDMARK_SPEC, threads)?,
+            model: BoundModel::load(store, name, spec, threads)?,
             warper: TensorWarper::new(LANDMARK_INPUT)?,
+            segmentation,
         })
+    }
+
+    /// The last run's segmentation logits over the model's 256×256 input
+    /// (row-major; a probability through a sigmoid), when the model has one.
+    pub fn segmentation_logits(&self) -> Option<&[f32]> {
+        self.segmentation
+            .then(|| self.model.output(OUT_SEGMENTATION))
     }
 
     /// Warps `roi` of `frame` (BGR) into the model input.

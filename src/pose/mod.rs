@@ -97,6 +97,9 @@ pub struct PoseOptions {
     pub threads: usize,
     /// Folder with the models and their manifest.
     pub models_dir: PathBuf,
+    /// Also run the model's segmentation of the person (for the back's
+    /// outline), at about twice the landmark model's cost.
+    pub segmentation: bool,
 }
 
 impl Default for PoseOptions {
@@ -108,6 +111,7 @@ impl Default for PoseOptions {
             refine: true,
             threads: 1,
             models_dir: ModelStore::default_dir(),
+            segmentation: false,
         }
     }
 }
@@ -158,7 +162,12 @@ impl PoseEngine {
         let store = ModelStore::open(&options.models_dir)?;
         Ok(PoseEngine {
             detector: Detector::load(&store, options.threads)?,
-            landmarker: Landmarker::load(&store, options.model, options.threads)?,
+            landmarker: Landmarker::load(
+                &store,
+                options.model,
+                options.threads,
+                options.segmentation,
+            )?,
             smoother: PoseSmoother::default(),
             track: None,
             last_roi: None,
@@ -289,5 +298,13 @@ impl PoseEngine {
     /// The region the landmark model looked at on the last frame.
     pub fn last_roi(&self) -> Option<Roi> {
         self.last_roi
+    }
+
+    /// The person's segmentation on the last frame, in the landmark model's
+    /// 256×256 input over [`PoseEngine::last_roi`]: logits, row-major
+    /// (`None` unless [`PoseOptions::segmentation`]).
+    pub fn segmentation_logits(&self) -> Option<&[f32]> {
+        self.last_roi?;
+        self.landmarker.segmentation_logits()
     }
 }

@@ -81,6 +81,10 @@ pub enum ModelError {
     /// The image buffers of a model's input could not be allocated.
     #[error("cannot allocate image buffers: {0}")]
     Buffers(#[from] opencv::Error),
+    /// The back's outline was asked of a landmark model built without a
+    /// segmentation.
+    #[error("the {0:?} landmark model has no segmentation variant: use the full or lite model to measure the back's outline")]
+    NoSegmentation(ModelKind),
     /// ONNX Runtime failed to create a session or to run it.
     #[error("ONNX Runtime failed on {path}: {source}")]
     Runtime {
@@ -110,6 +114,16 @@ impl ModelKind {
             ModelKind::Lite => "pose_landmark_lite",
             ModelKind::Full => "pose_landmark_full",
             ModelKind::Heavy => "pose_landmark_heavy",
+        }
+    }
+
+    /// The manifest name of this landmark model with its segmentation
+    /// output kept; `None` where none is built (heavy).
+    pub fn segmentation_name(self) -> Option<&'static str> {
+        match self {
+            ModelKind::Lite => Some("pose_landmark_lite_segmentation"),
+            ModelKind::Full => Some("pose_landmark_full_segmentation"),
+            ModelKind::Heavy => None,
         }
     }
 }
