@@ -19,8 +19,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # opencv crate's binding generator, pkg-config, the X11 client libraries the
 # live window loads at run time (minifb, X11 only), Xvfb for window tests, ALSA
 # headers for the audio crate (rodio), espeak-ng to render the spoken cues,
-# Chromium to render the therapist's report headless in its test.
-APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium)
+# Chromium to render the therapist's report headless in its test, strace for
+# the test that proves nothing leaves the machine.
+APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium strace)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -247,17 +247,26 @@ pub fn runtime_library_path() -> PathBuf {
 
 static RUNTIME: OnceLock<Result<Environment, String>> = OnceLock::new();
 
+/// The environment variable that keeps ONNX Runtime's telemetry off: read
+/// by the library as it loads (its environment option alone still looked
+/// up Microsoft's telemetry host and queued events under
+/// `~/.cache/Microsoft`).
+const TELEMETRY_OFF: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
+
 /// The process-wide ONNX Runtime environment, loading the library on first
-/// use.
+/// use, with its telemetry off: nothing leaves the machine.
 pub fn runtime() -> Result<&'static Environment, ModelError> {
     let path = runtime_library_path();
     if !path.is_file() {
         return Err(ModelError::RuntimeMissing { path });
     }
     let env = RUNTIME.get_or_init(|| {
+        // Before the library is loaded: none of its threads exist yet.
+        std::env::set_var(TELEMETRY_OFF.0, TELEMETRY_OFF.1);
         ort::init_from(&path)
             .map_err(|e| e.to_string())?
             .with_name("formcheck")
+            .with_telemetry(false)
             .build()
             .map_err(|e| e.to_string())
     });
