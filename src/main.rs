@@ -22,7 +22,7 @@ use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
 use formcheck::source::{FrameSource, SourceSpec};
-use formcheck::store::{self, Store};
+use formcheck::store::{self, Pseudonym, Store};
 use run::{output, RunOptions};
 use session::SessionOptions;
 
@@ -215,11 +215,11 @@ struct LiveArgs {
     /// Where recordings started with the r key go.
     #[arg(long, default_value = RECORDINGS)]
     record_dir: PathBuf,
-    /// Record the session of this patient (pseudonym): red-flag check, pain
-    /// before and after each set, every set recorded in the database and
-    /// its session folder.
+    /// Record the session of this patient (pseudonym: letters, digits, `-`,
+    /// `_`, `.`, at most 40): red-flag check, pain before and after each
+    /// set, every set recorded in the database and its session folder.
     #[arg(long)]
-    patient: Option<String>,
+    patient: Option<Pseudonym>,
     /// The session database (default: $FORMCHECK_DB, else the user's data
     /// folder); session folders go beside it.
     #[arg(long)]

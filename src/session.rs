@@ -13,14 +13,14 @@ use formcheck::pipeline::messages::Assessment;
 use formcheck::prompt::{Prompt, PromptError};
 use formcheck::safety::{Programme, SetOutcome, SetVerdict};
 use formcheck::sinks::recorder::{self, owner_only_dir, SetRecorder};
-use formcheck::store::{RedFlagAnswers, SessionId, SetId, Store};
+use formcheck::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
 
 /// Where a session starts.
 pub struct SessionOptions {
     /// The database.
     pub db: PathBuf,
     /// The patient's pseudonym.
-    pub patient: String,
+    pub patient: Pseudonym,
     /// Their profile file.
     pub profile_path: Option<PathBuf>,
     /// Their profile.
@@ -76,7 +76,7 @@ impl Session {
     pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
         let mut store = open_store(&options.db)?;
-        let patient = store.patient(&options.patient, options.profile_path.as_deref())?;
+        let patient = store.patient(options.patient.as_str(), options.profile_path.as_deref())?;
         let muscles = same_muscles(&options.exercise)?;
         let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
         if let Some(hours) = store.hours_since_last(patient, &names)? {
@@ -106,7 +106,8 @@ impl Session {
             .unwrap_or_default()
             .join("sessions");
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let folder = data.join(format!("{}-{stamp}", options.patient));
+        // Named by the patient's id, never by the text typed for them.
+        let folder = data.join(format!("patient-{patient}-{stamp}"));
         owner_only_dir(&folder)?;
         let id = store.start_session(patient, &folder)?;
         eprintln!("session {id} for {}", options.patient);

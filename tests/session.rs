@@ -366,3 +366,55 @@ fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
     drop(fs);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A pseudonym that is a path (or a terminal escape, or a page of text) is
+/// refused with one clear line before any question is asked: nothing is
+/// written, inside the data folder or out of it. A good one's session
+/// folder is named by the patient's id, not by the text typed.
+#[test]
+fn a_pseudonym_is_checked_before_anything_is_asked_and_never_becomes_a_path() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("pseudonym");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join("formcheck.sqlite");
+    let outside = dir.join("etc");
+    let long = "x".repeat(5000);
+    for bad in [
+        "../etc",
+        outside.to_str().unwrap(),
+        "p/1",
+        "p1\x1b[2J",
+        &long,
+    ] {
+        let out = run(&db, bad, "n\nn\nn\nn\n3\n3\nn\n");
+        common::assert_clear_error(&out, "pseudonym");
+        // The red-flag questions go to the terminal's standard error.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("legs"), "a question was asked: {stderr}");
+        assert!(!db.exists(), "{bad}: the database was created");
+        assert!(!outside.exists(), "{bad}: written outside the data folder");
+    }
+    assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+
+    let out = run(&db, "p-9", "n\nn\nn\nn\n3\n3\nn\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&db).unwrap();
+    let session = store
+        .session(store.sessions(Some("p-9")).unwrap()[0].id)
+        .unwrap();
+    let folder = session.sets[0].folder.clone();
+    let name = folder
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap()
+        .to_string();
+    assert!(name.starts_with("patient-1-"), "{name}");
+    assert!(folder.starts_with(data.join("sessions")), "{folder:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -29,6 +29,7 @@
 //! thread, never from the analysis stage.
 
 mod error;
+mod pseudonym;
 mod read;
 mod rows;
 mod schema;
@@ -49,6 +50,7 @@ use crate::analysis::config::Fault;
 use crate::analysis::events::Event;
 
 pub use error::StoreError;
+pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,
     SessionRow, SetId, SetRow, SetStatus, SetSummaryRow,
