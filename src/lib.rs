@@ -19,6 +19,7 @@ pub mod prompt;
 pub mod report;
 pub mod review;
 pub mod safety;
+pub mod same_file;
 pub mod sinks;
 pub mod source;
 pub mod store;

@@ -18,6 +18,7 @@ use formcheck::camera_calibration;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::Input;
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
+use formcheck::same_file;
 use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
@@ -350,6 +351,7 @@ fn main() -> ExitCode {
 }
 
 fn pose(args: PoseArgs) -> Result<()> {
+    same_file::check(&[&args.input], &[Path::new(&args.out)])?;
     let mut source = FrameSource::open(&args.input)?;
     let mode = if source.is_image() || args.image_mode {
         RunningMode::Image
@@ -412,6 +414,22 @@ fn setup(
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<()> {
+    let inputs: Vec<&Path> = [Some(args.input.as_path()), args.profile.as_deref()]
+        .into_iter()
+        .chain([args.camera_calibration.as_deref()])
+        .flatten()
+        .collect();
+    let outputs: Vec<&Path> = [
+        args.metrics.as_deref(),
+        args.overlay_video.as_deref(),
+        args.timings_json.as_deref(),
+        args.cues_wav.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain([Path::new(&args.events)])
+    .collect();
+    same_file::check(&inputs, &outputs)?;
     run::run(RunOptions {
         input: input_of(&args.input, args.model),
         setup: setup(
@@ -452,13 +470,33 @@ fn live(args: LiveArgs) -> Result<()> {
             fps: args.fps,
         },
     };
+    let source_file = match &source {
+        SourceSpec::File(path) => Some(path.as_path()),
+        _ => None,
+    };
+    let db = args.db.clone().unwrap_or_else(Store::default_path);
+    let inputs: Vec<&Path> = [source_file, args.profile.as_deref()]
+        .into_iter()
+        .chain([args.camera_calibration.as_deref(), Some(db.as_path())])
+        .flatten()
+        .collect();
+    let outputs: Vec<&Path> = [
+        args.overlay_video.as_deref(),
+        args.cues_wav.as_deref(),
+        args.timings_json.as_deref(),
+        args.events.as_deref().map(Path::new),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    same_file::check(&inputs, &outputs)?;
     let setup = setup(
         &args.exercise,
         args.profile.as_deref(),
         args.camera_calibration.as_deref(),
     )?;
     let session = args.patient.as_ref().map(|patient| SessionOptions {
-        db: args.db.clone().unwrap_or_else(Store::default_path),
+        db: db.clone(),
         patient: patient.clone(),
         profile_path: args.profile.clone(),
         profile: setup.profile.clone(),
@@ -601,7 +639,13 @@ fn sessions(args: SessionsArgs) -> Result<()> {
 
 fn report(args: ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
-    let db = session::open_store(&args.db.unwrap_or_else(Store::default_path))?;
+    let db_path = args.db.clone().unwrap_or_else(Store::default_path);
+    let outputs: Vec<&Path> = [Some(args.out.as_path()), args.csv.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    same_file::check(&[&db_path], &outputs)?;
+    let db = session::open_store(&db_path)?;
     let detail = db.session(args.session)?;
     // The furthest a set's reps went on the exercise's primary metric.
     let best_range = |set: &formcheck::store::SetRow| {

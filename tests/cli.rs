@@ -440,3 +440,101 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
     assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An output that is an input (the same file, a link to it, another
+/// spelling of its path) or another output is refused with one clear line
+/// before anything is opened: the input keeps every byte, the database
+/// stays sound.
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = std::env::temp_dir().join(format!("formcheck-cli-same-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    let video = dir.join("set.mp4");
+    std::fs::copy(common::small_demo(), &video).unwrap();
+    let link = dir.join("link.mp4");
+    std::os::unix::fs::symlink(&video, &link).unwrap();
+    let track = dir.join("set.track.jsonl");
+    std::fs::write(&track, "{\"not\": \"analysed\"}\n").unwrap();
+    let db = dir.join("formcheck.sqlite");
+    drop(formcheck::store::Store::open(&db).unwrap());
+    let bytes = |p: &Path| std::fs::read(p).unwrap();
+    let (video_before, track_before, db_before) = (bytes(&video), bytes(&track), bytes(&db));
+    let v = video.to_str().unwrap();
+    let events = dir.join("events.jsonl");
+    let e = events.to_str().unwrap();
+    let other_spelling = format!(
+        "{}/../{}/events.jsonl",
+        dir.display(),
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    for (args, needle) in [
+        (
+            vec!["analyze", v, "--exercise", "squat", "--overlay-video", v],
+            "same file as the input",
+        ),
+        (
+            vec![
+                "analyze",
+                v,
+                "--exercise",
+                "squat",
+                "--overlay-video",
+                link.to_str().unwrap(),
+            ],
+            "same file as the input",
+        ),
+        (
+            vec![
+                "analyze",
+                track.to_str().unwrap(),
+                "--exercise",
+                "squat",
+                "--events",
+                track.to_str().unwrap(),
+            ],
+            "same file as the input",
+        ),
+        (
+            vec![
+                "analyze",
+                v,
+                "--exercise",
+                "squat",
+                "--events",
+                e,
+                "--metrics",
+                &other_spelling,
+            ],
+            "are the same file",
+        ),
+        (
+            vec!["pose", v, "--out", link.to_str().unwrap()],
+            "same file as the input",
+        ),
+        (
+            vec![
+                "report",
+                "1",
+                "--out",
+                db.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ],
+            "same file as the input",
+        ),
+    ] {
+        let out = formcheck(&args, &[]);
+        assert_clear_error(&out, needle);
+    }
+    assert!(bytes(&video) == video_before, "the video was changed");
+    assert!(bytes(&track) == track_before, "the track was changed");
+    assert!(bytes(&db) == db_before, "the database was changed");
+    assert!(!events.exists());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    std::fs::remove_dir_all(&dir).ok();
+}
