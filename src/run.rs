@@ -125,7 +125,7 @@ pub fn output(path: &str) -> Result<BufWriter<Box<dyn Write>>> {
     Ok(BufWriter::new(out))
 }
 
-/// Set by Ctrl-C.
+/// Set by Ctrl-C, SIGTERM (a system shutdown) or SIGHUP (a closed terminal).
 fn interrupted() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     let set = flag.clone();

@@ -196,45 +196,68 @@ fn a_camera_or_stream_that_is_not_there_is_a_clear_error() {
     assert_clear_error(&file, "no such file");
 }
 
+/// Ctrl-C, a system shutdown (SIGTERM) and a closed terminal (SIGHUP) end
+/// the set the same way: its summary written, the process ending cleanly.
 #[test]
-fn ctrl_c_ends_the_set_with_its_summary() {
+fn ctrl_c_shutdown_or_a_closed_terminal_end_the_set_with_its_summary() {
     let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = scratch("sigint");
-    let events_path = dir.join("events.jsonl");
-    let video = common::sample("demo.mp4");
-    let child = Command::new(common::binary())
-        .args(["live", "--source"])
-        .arg(&video)
-        .args([
-            "--realtime",
-            "--no-window",
-            "--exercise",
-            "squat",
-            "--model",
-            "lite",
-        ])
-        .arg("--events")
-        .arg(&events_path)
-        .arg("--cues-wav")
-        .arg(dir.join("cues.wav"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("formcheck starts");
-    // Real time: the 7.7 s video is still playing after 3 s.
-    std::thread::sleep(Duration::from_secs(3));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("formcheck ends");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    let (read, _, _) = frame_counts(&stderr);
-    assert!(read > 0 && read < 230, "{read} frames read before Ctrl-C");
-    let events = events(&events_path);
-    assert_eq!(events.last().unwrap()["event"], "set_summary");
-    std::fs::remove_dir_all(&dir).unwrap();
+    for signal in ["INT", "TERM", "HUP"] {
+        let dir = scratch(&format!("sig{signal}"));
+        let events_path = dir.join("events.jsonl");
+        let overlay = dir.join("overlay.mp4");
+        let video = common::sample("demo.mp4");
+        let child = Command::new(common::binary())
+            .args(["live", "--source"])
+            .arg(&video)
+            .args([
+                "--realtime",
+                "--no-window",
+                "--exercise",
+                "squat",
+                "--model",
+                "lite",
+            ])
+            .arg("--events")
+            .arg(&events_path)
+            .arg("--overlay-video")
+            .arg(&overlay)
+            .arg("--cues-wav")
+            .arg(dir.join("cues.wav"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("formcheck starts");
+        // Real time: the 7.7 s video is still playing after 3 s.
+        std::thread::sleep(Duration::from_secs(3));
+        let killed = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let out = child.wait_with_output().expect("formcheck ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "SIG{signal}: {stderr}");
+        let (read, _, _) = frame_counts(&stderr);
+        assert!(read > 0 && read < 230, "SIG{signal}: {read} frames read");
+        let events = events(&events_path);
+        assert_eq!(
+            events.last().unwrap()["event"],
+            "set_summary",
+            "SIG{signal}"
+        );
+        // The video with the display drawn in is finished, so it plays.
+        let mut cap = opencv::videoio::VideoCapture::from_file(
+            overlay.to_str().unwrap(),
+            opencv::videoio::CAP_ANY,
+        )
+        .unwrap();
+        let mut frame = opencv::core::Mat::default();
+        let mut played = 0;
+        while opencv::prelude::VideoCaptureTrait::read(&mut cap, &mut frame).unwrap_or(false) {
+            played += 1;
+        }
+        assert!(played > 0, "SIG{signal}: the overlay video does not play");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
