@@ -581,7 +581,11 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
             for (metric, value) in values {
                 eprintln!("  {} = {value:.2}", metric.name());
             }
-            Ok(())
+            match outcome.baseline_unsaved {
+                // The values are printed above: nothing measured is lost.
+                Some(why) => anyhow::bail!("the baseline above was not saved: {why}"),
+                None => Ok(()),
+            }
         }
         (None, Some(why)) => anyhow::bail!("no baseline captured: {why}"),
         (None, None) => anyhow::bail!(

@@ -113,6 +113,8 @@ pub struct RunOutcome {
     pub baseline: Option<BTreeMap<Metric, f32>>,
     /// Why the last baseline capture was refused, if it was.
     pub baseline_refused: Option<String>,
+    /// Why the last baseline captured could not be kept in the profile.
+    pub baseline_unsaved: Option<String>,
 }
 
 /// Creates `path` for writing, or standard output for `-`.
@@ -451,7 +453,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
     if let Some(countdown_s) = baseline_after_s {
         pipeline.command(AnalysisCommand::CaptureBaseline { countdown_s });
     }
-    let (mut baseline, mut baseline_refused) = (None, None);
+    let (mut baseline, mut baseline_refused, mut baseline_unsaved) = (None, None, None);
     let events = events
         .as_deref()
         .map(|path| output(path).map(EventLog::new))
@@ -554,8 +556,13 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                     baseline_refused = Some(why);
                 }
                 Ok(Notice::BaselineCaptured(values)) => {
-                    if let Err(e) = keep_baseline(profile_path.as_deref(), &exercise.name, &values) {
-                        eprintln!("error: {e:#}");
+                    baseline_unsaved =
+                        keep_baseline(profile_path.as_deref(), &exercise.name, &values)
+                            .err()
+                            .map(|e| format!("{e:#}"));
+                    // Live, said now; otherwise the caller reports it.
+                    if let Some(why) = baseline_unsaved.as_ref().filter(|_| pipeline.is_live()) {
+                        eprintln!("error: {why}");
                     }
                     baseline = Some(values);
                     baseline_refused = None;
@@ -645,5 +652,6 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
     Ok(RunOutcome {
         baseline,
         baseline_refused,
+        baseline_unsaved,
     })
 }

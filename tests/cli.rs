@@ -438,6 +438,31 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
     );
     assert_clear_error(&out, "no baseline captured");
     assert_eq!(std::fs::read_to_string(&profile).unwrap(), before);
+
+    // A profile that cannot be written (not TOML): the values measured are
+    // printed, the run fails with one line, the file is untouched.
+    let not_toml = dir.join("notes.txt");
+    std::fs::write(&not_toml, "a therapist's notes, not a profile\n").unwrap();
+    let out = formcheck(
+        &[
+            "calibrate",
+            "baseline",
+            track.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--profile",
+            not_toml.to_str().unwrap(),
+            "--from-s",
+            "1",
+        ],
+        &[],
+    );
+    assert_clear_error(&out, "not saved");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trunk_from_vertical = "));
+    assert_eq!(
+        std::fs::read_to_string(&not_toml).unwrap(),
+        "a therapist's notes, not a profile\n"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
