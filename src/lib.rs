@@ -15,6 +15,7 @@ pub mod bench;
 pub mod camera_calibration;
 pub mod pipeline;
 pub mod pose;
+pub mod private_files;
 pub mod prompt;
 pub mod report;
 pub mod review;

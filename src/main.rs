@@ -18,6 +18,7 @@ use formcheck::camera_calibration;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::Input;
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
+use formcheck::private_files;
 use formcheck::same_file;
 use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
@@ -702,7 +703,8 @@ fn report(args: ReportArgs) -> Result<()> {
             .collect(),
     };
     let html = report::render(&input)?;
-    std::fs::write(&args.out, html)
+    private_files::create_file(&args.out)
+        .and_then(|mut f| f.write_all(html.as_bytes()))
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!("report: {}", args.out.display());
     if let Some(dir) = &args.csv {

@@ -284,7 +284,7 @@ impl Screen {
             self.say("Recording saved".into());
             return Ok(());
         }
-        std::fs::create_dir_all(&self.record_dir)
+        formcheck::private_files::create_dir(&self.record_dir)
             .with_context(|| format!("cannot create {}", self.record_dir.display()))?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

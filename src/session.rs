@@ -10,9 +10,10 @@ use opencv::core::Mat;
 use formcheck::analysis::config::{exercises_dir, Exercise, Profile};
 use formcheck::analysis::events::Event;
 use formcheck::pipeline::messages::Assessment;
+use formcheck::private_files;
 use formcheck::prompt::{Prompt, PromptError};
 use formcheck::safety::{Programme, SetOutcome, SetVerdict};
-use formcheck::sinks::recorder::{self, owner_only_dir, SetRecorder};
+use formcheck::sinks::recorder::{self, SetRecorder};
 use formcheck::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
 
 /// Where a session starts.
@@ -108,7 +109,8 @@ impl Session {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         // Named by the patient's id, never by the text typed for them.
         let folder = data.join(format!("patient-{patient}-{stamp}"));
-        owner_only_dir(&folder)?;
+        private_files::create_dir(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
         let id = store.start_session(patient, &folder)?;
         eprintln!("session {id} for {}", options.patient);
         store.record_red_flags(id, &answers)?;

@@ -396,6 +396,10 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
     );
     assert!(text.contains("knee_depth = 95.0 # in clinic"), "{text}");
     assert!(text.contains("[baseline.squat]"), "{text}");
+    // Health data: the profile rewritten owner-only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&profile).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
     // The profile loads, and the baseline is the still pose's own value.
     let parsed: toml::Table = toml::from_str(&text).unwrap();
     let trunk = parsed["baseline"]["squat"]["trunk_from_vertical"]

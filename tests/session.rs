@@ -418,3 +418,47 @@ fn a_pseudonym_is_checked_before_anything_is_asked_and_never_becomes_a_path() {
     assert!(folder.starts_with(data.join("sessions")), "{folder:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Health data is owner-only: the report, its CSV exports and their new
+/// folder, and a database that an older version left readable by others.
+#[test]
+fn the_report_its_exports_and_the_database_are_owner_only() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("modes");
+    let db = dir.join("formcheck.sqlite");
+    let out = run(&db, "p-3", "n\nn\nn\nn\n3\n3\nn\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let report = dir.join("report.html");
+    std::fs::write(&report, "an older report").unwrap();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let csv = dir.join("exports/new");
+    let out = Command::new(common::binary())
+        .args(["report", "1", "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&report)
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&report), 0o600, "report");
+    assert_eq!(mode(&csv), 0o700, "export folder");
+    assert_eq!(mode(&dir.join("exports")), 0o700, "its new parent");
+    for name in ["reps.csv", "flags.csv"] {
+        assert_eq!(mode(&csv.join(name)), 0o600, "{name}");
+    }
+    assert_eq!(mode(&db), 0o600, "database");
+    assert_eq!(integrity(&db), "ok");
+    std::fs::remove_dir_all(&dir).ok();
+}

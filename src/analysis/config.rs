@@ -624,7 +624,9 @@ impl Profile {
         }
         tables.insert(exercise, toml_edit::Item::Table(table));
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, doc.to_string()).map_err(io)?;
+        crate::private_files::create_file(&tmp)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, doc.to_string().as_bytes()))
+            .map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)?;
         Ok(())
     }

@@ -50,7 +50,7 @@ pub fn write(
     sets: &[SetData],
     dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|e| ReportError::Write {
+    crate::private_files::create_dir(dir).map_err(|e| ReportError::Write {
         path: dir.into(),
         message: e.to_string(),
     })?;
@@ -129,7 +129,8 @@ fn write_rows(path: &Path, rows: &[Vec<String>]) -> Result<(), ReportError> {
         path: path.into(),
         message,
     };
-    let mut writer = csv::Writer::from_path(path).map_err(|e| fail(e.to_string()))?;
+    let file = crate::private_files::create_file(path).map_err(|e| fail(e.to_string()))?;
+    let mut writer = csv::Writer::from_writer(file);
     for row in rows {
         writer.write_record(row).map_err(|e| fail(e.to_string()))?;
     }

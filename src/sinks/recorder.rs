@@ -26,10 +26,11 @@ use opencv::prelude::MatTraitConst;
 
 use crate::analysis::events::Event;
 use crate::pipeline::messages::Assessment;
+use crate::private_files;
 use crate::sinks::event_log::EventLog;
 use crate::sinks::metrics_csv::MetricsCsv;
 use crate::sinks::track::TrackWriter;
-use crate::sinks::video::{owner_only_file, VideoError, VideoSink};
+use crate::sinks::video::{VideoError, VideoSink};
 
 /// How often everything is flushed to disk.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -87,23 +88,13 @@ struct SetFiles {
     flushed: Instant,
 }
 
-/// Creates `dir` (and its parents) readable by the owner only.
-pub fn owner_only_dir(dir: &Path) -> Result<(), RecordError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io(dir))
-}
-
 impl SetFiles {
     /// Creates the set folder `dir` and its files; videos play at `fps`.
     fn create(dir: &Path, fps: f64) -> Result<SetFiles, RecordError> {
-        owner_only_dir(dir)?;
+        private_files::create_dir(dir).map_err(io(dir))?;
         let text = |name: &str| -> Result<BufWriter<File>, RecordError> {
             let path = dir.join(name);
-            owner_only_file(&path)
+            private_files::create_file(&path)
                 .map(BufWriter::new)
                 .map_err(io(&path))
         };
@@ -311,7 +302,7 @@ mod tests {
     #[test]
     fn recover_cuts_half_written_lines_only() {
         let dir = std::env::temp_dir().join(format!("formcheck-recover-{}", std::process::id()));
-        owner_only_dir(&dir).unwrap();
+        private_files::create_dir(&dir).unwrap();
         std::fs::write(dir.join("track.jsonl"), "{\"a\":1}\n{\"a\":2}\n{\"a\":").unwrap();
         std::fs::write(dir.join("events.jsonl"), "{\"e\":1}\n").unwrap();
         let cut = recover(&dir).unwrap();

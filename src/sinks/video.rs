@@ -53,17 +53,6 @@ pub enum VideoError {
     },
 }
 
-/// Creates (or truncates) `path` readable and writable by its owner only.
-pub fn owner_only_file(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-}
-
 /// Codecs tried in order for an exported video: H.264 where OpenCV's FFmpeg
 /// has an encoder, else MPEG-4 part 2.
 const EXPORT_FOURCCS: &[[char; 4]] = &[['a', 'v', 'c', '1'], ['m', 'p', '4', 'v']];
@@ -104,7 +93,7 @@ impl PipeCopy {
             .tempdir()?;
         let pipe = pipe_dir.path().join(path.file_name().unwrap_or_default());
         nix::unistd::mkfifo(&pipe, nix::sys::stat::Mode::S_IRWXU)?;
-        let mut file = owner_only_file(path)?;
+        let mut file = crate::private_files::create_file(path)?;
         let from = pipe.clone();
         let thread = std::thread::Builder::new()
             .name("video-copy".into())
@@ -202,7 +191,7 @@ impl VideoSink {
         } else {
             // Created by us first, readable by the owner only; the writer
             // then fills it.
-            owner_only_file(&self.path).map_err(|_| create())?;
+            crate::private_files::create_file(&self.path).map_err(|_| create())?;
             self.path.clone()
         };
         let name = target.to_string_lossy().to_string();

@@ -132,7 +132,10 @@ impl Store {
                     path.join(FILE_NAME).display()
                 )))
             }
-            Ok(meta) => check_existing(path, meta.len())?,
+            Ok(meta) => {
+                check_existing(path, meta.len())?;
+                owner_only(path, &meta)?;
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => create_file(path)?,
             Err(e) => {
                 return Err(StoreError::Unreadable {
@@ -895,6 +898,20 @@ fn read_only_uri(path: &Path, immutable: bool) -> Result<String, StoreError> {
         "?mode=ro"
     });
     Ok(uri)
+}
+
+/// Tightens an existing database that others can read (made by an older
+/// version, or copied in) to its owner only; a file that is not the
+/// user's to change is left as it is, and opened as it allows.
+fn owner_only(path: &Path, meta: &std::fs::Metadata) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        Err(e) if e.kind() != io::ErrorKind::PermissionDenied => Err(from_io(path, e)),
+        _ => Ok(()),
+    }
 }
 
 /// Creates an empty database file readable by its owner only, and its
