@@ -352,7 +352,7 @@ fn main() -> ExitCode {
 }
 
 fn pose(args: PoseArgs) -> Result<()> {
-    same_file::check(&[&args.input], &[Path::new(&args.out)])?;
+    same_file::check(&[Some(&args.input)], &[Some(Path::new(&args.out))])?;
     let mut source = FrameSource::open(&args.input)?;
     let mode = if source.is_image() || args.image_mode {
         RunningMode::Image
@@ -415,22 +415,20 @@ fn setup(
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<()> {
-    let inputs: Vec<&Path> = [Some(args.input.as_path()), args.profile.as_deref()]
-        .into_iter()
-        .chain([args.camera_calibration.as_deref()])
-        .flatten()
-        .collect();
-    let outputs: Vec<&Path> = [
-        args.metrics.as_deref(),
-        args.overlay_video.as_deref(),
-        args.timings_json.as_deref(),
-        args.cues_wav.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .chain([Path::new(&args.events)])
-    .collect();
-    same_file::check(&inputs, &outputs)?;
+    same_file::check(
+        &[
+            Some(&args.input),
+            args.profile.as_deref(),
+            args.camera_calibration.as_deref(),
+        ],
+        &[
+            Some(Path::new(&args.events)),
+            args.metrics.as_deref(),
+            args.overlay_video.as_deref(),
+            args.timings_json.as_deref(),
+            args.cues_wav.as_deref(),
+        ],
+    )?;
     run::run(RunOptions {
         input: input_of(&args.input, args.model),
         setup: setup(
@@ -476,21 +474,20 @@ fn live(args: LiveArgs) -> Result<()> {
         _ => None,
     };
     let db = args.db.clone().unwrap_or_else(Store::default_path);
-    let inputs: Vec<&Path> = [source_file, args.profile.as_deref()]
-        .into_iter()
-        .chain([args.camera_calibration.as_deref(), Some(db.as_path())])
-        .flatten()
-        .collect();
-    let outputs: Vec<&Path> = [
-        args.overlay_video.as_deref(),
-        args.cues_wav.as_deref(),
-        args.timings_json.as_deref(),
-        args.events.as_deref().map(Path::new),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    same_file::check(&inputs, &outputs)?;
+    same_file::check(
+        &[
+            source_file,
+            args.profile.as_deref(),
+            args.camera_calibration.as_deref(),
+            Some(&db),
+        ],
+        &[
+            args.events.as_deref().map(Path::new),
+            args.overlay_video.as_deref(),
+            args.cues_wav.as_deref(),
+            args.timings_json.as_deref(),
+        ],
+    )?;
     let setup = setup(
         &args.exercise,
         args.profile.as_deref(),
@@ -645,11 +642,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
 fn report(args: ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
-    let outputs: Vec<&Path> = [Some(args.out.as_path()), args.csv.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    same_file::check(&[&db_path], &outputs)?;
+    same_file::check(&[Some(&db_path)], &[Some(&args.out), args.csv.as_deref()])?;
     let db = session::open_store(&db_path)?;
     let detail = db.session(args.session)?;
     // The furthest a set's reps went on the exercise's primary metric.

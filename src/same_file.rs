@@ -53,11 +53,13 @@ fn same(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Refuses outputs that are one of `inputs` or one another. Standard output
-/// (`-`) is never a file.
-pub fn check(inputs: &[&Path], outputs: &[&Path]) -> Result<(), SameFileError> {
+/// Refuses outputs that are one of `inputs` or one another; `None` stands
+/// for an option not given. Standard output (`-`) is never a file.
+pub fn check(inputs: &[Option<&Path>], outputs: &[Option<&Path>]) -> Result<(), SameFileError> {
+    let inputs: Vec<&Path> = inputs.iter().flatten().copied().collect();
     let outputs: Vec<&Path> = outputs
         .iter()
+        .flatten()
         .copied()
         .filter(|p| *p != Path::new("-"))
         .collect();
@@ -101,7 +103,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    check(&[&input], &[&output]),
+                    check(&[Some(&input)], &[Some(&output)]),
                     Err(SameFileError::OutputIsInput { .. })
                 ),
                 "{output:?}"
@@ -109,12 +111,14 @@ mod tests {
         }
         // New files: different ones pass, the same one twice does not.
         let (a, b) = (dir.join("a.jsonl"), dir.join("sub/../a.jsonl"));
-        assert_eq!(check(&[&input], &[&a, &dir.join("b.csv")]), Ok(()));
+        let input = Some(input.as_path());
+        let c = dir.join("b.csv");
+        assert_eq!(check(&[input], &[Some(&a), Some(&c), None]), Ok(()));
         assert!(matches!(
-            check(&[&input], &[&a, &b]),
+            check(&[input], &[Some(&a), Some(&b)]),
             Err(SameFileError::SameOutput { .. })
         ));
-        assert_eq!(check(&[&input], &[Path::new("-")]), Ok(()));
+        assert_eq!(check(&[input], &[Some(Path::new("-"))]), Ok(()));
         std::fs::remove_dir_all(&dir).ok();
     }
 }
