@@ -16,6 +16,7 @@ use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::bench::{self, BenchOptions};
 use formcheck::camera_calibration;
 use formcheck::pipeline::assess::AssessSetup;
+use formcheck::pipeline::back::BackReader;
 use formcheck::pipeline::Input;
 use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::private_files;
@@ -300,6 +301,11 @@ struct PoseArgs {
     /// ONNX Runtime threads per model.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Also run the model's segmentation and write the back's outline
+    /// (its bend, or why it is not measured) on each line, for exercises
+    /// judged on it (full or lite model).
+    #[arg(long)]
+    back: bool,
 }
 
 #[derive(clap::Args)]
@@ -364,8 +370,10 @@ fn pose(args: PoseArgs) -> Result<()> {
         mode,
         smooth: !args.no_smoothing,
         threads: args.threads,
+        segmentation: args.back,
         ..PoseOptions::default()
     })?;
+    let mut back = BackReader::default();
     let out = output(&args.out)?;
     if let Some(dir) = &args.overlay {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -376,9 +384,13 @@ fn pose(args: PoseArgs) -> Result<()> {
     let started = std::time::Instant::now();
     while let Some(info) = source.read(&mut frame)? {
         let size = ImageSize::of(&frame)?;
-        let pose = engine.process(&frame, (info.t_ms * 1000.0).round() as i64)?;
+        let pose = engine
+            .process(&frame, (info.t_ms * 1000.0).round() as i64)?
+            .cloned();
+        let pose = pose.as_ref();
+        let outline = back.read(&engine, pose, size);
         writer
-            .write(&info, size, pose)
+            .write(&info, size, pose, outline.as_ref().map(|o| &o.reading))
             .context("cannot write the landmark track")?;
         frames += 1;
         found += u64::from(pose.is_some());

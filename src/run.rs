@@ -167,6 +167,8 @@ struct Screen {
     set: u32,
     paused: bool,
     show_timings: bool,
+    /// Whether the back's outline is drawn (`b`).
+    show_outline: bool,
     /// A notice shown instead of the status message until this instant.
     notice: Option<(Instant, String)>,
 }
@@ -210,6 +212,11 @@ impl Screen {
             recording: self.recording.is_some(),
             set: self.set,
             timings: text.as_deref(),
+            outline: a
+                .back
+                .as_ref()
+                .and_then(|b| b.drawing.as_ref())
+                .filter(|_| self.show_outline),
         };
         self.hud.draw(
             &mut a.frame.image,
@@ -425,6 +432,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         set: 1,
         paused: false,
         show_timings: false,
+        show_outline: false,
         notice: None,
     };
     // A session starts with its questions, in the window when there is one.
@@ -606,6 +614,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
                     }
                 }
                 Command::Timings => sinks.screen.show_timings = !sinks.screen.show_timings,
+                Command::Outline => sinks.screen.show_outline = !sinks.screen.show_outline,
                 Command::Record => {
                     if let Err(e) = sinks.screen.toggle_recording() {
                         eprintln!("error: {e:#}");

@@ -10,11 +10,12 @@
 
 mod synthetic;
 
+use formcheck::analysis::back_outline::{BackReading, Unmeasurable};
 use formcheck::analysis::config::{Direction, Exercise, Fault, Reference, Rule};
 use formcheck::analysis::events::Event;
 use formcheck::analysis::measure::{measure, nearer_side, Metric};
 use formcheck::analysis::status::{FormState, Status};
-use formcheck::analysis::Analyzer;
+use formcheck::analysis::{Analyzer, Extras};
 use formcheck::pose::Joint;
 use formcheck::sinks::track::TrackRecord;
 use nalgebra::{Point3, Vector3};
@@ -1086,7 +1087,7 @@ fn prone_leg_curl_hips_lift() {
 
 /// Every rule of the shipped exercises, as proved above (the clamshell's
 /// proof waits for a src change).
-const PROVED: [(&str, &str); 25] = [
+const PROVED: [(&str, &str); 27] = [
     ("bird_dog", "leg_too_high"),
     ("bird_dog", "trunk_sag"),
     ("calf_raise", "knee_bend"),
@@ -1111,6 +1112,8 @@ const PROVED: [(&str, &str); 25] = [
     ("squat", "trunk_flexion"),
     ("squat", "trunk_rotation"),
     ("hip_hinge", "trunk_rotation"),
+    ("plank", "back_outline"),
+    ("bird_dog", "back_outline"),
     ("dead_bug_regressed", "trunk_line_change"),
 ];
 
@@ -1214,6 +1217,149 @@ fn the_wrong_view_asks_for_the_camera_to_move_and_flags_nothing() {
     assert!(events
         .iter()
         .any(|e| matches!(e, Event::View { message, .. } if message.contains("at your side"))));
+}
+
+// ---------------------------------------------------------------- the back's outline
+
+/// The events of `exercise` over `records`, each frame with the back's
+/// outline that `back` gives at its time (s).
+fn analyse_with_back(
+    exercise: &str,
+    records: &[TrackRecord],
+    back: impl Fn(f32) -> BackReading,
+) -> Vec<Event> {
+    let mut analyzer = analyzer(exercise);
+    let mut events = Vec::new();
+    for r in records {
+        let extras = Extras {
+            pixels: None,
+            back: Some(back(r.t_ms as f32 / 1000.0)),
+        };
+        let pose = r.pose();
+        analyzer.push_with(
+            r.frame,
+            r.t_ms,
+            r.size(),
+            pose.as_ref(),
+            extras,
+            &mut events,
+        );
+    }
+    analyzer.finish(&mut events);
+    events
+}
+
+fn bend(degrees: f32) -> BackReading {
+    BackReading::Measured {
+        degrees,
+        confidence: 1.0,
+    }
+}
+
+/// Each rep's back bend at its turn.
+fn bends_at_turn(events: &[Event]) -> Vec<f32> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Rep { at_turn, .. } => at_turn.get("back_bend").copied(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Squats and hip hinges whose back's outline bows out with the depth of
+/// the rep: a rep reaching +15° at its deepest is flagged once, at its end,
+/// in words that name the outline; one reaching +3° is not; a rounding
+/// that only passes the limit on single frames away from the turn is not.
+#[test]
+fn back_rounding_is_judged_at_each_reps_deepest_point() {
+    for (exercise, motion) in [
+        ("squat", squat as fn(f32, f32, f32) -> Posed),
+        ("hip_hinge", |d, _, _| squat(d, 20.0 * d, 0.0)),
+    ] {
+        let records = film(&side_camera(&upright()), &noisy(), 14.0, |t| {
+            motion(cycle(t, 6.0), 0.0, 0.0)
+        });
+        // Rep 1 (0–6 s) reaches +3°, rep 2 (6–12 s) +15°; a one-frame
+        // spike of +30° on the way down of rep 1.
+        let events = analyse_with_back(exercise, &records, |t| {
+            let spike = if (1.50..1.54).contains(&t) { 30.0 } else { 0.0 };
+            let peak = if t < 6.0 { 3.0 } else { 15.0 };
+            bend(peak * cycle(t, 6.0) + spike)
+        });
+        let at_turn = bends_at_turn(&events);
+        assert_eq!(at_turn.len(), 2, "{exercise}: {at_turn:?}");
+        assert!((at_turn[0] - 3.0).abs() < 0.5, "{exercise}: {at_turn:?}");
+        assert!((at_turn[1] - 15.0).abs() < 0.5, "{exercise}: {at_turn:?}");
+        let raised: Vec<(f64, String)> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::FlagStart {
+                    rule,
+                    t_ms,
+                    message,
+                    ..
+                } if rule == "back_rounding" => Some((*t_ms, message.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(raised.len(), 1, "{exercise}: {raised:?}");
+        assert!(raised[0].0 > 6000.0, "{exercise}: {raised:?}");
+        assert!(raised[0].1.starts_with("Back rounding (outline)"));
+    }
+}
+
+/// An arm over the back at the deepest point: "cannot see your back" with
+/// the reason, never a verdict; the rounding at that rep is not flagged.
+#[test]
+fn a_back_hidden_at_the_turn_is_reported_not_judged() {
+    let records = film(&side_camera(&upright()), &noisy(), 8.0, |t| {
+        squat(cycle(t, 6.0), 0.0, 0.0)
+    });
+    let events = analyse_with_back("squat", &records, |t| {
+        if (2.0..4.0).contains(&t) {
+            BackReading::Unmeasurable {
+                why: Unmeasurable::ArmOverBack,
+            }
+        } else {
+            bend(20.0 * cycle(t, 6.0))
+        }
+    });
+    assert!(bends_at_turn(&events).is_empty());
+    assert!(!flags(&events).contains(&"back_rounding".to_string()));
+    assert!(events.iter().any(|e| matches!(e,
+        Event::CannotSee { rule, hint, .. } if rule == "back_rounding" && hint.contains("arm is over your back"))));
+}
+
+/// A plank and a bird-dog whose back's outline leaves the patient's own
+/// neutral (a hollow −30°, the plank's) by 15° for two seconds are flagged
+/// after a second; by 5°, or for half a second, they are not.
+#[test]
+fn the_back_outline_is_judged_against_the_start_of_the_hold() {
+    for (exercise, pose) in [("plank", plank(0.0)), ("bird_dog", bird_dog(0.0, 0.0))] {
+        let records = film(&side_camera(&pose.1), &noisy(), 10.0, |_| pose);
+        for (change, from, to, flagged) in [
+            (15.0, 5.0, 7.0, true),
+            (-15.0, 5.0, 7.0, true),
+            (5.0, 5.0, 7.0, false),
+            (15.0, 5.0, 5.5, false),
+        ] {
+            let events = analyse_with_back(exercise, &records, |t| {
+                let wobble = 0.8 * (7.0 * t).sin();
+                let off = if (from..to).contains(&t) { change } else { 0.0 };
+                bend(-30.0 + wobble + off)
+            });
+            let (start, _) = flag_times(&events, "back_outline");
+            match start {
+                Some(s) if flagged => assert!(
+                    (5.9..6.4).contains(&s),
+                    "{exercise} {change}: flagged at {s}"
+                ),
+                None if !flagged => {}
+                _ => panic!("{exercise} {change} for {from}–{to} s: {start:?}"),
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------- tempo and holds

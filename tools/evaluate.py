@@ -75,13 +75,27 @@ def pose_key(model: str) -> str:
     return sha256_of(*models, *sources)[:16]
 
 
-def track_of(binary: Path, video: Path, model: str, key: str) -> Path:
-    """The clip's landmark track, from the cache or the pose model."""
+def back_key(model: str) -> str:
+    """What the back's outline in a track depends on besides the pose: the
+    segmentation model and the outline's code."""
+    sources = [ROOT / "src" / "pipeline" / "back.rs", ROOT / "src" / "analysis" / "back_outline.rs"]
+    return sha256_of(ROOT / "models" / f"pose_landmark_{model}_segmentation.onnx", *sources)[:8]
+
+
+def judges_back(exercise: dict) -> bool:
+    """Whether a rule of the exercise judges the back's outline."""
+    return any(r["metric"] == "back_bend" for r in exercise.get("rule", []) + exercise.get("rep_rule", []))
+
+
+def track_of(binary: Path, video: Path, model: str, key: str, back: bool = False) -> Path:
+    """The clip's landmark track, from the cache or the pose model (with the
+    back's outline when `back`)."""
+    key = f"{key}-back{back_key(model)}" if back else key
     track = CACHE / "tracks" / f"{video.stem}-{model}-{sha256_of(video)[:16]}-{key}.jsonl"
     if not track.exists():
         track.parent.mkdir(parents=True, exist_ok=True)
         tmp = track.with_suffix(".part")
-        run(binary, "pose", str(video), "--model", model, "--out", str(tmp))
+        run(binary, "pose", str(video), "--model", model, "--out", str(tmp), *(["--back"] if back else []))
         tmp.rename(track)
     return track
 
@@ -173,7 +187,7 @@ def evaluate_rendered(binary: Path, model: str, key: str, names: list[str]) -> l
         motion = tomllib.loads((MOTIONS / f"{clip['motion']}.toml").read_text())
         exercise = load_exercise(clip["exercise"])
         view = view_of(clip["params"]["clip"]["azimuth"])
-        track = track_of(binary, SAMPLES / clip["video"], model, key)
+        track = track_of(binary, SAMPLES / clip["video"], model, key, judges_back(exercise))
         evs, rows = analyse(binary, track, clip["exercise"], CACHE / "analysis")
         s = score(evs, fault_windows(clip, motion), clip["frames"] / clip["fps"], view, exercise, set())
         judged = {r["metric"] for r in exercise.get("rule", []) + exercise.get("rep_rule", [])
@@ -201,7 +215,7 @@ def evaluate_footage(binary: Path, model: str, key: str, footage: Path, names: l
         exercise = load_exercise(entry["exercise"])
         windows = [{"fault": w["fault"], "kind": w["kind"], "start_s": w["start_s"], "end_s": w["end_s"],
                     "rules": w.get("rules", []), "cannot": w.get("cannot", "")} for w in entry.get("fault", [])]
-        track = track_of(binary, video, model, key)
+        track = track_of(binary, video, model, key, judges_back(exercise))
         evs, _ = analyse(binary, track, entry["exercise"], CACHE / "analysis")
         frames = [json.loads(line) for line in track.read_text().splitlines() if line.strip()]
         duration = frames[-1]["t_ms"] / 1000 if frames else 0.0

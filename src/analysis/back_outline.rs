@@ -19,6 +19,7 @@
 //! the person, a hand), or when too few rays find an edge.
 
 use nalgebra::{Point2, Vector2};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Rays cast along the axis: t = 0.10, 0.125, … 0.90 of the way from the
@@ -94,8 +95,13 @@ pub struct TrunkInMask {
 }
 
 /// Why the back's outline is not measured on a frame.
-#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Unmeasurable {
+    /// The camera does not see the body side-on (the head gives no side
+    /// for the back), or the trunk is out of the segmented region.
+    #[error("the camera does not see your side: place it at your side")]
+    NotSideOn,
     /// The trunk is too short in the mask (far away, or seen end-on).
     #[error("the trunk is too small in the picture: come closer or turn side-on")]
     TooSmall,
@@ -138,6 +144,37 @@ pub struct Bend {
     pub lower: OutlineLine,
     /// The line fitted to the upper back.
     pub upper: OutlineLine,
+}
+
+/// The back's outline on one frame, as the analysis and a landmark track
+/// keep it: its bend, or why there is none.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BackReading {
+    /// The outline was measured.
+    Measured {
+        /// Dorsal bend, degrees ([`Bend::degrees`]).
+        degrees: f32,
+        /// Share of rays that found the edge ([`Bend::confidence`]).
+        confidence: f32,
+    },
+    /// It was not, and why.
+    Unmeasurable {
+        /// Why.
+        why: Unmeasurable,
+    },
+}
+
+impl From<&Result<Bend, Unmeasurable>> for BackReading {
+    fn from(bend: &Result<Bend, Unmeasurable>) -> Self {
+        match bend {
+            Ok(b) => BackReading::Measured {
+                degrees: b.degrees,
+                confidence: b.confidence,
+            },
+            Err(why) => BackReading::Unmeasurable { why: *why },
+        }
+    }
 }
 
 /// The side of the axis the back lies on: away from the nose, judged

@@ -192,6 +192,21 @@ pub enum RepExtreme {
     Highest,
     /// The lowest value the metric reached during the rep.
     Lowest,
+    /// The value at the rep's turning point (its deepest): the median of
+    /// the values seen within three frames of it. For a measure too noisy
+    /// to judge on its highest frame (the back's outline).
+    AtTurn,
+}
+
+impl RepExtreme {
+    /// The judged value in words ("judged on each rep's …").
+    pub fn describe(self) -> &'static str {
+        match self {
+            RepExtreme::Highest => "highest value",
+            RepExtreme::Lowest => "lowest value",
+            RepExtreme::AtTurn => "value at its deepest point (median of ±3 frames)",
+        }
+    }
 }
 
 /// A rule judged once per rep, on the furthest the rep went (e.g. a bridge
@@ -408,6 +423,12 @@ fn check(
 }
 
 impl Exercise {
+    /// Whether a rule or a rep rule judges `metric`.
+    pub fn judges(&self, metric: Metric) -> bool {
+        self.rules.iter().any(|r| r.metric == metric)
+            || self.rep_rules.iter().any(|r| r.metric == metric)
+    }
+
     /// Loads and validates an exercise file.
     pub fn load(path: &Path) -> Result<Exercise, ConfigError> {
         let (exercise, text): (Exercise, String) = parse(path)?;

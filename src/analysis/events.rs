@@ -66,6 +66,10 @@ pub enum Event {
         range: f32,
         /// Lowest and highest value of every rule metric during the rep.
         peaks: BTreeMap<&'static str, [f32; 2]>,
+        /// The value at the rep's turning point of every metric a rule
+        /// judges there (the back's outline).
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        at_turn: BTreeMap<&'static str, f32>,
         /// Rules that fired during the rep.
         flags: Vec<String>,
     },

@@ -109,11 +109,17 @@ pub enum Metric {
     /// shoulder sits wider than its hip, so its chain bends when the body
     /// is straight and seen from the front).
     MidlineBend,
+    /// Dorsal bend of the back's outline in the segmentation, degrees,
+    /// positive when the back bows out (rounding), negative when hollow
+    /// ([`super::back_outline`]): the whole back's outline, a proxy for
+    /// spinal flexion, not the lumbar segments alone. Its visibility is the
+    /// share of the outline found; not measured without the segmentation.
+    BackBend,
 }
 
 impl Metric {
     /// Every metric, in column order of the metrics CSV.
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Metric::TrunkDirection,
         Metric::TrunkFromVertical,
         Metric::HipAngle,
@@ -133,6 +139,7 @@ impl Metric {
         Metric::HeelRise,
         Metric::ShoulderWidthRatio,
         Metric::MidlineBend,
+        Metric::BackBend,
     ];
 
     /// The name used in exercise files and outputs.
@@ -157,6 +164,7 @@ impl Metric {
             Metric::HeelRise => "heel_rise",
             Metric::ShoulderWidthRatio => "shoulder_width_ratio",
             Metric::MidlineBend => "midline_bend",
+            Metric::BackBend => "back_bend",
         }
     }
 
@@ -227,6 +235,9 @@ impl Metric {
 
     /// What to tell the person when the metric cannot be seen.
     pub fn cannot_see_hint(self) -> String {
+        if self == Metric::BackBend {
+            return "Can't see your back: place the camera at your side, in a top that stands out from the background".into();
+        }
         if self == Metric::TrunkTwist {
             return "Can't see your trunk turn: place the camera in front of you (or behind you)"
                 .into();
@@ -255,6 +266,7 @@ impl Metric {
             | Metric::HipHeight
             | Metric::LateralShift => "hips and ankles",
             Metric::HeelRise => "heel and toes",
+            Metric::BackBend => "back",
         }
     }
 

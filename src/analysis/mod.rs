@@ -24,7 +24,8 @@ pub mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, Rule, View};
+use back_outline::{BackReading, Unmeasurable};
+use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, RepRule, Rule, View};
 use events::{Event, RepJudgement};
 use measure::{measure, nearer_side, Measurements, Metric, Side};
 use plausibility::PlausibilityGate;
@@ -56,6 +57,32 @@ const INSTANT_FLAG_SHOWN_MS: f64 = 3000.0;
 /// Lowest visibility of a value counted in a rep's peaks (and so judged by
 /// the rep rules).
 pub const PEAK_VISIBILITY: f32 = 0.5;
+
+/// Frames either side of a rep's turning point whose values judge it
+/// ([`RepExtreme::AtTurn`]).
+const AT_TURN_FRAMES: usize = 3;
+/// Fewest seen values around the turning point that judge it: most of them.
+const AT_TURN_MIN_SEEN: usize = AT_TURN_FRAMES + 1;
+
+/// What a frame brings besides its landmarks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras<'a> {
+    /// The landmarks' pixel positions, as a camera calibration undistorts
+    /// them (in the pose's landmark order).
+    pub pixels: Option<&'a [Vector2<f32>; NUM_LANDMARKS]>,
+    /// The back's outline, when the segmentation runs.
+    pub back: Option<BackReading>,
+}
+
+/// A frame of the rep in progress, kept for the rules judged at its turn.
+#[derive(Clone, Copy, Debug)]
+struct RepFrame {
+    /// The rep's primary metric, where seen.
+    primary: Option<f32>,
+    measurements: Measurements,
+    /// Why the back's outline was not measured, where it was not.
+    back_unmeasurable: Option<Unmeasurable>,
+}
 
 /// A flag judged on a whole rep (tempo, rep rules).
 struct InstantFlag {
@@ -134,6 +161,9 @@ pub struct Analyzer {
     side: Option<Side>,
     reps: Option<RepCounter>,
     rep_peaks: BTreeMap<&'static str, [f32; 2]>,
+    /// The frames of the rep in progress (for the rules judged at its
+    /// turn; empty when the exercise has none).
+    rep_frames: Vec<RepFrame>,
     rep_flags: Vec<String>,
     rep_count: u32,
     rep_judgements: Vec<RepJudgement>,
@@ -141,6 +171,11 @@ pub struct Analyzer {
     /// The last flag that is not a rule's continuous one (tempo, rep rule,
     /// hold too long): when, what it said, what it guards against.
     last_instant: Option<(f64, String, Fault)>,
+    /// The last rep a rule could not judge at its turn: when, and what to
+    /// do about it.
+    last_blind: Option<(f64, String)>,
+    /// Why the back's outline was not measured on the last frame.
+    back_unmeasurable: Option<Unmeasurable>,
     hold: HoldTimer,
     /// Whether the body has settled in a held exercise's position: reached
     /// it with every rule inside its limits, or stayed in it for the hold's
@@ -181,11 +216,14 @@ impl Analyzer {
             plausibility: PlausibilityGate::default(),
             side: None,
             rep_peaks: BTreeMap::new(),
+            rep_frames: Vec::new(),
             rep_flags: Vec::new(),
             rep_count: 0,
             rep_judgements: Vec::new(),
             last_rep: None,
             last_instant: None,
+            last_blind: None,
+            back_unmeasurable: None,
             hold: HoldTimer::new(),
             settled: Settling::Out,
             hold_count: 0,
@@ -259,18 +297,18 @@ impl Analyzer {
         pose: Option<&Pose>,
         events: &mut Vec<Event>,
     ) {
-        self.push_with_pixels(frame, t_ms, size, pose, None, events);
+        self.push_with(frame, t_ms, size, pose, Extras::default(), events);
     }
 
-    /// [`Analyzer::push`] with the landmarks' pixel positions given, as a
-    /// camera calibration undistorts them (in the pose's landmark order).
-    pub fn push_with_pixels(
+    /// [`Analyzer::push`] with what else is known of the frame: the
+    /// landmarks' undistorted pixels, the back's outline.
+    pub fn push_with(
         &mut self,
         frame: u64,
         t_ms: f64,
         size: ImageSize,
         pose: Option<&Pose>,
-        pixels: Option<&[Vector2<f32>; NUM_LANDMARKS]>,
+        extras: Extras,
         events: &mut Vec<Event>,
     ) {
         self.frames += 1;
@@ -292,7 +330,18 @@ impl Analyzer {
         let pose = &pose;
         // The side facing the camera, chosen once per set.
         let side = *self.side.get_or_insert_with(|| nearer_side(pose));
-        self.measurements = measure(pose, size, side, pixels);
+        self.measurements = measure(pose, size, side, extras.pixels);
+        self.back_unmeasurable = None;
+        match extras.back {
+            Some(BackReading::Measured {
+                degrees,
+                confidence,
+            }) => self
+                .measurements
+                .set(Metric::BackBend, Some(degrees), confidence),
+            Some(BackReading::Unmeasurable { why }) => self.back_unmeasurable = Some(why),
+            None => {}
+        }
         let m = self.measurements;
 
         // The view is held while a flag is up: the fault that raised it
@@ -455,6 +504,18 @@ impl Analyzer {
         let Some(v) = m.get(def.metric).filter(|v| v.visibility >= 0.5) else {
             return;
         };
+        if self
+            .exercise
+            .rep_rules
+            .iter()
+            .any(|r| r.extreme == RepExtreme::AtTurn)
+        {
+            self.rep_frames.push(RepFrame {
+                primary: Some(v.value),
+                measurements: *m,
+                back_unmeasurable: self.back_unmeasurable,
+            });
+        }
         let was_in_rep = counter.in_rep();
         let rep = counter.update(v.value, at.t_ms);
         self.started |= counter.in_rep() || rep.is_some();
@@ -462,6 +523,7 @@ impl Analyzer {
             if !was_in_rep && !counter.in_rep() {
                 // Between reps: peaks and flags start afresh with the next.
                 self.rep_peaks.clear();
+                self.rep_frames.clear();
                 self.rep_flags.retain(|id| {
                     self.exercise
                         .rules
@@ -473,6 +535,7 @@ impl Analyzer {
             return;
         };
         self.rep_count += 1;
+        let lowering = def.turn.get_ref() < def.start.get_ref();
         let min_s = |m: &Option<toml::Spanned<f32>>| m.as_ref().map(|m| *m.get_ref());
         self.last_rep = Some(Tempo {
             eccentric_s: rep.eccentric_s,
@@ -498,16 +561,50 @@ impl Analyzer {
                 self.instant_flag(flag, at, events);
             }
         }
+        let frames = std::mem::take(&mut self.rep_frames);
+        let mut at_turn = BTreeMap::new();
+        let mut blind = None;
+        for rule in &self.exercise.rep_rules {
+            if rule.extreme != RepExtreme::AtTurn {
+                continue;
+            }
+            match at_turn_value(lowering, rule, &frames) {
+                Ok(value) => {
+                    at_turn.insert(rule.metric.name(), value);
+                }
+                Err(hint) => {
+                    events.push(Event::CannotSee {
+                        rule: rule.id.clone(),
+                        metric: rule.metric.name(),
+                        frame: at.frame,
+                        t_ms: at.t_ms,
+                        hint: hint.clone(),
+                    });
+                    blind = Some((at.t_ms, hint));
+                }
+            }
+        }
+        if blind.is_some() {
+            self.last_blind = blind;
+        }
         let judged: Vec<InstantFlag> = self
             .exercise
             .rep_rules
             .iter()
             .filter_map(|rule| {
-                let [lowest, highest] = *self.rep_peaks.get(rule.metric.name())?;
+                let [lowest, highest] = self
+                    .rep_peaks
+                    .get(rule.metric.name())
+                    .copied()
+                    .unwrap_or([f32::NAN; 2]);
                 let value = match rule.extreme {
                     RepExtreme::Highest => highest,
                     RepExtreme::Lowest => lowest,
+                    RepExtreme::AtTurn => *at_turn.get(rule.metric.name())?,
                 };
+                if value.is_nan() {
+                    return None;
+                }
                 let limit = *rule.limit.get_ref();
                 let wrong = match rule.fires {
                     Direction::Above => value > limit,
@@ -536,6 +633,7 @@ impl Analyzer {
             concentric_s: rep.concentric_s,
             range: rep.range,
             peaks: std::mem::take(&mut self.rep_peaks),
+            at_turn,
             flags: self.rep_flags.clone(),
         });
         let mut flags = std::mem::take(&mut self.rep_flags);
@@ -726,7 +824,14 @@ impl Analyzer {
             status.message = message.clone();
         } else if let Some(metric) = blind {
             status.state = FormState::CannotSee;
-            status.message = metric.cannot_see_hint();
+            status.message = self.cannot_see_hint(metric);
+        } else if let Some((_, hint)) = self
+            .last_blind
+            .as_ref()
+            .filter(|(t, _)| self.last.t_ms - t < INSTANT_FLAG_SHOWN_MS)
+        {
+            status.state = FormState::CannotSee;
+            status.message = hint.clone();
         } else if wrong_view {
             status.state = FormState::CannotSee;
             status.message = self.exercise.view.placement_hint().to_string();
@@ -742,6 +847,15 @@ impl Analyzer {
             status.state = FormState::Caution;
         }
         status
+    }
+
+    /// What to tell the person when `metric` cannot be seen on the last
+    /// frame: for the back's outline, why.
+    fn cannot_see_hint(&self, metric: Metric) -> String {
+        match (metric, self.back_unmeasurable) {
+            (Metric::BackBend, Some(why)) => format!("Can't see your back: {why}"),
+            _ => metric.cannot_see_hint(),
+        }
     }
 
     /// Ends the set: clears open flags and holds, and pushes the summary.
@@ -769,4 +883,47 @@ impl Analyzer {
             rep_judgements: self.rep_judgements,
         });
     }
+}
+
+/// The value of `rule`'s metric at the rep's turning point (its deepest,
+/// by the primary metric, which falls to it when `lowering`): the median of
+/// those seen within [`AT_TURN_FRAMES`] of it. Too few seen: what to tell
+/// the person.
+fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<f32, String> {
+    let deepest = frames
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.primary.map(|p| (i, p)))
+        .min_by(|a, b| {
+            let order = a.1.total_cmp(&b.1);
+            if lowering {
+                order
+            } else {
+                order.reverse()
+            }
+        })
+        .map(|(i, _)| i);
+    let near = deepest.map_or(&frames[..0], |i| {
+        &frames[i.saturating_sub(AT_TURN_FRAMES)..(i + AT_TURN_FRAMES + 1).min(frames.len())]
+    });
+    let mut seen: Vec<f32> = near
+        .iter()
+        .filter_map(|f| f.measurements.get(rule.metric))
+        .filter(|v| v.visibility >= PEAK_VISIBILITY)
+        .map(|v| v.value)
+        .collect();
+    if seen.len() < AT_TURN_MIN_SEEN {
+        let why = near.iter().rev().find_map(|f| f.back_unmeasurable);
+        return Err(match (rule.metric, why) {
+            (Metric::BackBend, Some(why)) => format!("Can't see your back: {why}"),
+            _ => rule.metric.cannot_see_hint(),
+        });
+    }
+    seen.sort_by(f32::total_cmp);
+    let mid = seen.len() / 2;
+    Ok(if seen.len() % 2 == 1 {
+        seen[mid]
+    } else {
+        (seen[mid - 1] + seen[mid]) / 2.0
+    })
 }

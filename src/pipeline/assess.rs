@@ -13,7 +13,7 @@ use nalgebra::Vector2;
 use super::messages::{AnalysisCommand, Assessed, Assessment, Notice, PoseFrame};
 use crate::analysis::baseline::{BaselineCapture, BaselineProgress};
 use crate::analysis::config::{Exercise, Profile};
-use crate::analysis::Analyzer;
+use crate::analysis::{Analyzer, Extras};
 use crate::camera_calibration::{CalibrationError, CameraCalibration, Undistorter};
 use crate::pose::{ImageSize, Pose, NUM_LANDMARKS};
 
@@ -109,6 +109,7 @@ fn run(
     for PoseFrame {
         frame,
         pose,
+        back,
         pose_ms,
     } in frames
     {
@@ -134,12 +135,16 @@ fn run(
             (Some(u), Some(pose)) => Some(u.pixels(pose, frame.size)?),
             _ => None,
         };
-        analyzer.push_with_pixels(
+        let extras = Extras {
+            pixels: pixels.as_ref(),
+            back: back.as_ref().map(|b| b.reading),
+        };
+        analyzer.push_with(
             frame.info.index,
             frame.info.t_ms,
             frame.size,
             pose.as_ref(),
-            pixels.as_ref(),
+            extras,
             &mut events,
         );
         if let Some(capture) = &mut baseline {
@@ -174,6 +179,7 @@ fn run(
             status: analyzer.status(),
             events,
             pose,
+            back,
             pose_ms,
             analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
             ready: Instant::now(),

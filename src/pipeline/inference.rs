@@ -1,13 +1,15 @@
 //! The pose stage: runs the pose engine on each frame on its own thread.
 //!
 //! The engine (its ONNX Runtime sessions, its tracking and smoothing state)
-//! has one owner, this thread.
+//! has one owner, this thread. When the engine runs the segmentation, the
+//! back's outline is read here too, where the mask is.
 
 use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::back::BackReader;
 use super::messages::{Frame, PoseFrame};
 use crate::pose::{PoseEngine, PoseError};
 
@@ -27,14 +29,17 @@ impl Inference {
         let handle = std::thread::Builder::new()
             .name("pose".into())
             .spawn(move || {
+                let mut back = BackReader::default();
                 for frame in frames {
                     let started = Instant::now();
                     let time_us = (frame.info.t_ms * 1000.0).round() as i64;
                     let pose = engine.process(&frame.image, time_us)?.cloned();
+                    let back = back.read(&engine, pose.as_ref(), frame.size);
                     let pose_ms = started.elapsed().as_secs_f64() * 1000.0;
                     let message = PoseFrame {
                         frame,
                         pose,
+                        back,
                         pose_ms,
                     };
                     if out.send(message).is_err() {

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use opencv::core::Mat;
 
+use super::back::BackOutline;
 use crate::analysis::events::Event;
 use crate::analysis::measure::{Measurements, Metric};
 use crate::analysis::status::Status;
@@ -32,6 +33,8 @@ pub struct PoseFrame {
     pub frame: Frame,
     /// The person's landmarks, `None` without a person.
     pub pose: Option<Pose>,
+    /// The back's outline, when the segmentation runs (or the track has it).
+    pub back: Option<BackOutline>,
     /// Time spent in the pose engine, ms.
     pub pose_ms: f64,
 }
@@ -42,6 +45,8 @@ pub struct Assessment {
     pub frame: Frame,
     /// The person's landmarks, `None` without a person.
     pub pose: Option<Pose>,
+    /// The back's outline, when the segmentation runs (or the track has it).
+    pub back: Option<BackOutline>,
     /// Every measurement of the frame.
     pub measurements: Measurements,
     /// What changed on this frame.

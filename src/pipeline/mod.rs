@@ -14,6 +14,7 @@
 //! arrive.
 
 pub mod assess;
+pub mod back;
 pub mod capture;
 pub mod inference;
 pub mod messages;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use opencv::core::Mat;
 
+use crate::analysis::measure::Metric;
 use crate::camera_calibration::CalibrationError;
 use crate::pose::{ModelError, PoseEngine, PoseError, PoseOptions, RunningMode};
 use crate::sinks::track::{read_track, TrackError};
@@ -163,7 +165,22 @@ impl Pipeline {
                 } else {
                     RunningMode::Video
                 };
-                let engine = PoseEngine::new(PoseOptions { mode, ..pose })?;
+                // The segmentation runs only for exercises judged on the
+                // back's outline.
+                let outline = setup.exercise.judges(Metric::BackBend);
+                let segmentation =
+                    pose.segmentation || (outline && pose.model.segmentation_name().is_some());
+                if outline && !segmentation {
+                    tracing::warn!(
+                        "the {:?} model has no segmentation: the back's outline is not measured (use the full or lite model)",
+                        pose.model
+                    );
+                }
+                let engine = PoseEngine::new(PoseOptions {
+                    mode,
+                    segmentation,
+                    ..pose
+                })?;
                 let pacing = if realtime || source.is_live() {
                     Pacing::Live
                 } else {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 use opencv::core::Mat;
 
+use super::back::BackOutline;
 use super::messages::{Frame, PoseFrame};
 use crate::sinks::track::TrackRecord;
 use crate::source::FrameInfo;
@@ -36,6 +37,10 @@ impl Replay {
                     };
                     let message = PoseFrame {
                         pose: record.pose(),
+                        back: record.back.map(|reading| BackOutline {
+                            reading,
+                            drawing: None,
+                        }),
                         frame,
                         pose_ms: 0.0,
                     };

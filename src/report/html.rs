@@ -9,7 +9,7 @@ use super::data::{fault_label, Baseline, Flag, SetData};
 use super::plot::{self, hex};
 use super::thumbs::{thumbnails, THUMB_WIDTH};
 use super::{HistoryPoint, ReportError, ReportInput};
-use crate::analysis::config::{Direction, Exercise, Reference, RepExtreme, View};
+use crate::analysis::config::{Direction, Exercise, Reference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
 
@@ -125,6 +125,7 @@ fn metric_label(metric: Metric) -> &'static str {
         Metric::HeelRise => "Heel rise",
         Metric::ShoulderWidthRatio => "Shoulder width over trunk length",
         Metric::MidlineBend => "Bend of the body's midline at the hips",
+        Metric::BackBend => "Back rounding (outline): bend of the whole back's outline, not the lumbar segments alone",
     }
 }
 
@@ -419,7 +420,7 @@ fn metric_caption(set: &SetData, metric: Metric) -> Markup {
                 @let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
                 span.rule {
                     b { (rule.id) } " — " (fault_label(rule.fault)) ": judged once per rep on its "
-                    (match rule.extreme { RepExtreme::Highest => "highest", RepExtreme::Lowest => "lowest" }) " value, flags "
+                    (rule.extreme.describe()) ", flags "
                     (condition(metric.name(), rule.fires, limit, false)) ". "
                     span.small { "Source: " (rule.source) }
                 }

@@ -476,11 +476,7 @@ fn write_note(out: &mut String, metric: Metric, note: Note) {
             let _ = write!(out, "Not judged: camera had the {} view", view_name(had));
         }
         Note::PerRep(extreme) => {
-            let which = match extreme {
-                RepExtreme::Highest => "highest",
-                RepExtreme::Lowest => "lowest",
-            };
-            let _ = write!(out, "Judged on each rep's {which}");
+            let _ = write!(out, "Judged on each rep's {}", extreme.describe());
         }
     }
 }

@@ -31,10 +31,11 @@ use opencv::core::{Mat, Point, Rect, Scalar, Vec3b, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::overlay::{draw_skeleton_styled, SkeletonStyle, MIN_DRAW_VISIBILITY};
+use super::overlay::{draw_back_outline, draw_skeleton_styled, SkeletonStyle, MIN_DRAW_VISIBILITY};
 use crate::analysis::config::{Direction, Exercise};
 use crate::analysis::measure::Metric;
 use crate::analysis::status::{FormState, Gauge, HoldClock, Status, Tempo};
+use crate::pipeline::back::OutlineDrawing;
 use crate::pose::{ImageSize, Pose};
 
 /// A BGR colour from its red, green and blue components.
@@ -172,6 +173,9 @@ pub struct HudExtras<'a> {
     pub set: u32,
     /// Stage timings to show (lines separated by `\n`), when asked for.
     pub timings: Option<&'a str>,
+    /// The back's outline and its two fitted lines, when asked for and
+    /// measured on this frame.
+    pub outline: Option<&'a OutlineDrawing>,
 }
 
 /// Errors of drawing the display.
@@ -214,6 +218,7 @@ impl Unit {
             | Metric::ShoulderTilt
             | Metric::TrunkTwist
             | Metric::MidlineBend
+            | Metric::BackBend
             | Metric::RaisedLegElevation
             | Metric::LoweredLegElevation => Unit::Degrees,
         }
@@ -637,6 +642,9 @@ impl Hud {
                 SKELETON_JOINT_RADIUS,
             );
             draw_skeleton_styled(frame, pose, &style)?;
+        }
+        if let Some(outline) = extras.outline {
+            draw_back_outline(frame, outline)?;
         }
         if let Some((edge, height)) = banner {
             self.draw_banner(frame, status.state, edge, height, &sizes)?;

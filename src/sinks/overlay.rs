@@ -3,6 +3,7 @@
 use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
 
+use crate::pipeline::back::OutlineDrawing;
 use crate::pose::{ImageSize, Pose, SKELETON};
 
 /// Landmarks less visible than this are not drawn.
@@ -12,6 +13,10 @@ pub const MIN_DRAW_VISIBILITY: f32 = 0.5;
 const BONE: (f64, f64, f64) = (255.0, 255.0, 255.0);
 /// Fill colour of the joints in the plain overlay (BGR).
 const JOINT: (f64, f64, f64) = (0.0, 200.0, 255.0);
+/// Colour of the back's outline as measured (BGR: cyan).
+const OUTLINE: (f64, f64, f64) = (255.0, 255.0, 0.0);
+/// Colour of the two lines fitted to it (BGR: magenta).
+const OUTLINE_FIT: (f64, f64, f64) = (255.0, 0.0, 255.0);
 /// Frame pixels (of the longer side) per pixel of bone thickness.
 const PIXELS_PER_THICKNESS: f32 = 400.0;
 /// Thinnest bone, pixels.
@@ -142,6 +147,39 @@ pub fn draw_skeleton_styled(
             radius,
             style.joint,
             imgproc::FILLED,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    Ok(())
+}
+
+/// Draws the back's outline as the rays found it, and the two lines fitted
+/// to its lower and upper parts whose angle is the dorsal bend, onto
+/// `frame` (8-bit BGR): what the back-rounding rules measured.
+pub fn draw_back_outline(frame: &mut Mat, drawing: &OutlineDrawing) -> opencv::Result<()> {
+    let size = ImageSize::of(frame)?;
+    let thickness = ((size.width.max(size.height) as f32 / PIXELS_PER_THICKNESS).round() as i32)
+        .max(MIN_THICKNESS);
+    let px = |p: &nalgebra::Point2<f32>| Point::new(p.x.round() as i32, p.y.round() as i32);
+    for w in drawing.outline.windows(2) {
+        imgproc::line(
+            frame,
+            px(&w[0]),
+            px(&w[1]),
+            scalar(OUTLINE),
+            thickness,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    for [a, b] in [drawing.lower, drawing.upper] {
+        imgproc::line(
+            frame,
+            px(&a),
+            px(&b),
+            scalar(OUTLINE_FIT),
+            thickness * 2,
             imgproc::LINE_AA,
             0,
         )?;

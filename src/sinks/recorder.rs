@@ -121,7 +121,12 @@ impl SetFiles {
         }
         let path = |name: &str| self.dir.join(name);
         self.track
-            .write(&a.frame.info, a.frame.size, a.pose.as_ref())
+            .write(
+                &a.frame.info,
+                a.frame.size,
+                a.pose.as_ref(),
+                a.back.as_ref().map(|b| &b.reading),
+            )
             .map_err(io(&path("track.jsonl")))?;
         self.events
             .write(&a.events)

@@ -6,14 +6,19 @@
 //! ```text
 //! {"frame":0,"t_ms":0.0,"width":1768,"height":994,
 //!  "landmarks":[{"x":..,"y":..,"z":..,"visibility":..,"presence":..} ×33] | null,
-//!  "world":[{"x":..,"y":..,"z":..} ×33] | null}
+//!  "world":[{"x":..,"y":..,"z":..} ×33] | null,
+//!  "back":{"state":"measured","degrees":..,"confidence":..}}
 //! ```
+//!
+//! `back`, the back's outline ([`BackReading`]), is there only when the
+//! track was made with the segmentation (`formcheck pose --back`).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::back_outline::BackReading;
 use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
 use crate::source::FrameInfo;
 
@@ -32,6 +37,9 @@ pub struct TrackRecord {
     pub landmarks: Option<Vec<ImageLandmark>>,
     /// The 33 world landmarks, or `null` when no person was found.
     pub world: Option<Vec<WorldLandmark>>,
+    /// The back's outline, when the track was made with the segmentation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back: Option<BackReading>,
 }
 
 /// Errors while reading a landmark track.
@@ -133,6 +141,8 @@ struct TrackLine<'a> {
     height: u32,
     landmarks: Option<&'a [ImageLandmark]>,
     world: Option<&'a [WorldLandmark]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    back: Option<&'a BackReading>,
 }
 
 /// Writes a landmark track line by line.
@@ -146,12 +156,14 @@ impl<W: Write> TrackWriter<W> {
         TrackWriter { out }
     }
 
-    /// Writes the line of one frame.
+    /// Writes the line of one frame, with the back's outline when it was
+    /// read.
     pub fn write(
         &mut self,
         info: &FrameInfo,
         size: ImageSize,
         pose: Option<&Pose>,
+        back: Option<&BackReading>,
     ) -> std::io::Result<()> {
         let line = TrackLine {
             frame: info.index,
@@ -160,6 +172,7 @@ impl<W: Write> TrackWriter<W> {
             height: size.height,
             landmarks: pose.map(|p| &p.landmarks[..]),
             world: pose.map(|p| &p.world[..]),
+            back,
         };
         serde_json::to_writer(&mut self.out, &line)?;
         self.out.write_all(b"\n")
@@ -199,6 +212,10 @@ mod tests {
             },
             size,
             Some(&pose),
+            Some(&BackReading::Measured {
+                degrees: 12.5,
+                confidence: 0.9,
+            }),
         )
         .unwrap();
         w.write(
@@ -207,6 +224,7 @@ mod tests {
                 t_ms: 33.3,
             },
             size,
+            None,
             None,
         )
         .unwrap();
@@ -221,6 +239,15 @@ mod tests {
         assert_eq!(first[11].x, 0.25);
         assert_eq!(lines[0].world.as_ref().unwrap()[0].z, -0.1);
         assert_eq!(lines[1].landmarks, None);
+        assert_eq!(
+            lines[0].back,
+            Some(BackReading::Measured {
+                degrees: 12.5,
+                confidence: 0.9
+            })
+        );
+        assert_eq!(lines[1].back, None);
+        assert!(!text.lines().nth(1).unwrap().contains("back"));
         assert!(text.lines().nth(1).unwrap().contains("\"landmarks\":null"));
     }
 }

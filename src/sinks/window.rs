@@ -46,18 +46,21 @@ pub enum Command {
     Mute,
     /// Show or hide the stage timings (`d`).
     Timings,
+    /// Show or hide the back's outline the rules measure (`b`).
+    Outline,
     /// Quit (`q`, Escape, or closing the window).
     Quit,
 }
 
 /// The keys and what each asks for.
-pub const KEYMAP: [(Key, Command); 8] = [
+pub const KEYMAP: [(Key, Command); 9] = [
     (Key::Space, Command::Pause),
     (Key::C, Command::CaptureBaseline),
     (Key::R, Command::Record),
     (Key::N, Command::NextSet),
     (Key::M, Command::Mute),
     (Key::D, Command::Timings),
+    (Key::B, Command::Outline),
     (Key::Q, Command::Quit),
     (Key::Escape, Command::Quit),
 ];

@@ -440,6 +440,7 @@ impl Store {
                     range,
                     peaks,
                     flags,
+                    ..
                 } => {
                     let flags = serde_json::to_string(flags).map_err(|e| {
                         StoreError::Invalid(format!("rep {index} of set {set}: {e}"))

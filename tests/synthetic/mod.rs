@@ -857,6 +857,7 @@ pub fn track(
                 height: camera.height,
                 landmarks: (!gone).then(|| pose.landmarks.to_vec()),
                 world: (!gone).then(|| pose.world.to_vec()),
+                back: None,
             }
         })
         .collect()
