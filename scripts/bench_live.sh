@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The live pipeline on 720p 30 fps input replayed in real time (as a camera
 # delivers it): sustained rate, frames dropped, capture-to-assessment latency
-# and peak memory, for the full and lite models, in one run; then the same
-# with a patient's session recording both videos of the set (BENCHMARKS.md).
+# and peak memory, for the full and lite models, in one run; the squat is
+# judged on the back's outline, so the segmentation runs: the same without it
+# (the glute bridge, whose back is on the floor); then with a patient's
+# session recording both videos of the set (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/bench-live
@@ -19,6 +21,13 @@ for model in full lite; do
       --model "$model" --threads "$threads" --events "$out/events-$model-$threads.jsonl" \
       --cues-wav "$out/cues-$model-$threads.wav" --timings-json "$out/live-$model-$threads.json" \
       2> "$out/stderr-$model-$threads.txt"
+    echo "formcheck live --realtime without the segmentation: $model, $threads thread(s)" >&2
+    /usr/bin/time -f '%M' -o "$out/rss-$model-$threads-nooutline.txt" \
+      target/release/formcheck live --source "$clip" --realtime --no-window --exercise glute_bridge \
+      --model "$model" --threads "$threads" --events "$out/events-$model-$threads-nooutline.jsonl" \
+      --cues-wav "$out/cues-$model-$threads-nooutline.wav" \
+      --timings-json "$out/live-$model-$threads-nooutline.json" \
+      2> "$out/stderr-$model-$threads-nooutline.txt"
   done
 done
 for model in full lite; do

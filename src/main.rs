@@ -173,6 +173,10 @@ struct LiveArgs {
     /// Video file or stream URL (rtsp://, http://...).
     #[arg(long)]
     source: Option<String>,
+    /// Draw the back's outline and its two fitted lines from the start
+    /// (exercises judged on it; `b` toggles it).
+    #[arg(long)]
+    outline: bool,
     /// Replay a video file at its own frame rate, as a camera would.
     #[arg(long)]
     realtime: bool,
@@ -265,6 +269,10 @@ struct AnalyzeArgs {
     /// Also write the video with the skeleton drawn (for a video input).
     #[arg(long)]
     overlay_video: Option<PathBuf>,
+    /// Draw the back's outline and its two fitted lines in the overlay
+    /// video (exercises judged on it).
+    #[arg(long)]
+    outline: bool,
     /// Print per-stage timings and latency at the end.
     #[arg(long)]
     timings: bool,
@@ -390,7 +398,7 @@ fn pose(args: PoseArgs) -> Result<()> {
         let pose = pose.as_ref();
         let outline = back.read(&engine, pose, size);
         writer
-            .write(&info, size, pose, outline.as_ref().map(|o| &o.reading))
+            .write(&info, size, pose, outline.as_ref())
             .context("cannot write the landmark track")?;
         frames += 1;
         found += u64::from(pose.is_some());
@@ -458,6 +466,7 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         cues: args.cues_wav.map(CueOutput::Wav),
         mute: false,
         window: false,
+        outline: args.outline,
         record_dir: PathBuf::from(RECORDINGS),
         session: None,
     })?;
@@ -533,6 +542,7 @@ fn live(args: LiveArgs) -> Result<()> {
         cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
         mute: args.mute,
         window: !args.no_window,
+        outline: args.outline,
         record_dir: args.record_dir,
         session,
     })?;
@@ -583,6 +593,7 @@ fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
         cues: None,
         mute: false,
         window: false,
+        outline: false,
         record_dir: PathBuf::from(RECORDINGS),
         session: None,
     })?;
@@ -690,6 +701,7 @@ fn report(args: ReportArgs) -> Result<()> {
                 events: s.folder.join("events.jsonl"),
                 metrics: s.folder.join("metrics.csv"),
                 overlay_video: Some(s.folder.join("overlay.mkv")).filter(|p| p.exists()),
+                track: Some(s.folder.join("track.jsonl")).filter(|p| p.exists()),
             })
             .collect(),
         history: db

@@ -64,6 +64,8 @@ pub struct RunOptions {
     pub mute: bool,
     /// Whether to show the window (when there is a display).
     pub window: bool,
+    /// Whether the back's outline is drawn from the start (`b` toggles it).
+    pub outline: bool,
     /// Where recordings started with `r` go.
     pub record_dir: PathBuf,
     /// The patient's session, recording every set.
@@ -417,6 +419,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         cues,
         mute,
         window,
+        outline,
         record_dir,
         session,
     } = options;
@@ -432,7 +435,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         set: 1,
         paused: false,
         show_timings: false,
-        show_outline: false,
+        show_outline: outline,
         notice: None,
     };
     // A session starts with its questions, in the window when there is one.

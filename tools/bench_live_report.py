@@ -7,17 +7,18 @@ import sys
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    print("| model | threads | recording | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| model | threads | outline | recording | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for path in sorted(out.glob("live-*.json")):
-        model, threads, *recorded = path.stem.split("-")[1:]
+        model, threads, *tags = path.stem.split("-")[1:]
         s = json.loads(path.read_text())
         rss_kib = int((out / f"{path.stem.replace('live', 'rss', 1)}.txt").read_text().split()[-1])
         dropped = s["frames_dropped"]
         read = max(s["frames_read"], 1)
         lat, pose, sinks = s["latency_ms"], s["pose_ms"], s["sinks_ms"]
         print(
-            f"| {model} | {threads} | {'yes' if recorded else 'no'} | {s['frames_read']} "
+            f"| {model} | {threads} | {'no' if 'nooutline' in tags else 'yes'} "
+            f"| {'yes' if 'recorded' in tags else 'no'} | {s['frames_read']} "
             f"| {dropped} ({100 * dropped / read:.2f}%) "
             f"| {s['fps']:.1f} | {pose['p50']:.1f} / {pose['p95']:.1f} "
             f"| {sinks['p50']:.1f} / {sinks['p95']:.1f} "

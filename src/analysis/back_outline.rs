@@ -177,6 +177,28 @@ impl From<&Result<Bend, Unmeasurable>> for BackReading {
     }
 }
 
+/// The measured outline in picture pixels, for the window and the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutlineDrawing {
+    /// The back's edge found by each ray, from the hips up, `[x, y]`.
+    pub outline: Vec<[f32; 2]>,
+    /// The line fitted to the lower back: its two ends.
+    pub lower: [[f32; 2]; 2],
+    /// The line fitted to the upper back: its two ends.
+    pub upper: [[f32; 2]; 2],
+}
+
+/// The back's outline on one frame: the reading, and where it lies in the
+/// picture when it was measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackOutline {
+    /// The bend, or why there is none.
+    pub reading: BackReading,
+    /// The outline and its two fitted lines in picture pixels; `None` when
+    /// not measured.
+    pub drawing: Option<OutlineDrawing>,
+}
+
 /// The side of the axis the back lies on: away from the nose, judged
 /// against the mid-ear (the head's forward direction) projected on the
 /// axis's normal. `None` when the head gives no side (seen from the front).

@@ -58,6 +58,10 @@ const INSTANT_FLAG_SHOWN_MS: f64 = 3000.0;
 /// the rep rules).
 pub const PEAK_VISIBILITY: f32 = 0.5;
 
+/// Said in the set summary when the exercise judges the back's outline but
+/// the run never read it.
+const BACK_NOT_READ: &str = "the back's outline: not measured in this run (the segmentation did not run: a landmark track made without `pose --back`, or the heavy model); its rules judged nothing";
+
 /// Frames either side of a rep's turning point whose values judge it
 /// ([`RepExtreme::AtTurn`]).
 const AT_TURN_FRAMES: usize = 3;
@@ -77,15 +81,21 @@ pub struct Extras<'a> {
 /// A frame of the rep in progress, kept for the rules judged at its turn.
 #[derive(Clone, Copy, Debug)]
 struct RepFrame {
+    at: At,
     /// The rep's primary metric, where seen.
     primary: Option<f32>,
     measurements: Measurements,
     /// Why the back's outline was not measured, where it was not.
     back_unmeasurable: Option<Unmeasurable>,
+    /// Whether the back's outline was read at all (the segmentation ran).
+    back_read: bool,
 }
 
 /// A flag judged on a whole rep (tempo, rep rules).
 struct InstantFlag {
+    /// The frame it is about when not the rep's last (the turn, for a rule
+    /// judged there: where the report shows it).
+    at: Option<At>,
     rule: String,
     fault: Fault,
     metric: &'static str,
@@ -176,6 +186,9 @@ pub struct Analyzer {
     last_blind: Option<(f64, String)>,
     /// Why the back's outline was not measured on the last frame.
     back_unmeasurable: Option<Unmeasurable>,
+    /// Whether the back's outline was read on the last frame, and on any.
+    back_read: bool,
+    back_ever_read: bool,
     hold: HoldTimer,
     /// Whether the body has settled in a held exercise's position: reached
     /// it with every rule inside its limits, or stayed in it for the hold's
@@ -224,6 +237,8 @@ impl Analyzer {
             last_instant: None,
             last_blind: None,
             back_unmeasurable: None,
+            back_read: false,
+            back_ever_read: false,
             hold: HoldTimer::new(),
             settled: Settling::Out,
             hold_count: 0,
@@ -332,6 +347,8 @@ impl Analyzer {
         let side = *self.side.get_or_insert_with(|| nearer_side(pose));
         self.measurements = measure(pose, size, side, extras.pixels);
         self.back_unmeasurable = None;
+        self.back_read = extras.back.is_some();
+        self.back_ever_read |= self.back_read;
         match extras.back {
             Some(BackReading::Measured {
                 degrees,
@@ -376,6 +393,8 @@ impl Analyzer {
             let tracker = &mut self.trackers[i];
             let judgement = if resting {
                 Judgement::Resting
+            } else if rule.metric == Metric::BackBend && !self.back_read {
+                Judgement::NotMeasured
             } else {
                 RuleTracker::judge(rule, m.get(rule.metric), self.view.view(), baseline)
             };
@@ -511,9 +530,11 @@ impl Analyzer {
             .any(|r| r.extreme == RepExtreme::AtTurn)
         {
             self.rep_frames.push(RepFrame {
+                at,
                 primary: Some(v.value),
                 measurements: *m,
                 back_unmeasurable: self.back_unmeasurable,
+                back_read: self.back_read,
             });
         }
         let was_in_rep = counter.in_rep();
@@ -551,6 +572,7 @@ impl Analyzer {
             let Some(min) = min else { continue };
             if took + 1e-9 < f64::from(min) {
                 let flag = InstantFlag {
+                    at: None,
                     rule: TEMPO_RULE.to_string(),
                     fault: Fault::Tempo,
                     metric: "phase_duration_s",
@@ -563,14 +585,20 @@ impl Analyzer {
         }
         let frames = std::mem::take(&mut self.rep_frames);
         let mut at_turn = BTreeMap::new();
+        let mut turn_at = BTreeMap::new();
         let mut blind = None;
         for rule in &self.exercise.rep_rules {
             if rule.extreme != RepExtreme::AtTurn {
                 continue;
             }
+            if rule.metric == Metric::BackBend && !frames.iter().any(|f| f.back_read) {
+                // Not measured in this run: the set summary says so.
+                continue;
+            }
             match at_turn_value(lowering, rule, &frames) {
-                Ok(value) => {
+                Ok((value, turn)) => {
                     at_turn.insert(rule.metric.name(), value);
+                    turn_at.insert(rule.metric.name(), turn);
                 }
                 Err(hint) => {
                     events.push(Event::CannotSee {
@@ -612,6 +640,7 @@ impl Analyzer {
                     Direction::Beyond => value.abs() > limit,
                 };
                 wrong.then(|| InstantFlag {
+                    at: turn_at.get(rule.metric.name()).copied(),
                     rule: rule.id.clone(),
                     fault: rule.fault,
                     metric: rule.metric.name(),
@@ -645,8 +674,9 @@ impl Analyzer {
     }
 
     /// A flag judged on a whole rep: it starts and ends on the rep's last
-    /// frame.
+    /// frame (or the frame it is about).
     fn instant_flag(&mut self, flag: InstantFlag, at: At, events: &mut Vec<Event>) {
+        let at = flag.at.unwrap_or(at);
         *self.extra_flags.entry(flag.rule.clone()).or_default() += 1;
         self.rep_flags.push(flag.rule.clone());
         self.last_instant = Some((at.t_ms, flag.message.clone(), flag.fault));
@@ -776,6 +806,10 @@ impl Analyzer {
                 && (counted || self.exercise.rules.iter().any(|r| r.view.accepts(v)))
         });
         for (tracker, rule) in self.trackers.iter().zip(&self.exercise.rules) {
+            if tracker.last() == Some(Judgement::NotMeasured) {
+                // No gauge for what this run does not measure.
+                continue;
+            }
             let limit = *rule.limit.get_ref();
             let (value, state) = match tracker.last() {
                 Some(Judgement::Seen(v)) if tracker.is_active() => (Some(v), FormState::Flag),
@@ -789,7 +823,8 @@ impl Analyzer {
                     wrong_view = true;
                     (None, FormState::CannotSee)
                 }
-                Some(Judgement::NoBaseline | Judgement::Resting) | None => (None, FormState::Fine),
+                Some(Judgement::NoBaseline | Judgement::Resting | Judgement::NotMeasured)
+                | None => (None, FormState::Fine),
             };
             if state == FormState::Flag && flag.is_none() {
                 flag = Some(rule);
@@ -824,7 +859,7 @@ impl Analyzer {
             status.message = message.clone();
         } else if let Some(metric) = blind {
             status.state = FormState::CannotSee;
-            status.message = self.cannot_see_hint(metric);
+            status.message = blind_hint(metric, self.back_unmeasurable);
         } else if let Some((_, hint)) = self
             .last_blind
             .as_ref()
@@ -849,15 +884,6 @@ impl Analyzer {
         status
     }
 
-    /// What to tell the person when `metric` cannot be seen on the last
-    /// frame: for the back's outline, why.
-    fn cannot_see_hint(&self, metric: Metric) -> String {
-        match (metric, self.back_unmeasurable) {
-            (Metric::BackBend, Some(why)) => format!("Can't see your back: {why}"),
-            _ => metric.cannot_see_hint(),
-        }
-    }
-
     /// Ends the set: clears open flags and holds, and pushes the summary.
     pub fn finish(mut self, events: &mut Vec<Event>) {
         let at = self.last;
@@ -871,6 +897,10 @@ impl Analyzer {
                 flags.insert(rule.id.clone(), tracker.raised());
             }
         }
+        let mut cannot_measure = self.exercise.cannot_measure.clone();
+        if self.exercise.judges(Metric::BackBend) && !self.back_ever_read {
+            cannot_measure.push(BACK_NOT_READ.to_string());
+        }
         events.push(Event::SetSummary {
             exercise: self.exercise.name.clone(),
             frames: self.frames,
@@ -879,9 +909,18 @@ impl Analyzer {
             holds: self.hold_count,
             longest_hold_s: self.longest_hold_s,
             flags,
-            cannot_measure: self.exercise.cannot_measure.clone(),
+            cannot_measure,
             rep_judgements: self.rep_judgements,
         });
+    }
+}
+
+/// What to tell the person when `metric` cannot be seen: for the back's
+/// outline, why it was not measured (`why`), when known.
+fn blind_hint(metric: Metric, why: Option<Unmeasurable>) -> String {
+    match (metric, why) {
+        (Metric::BackBend, Some(why)) => format!("Can't see your back: {why}"),
+        _ => metric.cannot_see_hint(),
     }
 }
 
@@ -889,7 +928,8 @@ impl Analyzer {
 /// by the primary metric, which falls to it when `lowering`): the median of
 /// those seen within [`AT_TURN_FRAMES`] of it. Too few seen: what to tell
 /// the person.
-fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<f32, String> {
+fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<(f32, At), String> {
+    let blind = |why| blind_hint(rule.metric, why);
     let deepest = frames
         .iter()
         .enumerate()
@@ -903,9 +943,11 @@ fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<
             }
         })
         .map(|(i, _)| i);
-    let near = deepest.map_or(&frames[..0], |i| {
-        &frames[i.saturating_sub(AT_TURN_FRAMES)..(i + AT_TURN_FRAMES + 1).min(frames.len())]
-    });
+    let Some(i) = deepest else {
+        return Err(blind(None));
+    };
+    let near =
+        &frames[i.saturating_sub(AT_TURN_FRAMES)..(i + AT_TURN_FRAMES + 1).min(frames.len())];
     let mut seen: Vec<f32> = near
         .iter()
         .filter_map(|f| f.measurements.get(rule.metric))
@@ -913,17 +955,14 @@ fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<
         .map(|v| v.value)
         .collect();
     if seen.len() < AT_TURN_MIN_SEEN {
-        let why = near.iter().rev().find_map(|f| f.back_unmeasurable);
-        return Err(match (rule.metric, why) {
-            (Metric::BackBend, Some(why)) => format!("Can't see your back: {why}"),
-            _ => rule.metric.cannot_see_hint(),
-        });
+        return Err(blind(near.iter().rev().find_map(|f| f.back_unmeasurable)));
     }
     seen.sort_by(f32::total_cmp);
     let mid = seen.len() / 2;
-    Ok(if seen.len() % 2 == 1 {
+    let median = if seen.len() % 2 == 1 {
         seen[mid]
     } else {
         (seen[mid - 1] + seen[mid]) / 2.0
-    })
+    };
+    Ok((median, frames[i].at))
 }

@@ -21,6 +21,10 @@ pub enum Judgement {
     /// The body is not in the exercise's position (set-up, get-in, a rest):
     /// nothing is judged.
     Resting,
+    /// This run does not measure the rule's metric at all (the back's
+    /// outline without the segmentation): nothing is judged, and the set
+    /// summary says so.
+    NotMeasured,
 }
 
 /// A rule's flag state over a set.

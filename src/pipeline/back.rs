@@ -7,7 +7,8 @@
 use nalgebra::{Point2, Vector2};
 
 use crate::analysis::back_outline::{
-    back_side, dorsal_bend, BackReading, Bend, MaskView, TrunkInMask, Unmeasurable,
+    back_side, dorsal_bend, BackOutline, BackReading, Bend, MaskView, OutlineDrawing, OutlineLine,
+    TrunkInMask, Unmeasurable,
 };
 use crate::pose::{ImageSize, Joint, Pose, PoseEngine, Roi};
 
@@ -20,28 +21,6 @@ const SIDE_VOTES: i32 = 5;
 /// Most votes kept for a side: a person who turns round is followed within
 /// about a second.
 const MAX_VOTES: i32 = 30;
-
-/// The back's outline on one frame: the reading, and where it lies in the
-/// picture when it was measured.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BackOutline {
-    /// The bend, or why there is none.
-    pub reading: BackReading,
-    /// The outline and its two fitted lines in picture pixels; `None` when
-    /// not measured (or replayed from a track).
-    pub drawing: Option<OutlineDrawing>,
-}
-
-/// The measured outline in picture pixels, for the window and the report.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OutlineDrawing {
-    /// The back's edge found by each ray, from the hips up.
-    pub outline: Vec<Point2<f32>>,
-    /// The line fitted to the lower back: its two ends.
-    pub lower: [Point2<f32>; 2],
-    /// The line fitted to the upper back: its two ends.
-    pub upper: [Point2<f32>; 2],
-}
 
 /// Reads the back's outline from an engine run with the segmentation.
 #[derive(Debug)]
@@ -143,9 +122,9 @@ fn drawing(bend: &Bend, trunk: &TrunkInMask, roi: &Roi, size: ImageSize) -> Outl
     let to_picture = |t: f32, depth: f32| {
         let p = trunk.hip + axis * t + n * (depth * length);
         let [x, y] = roi.project(p.x / MASK as f32, p.y / MASK as f32);
-        Point2::new(x * size.width as f32, y * size.height as f32)
+        [x * size.width as f32, y * size.height as f32]
     };
-    let ends = |l: &crate::analysis::back_outline::OutlineLine| {
+    let ends = |l: &OutlineLine| {
         [
             to_picture(l.from_t, l.from_depth),
             to_picture(l.to_t, l.to_depth),

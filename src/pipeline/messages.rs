@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use opencv::core::Mat;
 
-use super::back::BackOutline;
+use crate::analysis::back_outline::BackOutline;
 use crate::analysis::events::Event;
 use crate::analysis::measure::{Measurements, Metric};
 use crate::analysis::status::Status;

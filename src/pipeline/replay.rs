@@ -7,8 +7,8 @@ use std::time::Instant;
 use crossbeam_channel::Sender;
 use opencv::core::Mat;
 
-use super::back::BackOutline;
 use super::messages::{Frame, PoseFrame};
+use crate::analysis::back_outline::BackOutline;
 use crate::sinks::track::TrackRecord;
 use crate::source::FrameInfo;
 
@@ -39,7 +39,7 @@ impl Replay {
                         pose: record.pose(),
                         back: record.back.map(|reading| BackOutline {
                             reading,
-                            drawing: None,
+                            drawing: record.outline.clone(),
                         }),
                         frame,
                         pose_ms: 0.0,

@@ -596,6 +596,7 @@ mod tests {
                 events: "e".into(),
                 metrics: "m".into(),
                 overlay_video: None,
+                track: None,
             },
             exercise: Exercise::named("squat").unwrap(),
             flags: Vec::new(),

@@ -1,7 +1,7 @@
 //! The page: sets, plots, tables and trends laid out with `maud`, which
 //! escapes every text it is given.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -9,9 +9,11 @@ use super::data::{fault_label, Baseline, Flag, SetData};
 use super::plot::{self, hex};
 use super::thumbs::{thumbnails, THUMB_WIDTH};
 use super::{HistoryPoint, ReportError, ReportInput};
+use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::config::{Direction, Exercise, Reference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
+use crate::sinks::track::read_track;
 
 /// Flags of a set that get a thumbnail (the page stays a reasonable size).
 const MAX_THUMBS_PER_SET: usize = 40;
@@ -546,10 +548,43 @@ fn set_thumbnails(set: &SetData) -> Result<Vec<Option<String>>, String> {
                 .unwrap_or(f.start_frame as usize)
         })
         .collect();
-    thumbnails(video, &positions).map_err(|why| {
+    let outlines = flagged_outlines(set);
+    let outlines: Vec<Option<&OutlineDrawing>> = set
+        .flags
+        .iter()
+        .take(MAX_THUMBS_PER_SET)
+        .map(|f| outlines.get(&f.start_frame))
+        .collect();
+    thumbnails(video, &positions, &outlines).map_err(|why| {
         tracing::warn!("report: no thumbnails for set {}: {why}", set.input.number);
         format!("No thumbnails: {why}.")
     })
+}
+
+/// The back's outline at the frame of each flag on it, from the set's track
+/// (none without one: the thumbnail is shown without the outline).
+fn flagged_outlines(set: &SetData) -> BTreeMap<u64, OutlineDrawing> {
+    let back = Metric::BackBend.name();
+    let frames: BTreeSet<u64> = set
+        .flags
+        .iter()
+        .filter(|f| f.metric == back)
+        .map(|f| f.start_frame)
+        .collect();
+    let Some(track) = set.input.track.as_ref().filter(|_| !frames.is_empty()) else {
+        return BTreeMap::new();
+    };
+    match read_track(track) {
+        Ok(records) => records
+            .into_iter()
+            .filter(|r| frames.contains(&r.frame))
+            .filter_map(|r| Some((r.frame, r.outline?)))
+            .collect(),
+        Err(why) => {
+            tracing::warn!("report: no back outlines on the thumbnails: {why}");
+            BTreeMap::new()
+        }
+    }
 }
 
 fn reps_table(set: &SetData) -> Markup {

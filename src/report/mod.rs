@@ -78,6 +78,9 @@ pub struct SetInput {
     pub metrics: PathBuf,
     /// The video with the overlay, for thumbnails of flagged frames.
     pub overlay_video: Option<PathBuf>,
+    /// The set's landmark track, for the back's outline on the thumbnails
+    /// of its flags.
+    pub track: Option<PathBuf>,
 }
 
 /// One set of any session, for the trends across sessions.

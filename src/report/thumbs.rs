@@ -9,6 +9,9 @@ use opencv::core::{Mat, Size, Vector};
 use opencv::prelude::*;
 use opencv::{imgcodecs, imgproc, videoio};
 
+use crate::analysis::back_outline::OutlineDrawing;
+use crate::sinks::overlay::draw_back_outline;
+
 /// Width of a thumbnail, px.
 pub const THUMB_WIDTH: i32 = 320;
 /// A frame further ahead than this is sought rather than decoded to, while
@@ -18,9 +21,15 @@ const SEEK_AHEAD_FRAMES: usize = 300;
 const JPEG_QUALITY: i32 = 80;
 
 /// Cuts the frames at `positions` (0-based, in the video) from `video` as
-/// `data:image/jpeg` URIs, `None` for a frame the video does not have.
-/// Errs with a sentence for the page when the video cannot be opened.
-pub fn thumbnails(video: &Path, positions: &[usize]) -> Result<Vec<Option<String>>, String> {
+/// `data:image/jpeg` URIs, `None` for a frame the video does not have, with
+/// the back's outline drawn where `outlines` (one per position, or none)
+/// gives one. Errs with a sentence for the page when the video cannot be
+/// opened.
+pub fn thumbnails(
+    video: &Path,
+    positions: &[usize],
+    outlines: &[Option<&OutlineDrawing>],
+) -> Result<Vec<Option<String>>, String> {
     if !video.is_file() {
         return Err(format!("{} is missing", video.display()));
     }
@@ -67,6 +76,9 @@ pub fn thumbnails(video: &Path, positions: &[usize]) -> Result<Vec<Option<String
         decoding.add(next - from, started.elapsed());
         let uri = if next == position && capture.read(&mut frame).map_err(cv)? && !frame.empty() {
             next += 1;
+            if let Some(outline) = outlines.get(slot).copied().flatten() {
+                draw_back_outline(&mut frame, outline).map_err(cv)?;
+            }
             Some(jpeg_data_uri(&frame).map_err(cv)?)
         } else {
             None
@@ -156,7 +168,7 @@ mod tests {
         for name in ["overlay.mp4", "overlay.mkv"] {
             let path = dir.path().join(name);
             let asked = [5, 400, 5, 17, 419, 1000];
-            let thumbs = thumbnails(&path, &asked).unwrap();
+            let thumbs = thumbnails(&path, &asked, &[]).unwrap();
             assert!(thumbs[5].is_none(), "{name}: past the end");
             for (position, uri) in asked.iter().zip(&thumbs).take(5) {
                 let uri = uri.as_ref().unwrap();
@@ -177,7 +189,47 @@ mod tests {
                 );
             }
         }
-        let missing = thumbnails(&dir.path().join("none.mp4"), &[1]).unwrap_err();
+        let missing = thumbnails(&dir.path().join("none.mp4"), &[1], &[]).unwrap_err();
         assert!(missing.contains("none.mp4 is missing"), "{missing}");
+    }
+
+    /// The decoded picture of a thumbnail.
+    fn decoded(uri: &str) -> Mat {
+        let b64 = uri.strip_prefix("data:image/jpeg;base64,").unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        imgcodecs::imdecode(&Vector::<u8>::from_slice(&bytes), imgcodecs::IMREAD_COLOR).unwrap()
+    }
+
+    #[test]
+    fn the_back_outline_is_drawn_on_the_thumbnail_it_belongs_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("overlay.mkv");
+        let mut sink = VideoSink::recording(&path, 30.0);
+        for _ in 0..3 {
+            let grey = Scalar::new(90.0, 90.0, 90.0, 0.0);
+            let frame = Mat::new_rows_cols_with_default(360, 640, CV_8UC3, grey).unwrap();
+            sink.write(&frame).unwrap();
+        }
+        sink.finish().unwrap();
+        // A vertical back from (320, 300) up to (320, 60).
+        let outline = OutlineDrawing {
+            outline: (0..33).map(|i| [320.0, 300.0 - 7.5 * i as f32]).collect(),
+            lower: [[320.0, 300.0], [320.0, 200.0]],
+            upper: [[320.0, 160.0], [320.0, 60.0]],
+        };
+        let thumbs = thumbnails(&path, &[1, 2], &[Some(&outline), None]).unwrap();
+        let (drawn, plain) = (
+            decoded(thumbs[0].as_ref().unwrap()),
+            decoded(thumbs[1].as_ref().unwrap()),
+        );
+        // Thumbnails are half size: the back's line is at column 160.
+        let at = |image: &Mat, row: i32| *image.at_2d::<opencv::core::Vec3b>(row, 160).unwrap();
+        for row in [40, 90, 140] {
+            let [b, g, r] = at(&drawn, row).0;
+            assert!(b > 180 && (g > 180 || r > 180), "row {row}: {b} {g} {r}");
+            assert!(at(&plain, row).0.iter().all(|&c| (70..110).contains(&c)));
+        }
     }
 }

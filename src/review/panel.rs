@@ -622,7 +622,7 @@ mod tests {
             Metric::HipExtension,
             Note::PerRep(RepExtreme::Highest),
         );
-        assert_eq!(out, "Judged on each rep's highest");
+        assert_eq!(out, "Judged on each rep's highest value");
 
         write_flag_numbers(&mut out, &set.events.flags[0], &set, 30.0);
         assert_eq!(out, "up 0.33 s, worst 48°, limit 45°");

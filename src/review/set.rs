@@ -626,6 +626,7 @@ mod tests {
             concentric_s: 1.0,
             range: 90.0,
             peaks: BTreeMap::new(),
+            at_turn: BTreeMap::new(),
             flags: vec![],
         }
     }

@@ -458,6 +458,7 @@ mod tests {
                 "trunk_flexion",
                 "lateral_shift",
                 "trunk_rotation",
+                "back_rounding",
                 TEMPO_RULE
             ]
         );

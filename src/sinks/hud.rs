@@ -32,10 +32,10 @@ use opencv::imgproc;
 use opencv::prelude::*;
 
 use super::overlay::{draw_back_outline, draw_skeleton_styled, SkeletonStyle, MIN_DRAW_VISIBILITY};
+use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::config::{Direction, Exercise};
 use crate::analysis::measure::Metric;
 use crate::analysis::status::{FormState, Gauge, HoldClock, Status, Tempo};
-use crate::pipeline::back::OutlineDrawing;
 use crate::pose::{ImageSize, Pose};
 
 /// A BGR colour from its red, green and blue components.
@@ -1411,12 +1411,21 @@ mod tests {
             (1, 1),
         ];
         let timings = "pose 21.3 ms\nanalysis 0.1 ms\nhud 2.0 ms\n\nwindow 0.8 ms";
+        // An outline partly off the smaller frames.
+        let outline = OutlineDrawing {
+            outline: (0..33)
+                .map(|i| [100.0 + i as f32, 200.0 - i as f32])
+                .collect(),
+            lower: [[100.0, 200.0], [115.0, 185.0]],
+            upper: [[118.0, 182.0], [132.0, 168.0]],
+        };
         let extras = HudExtras {
             paused: true,
             muted: true,
             recording: true,
             set: 3,
             timings: Some(timings),
+            outline: Some(&outline),
         };
         let pose = standing(0.1, 0.9);
         let mut hud = Hud::new();

@@ -3,7 +3,7 @@
 use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
 
-use crate::pipeline::back::OutlineDrawing;
+use crate::analysis::back_outline::OutlineDrawing;
 use crate::pose::{ImageSize, Pose, SKELETON};
 
 /// Landmarks less visible than this are not drawn.
@@ -161,18 +161,8 @@ pub fn draw_back_outline(frame: &mut Mat, drawing: &OutlineDrawing) -> opencv::R
     let size = ImageSize::of(frame)?;
     let thickness = ((size.width.max(size.height) as f32 / PIXELS_PER_THICKNESS).round() as i32)
         .max(MIN_THICKNESS);
-    let px = |p: &nalgebra::Point2<f32>| Point::new(p.x.round() as i32, p.y.round() as i32);
-    for w in drawing.outline.windows(2) {
-        imgproc::line(
-            frame,
-            px(&w[0]),
-            px(&w[1]),
-            scalar(OUTLINE),
-            thickness,
-            imgproc::LINE_AA,
-            0,
-        )?;
-    }
+    let px = |p: &[f32; 2]| Point::new(p[0].round() as i32, p[1].round() as i32);
+    // The fitted lines under the outline, so that both show.
     for [a, b] in [drawing.lower, drawing.upper] {
         imgproc::line(
             frame,
@@ -180,6 +170,17 @@ pub fn draw_back_outline(frame: &mut Mat, drawing: &OutlineDrawing) -> opencv::R
             px(&b),
             scalar(OUTLINE_FIT),
             thickness * 2,
+            imgproc::LINE_AA,
+            0,
+        )?;
+    }
+    for w in drawing.outline.windows(2) {
+        imgproc::line(
+            frame,
+            px(&w[0]),
+            px(&w[1]),
+            scalar(OUTLINE),
+            thickness,
             imgproc::LINE_AA,
             0,
         )?;

@@ -125,7 +125,7 @@ impl SetFiles {
                 &a.frame.info,
                 a.frame.size,
                 a.pose.as_ref(),
-                a.back.as_ref().map(|b| &b.reading),
+                a.back.as_ref(),
             )
             .map_err(io(&path("track.jsonl")))?;
         self.events

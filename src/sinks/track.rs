@@ -10,15 +10,16 @@
 //!  "back":{"state":"measured","degrees":..,"confidence":..}}
 //! ```
 //!
-//! `back`, the back's outline ([`BackReading`]), is there only when the
-//! track was made with the segmentation (`formcheck pose --back`).
+//! `back`, the back's outline ([`BackReading`]), and `outline`, where it
+//! lay in the picture when measured, are there only when the track was made
+//! with the segmentation (`formcheck pose --back`, a recorded set).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::back_outline::BackReading;
+use crate::analysis::back_outline::{BackOutline, BackReading, OutlineDrawing};
 use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
 use crate::source::FrameInfo;
 
@@ -40,6 +41,9 @@ pub struct TrackRecord {
     /// The back's outline, when the track was made with the segmentation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub back: Option<BackReading>,
+    /// Where the back's outline lay in the picture, when it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<OutlineDrawing>,
 }
 
 /// Errors while reading a landmark track.
@@ -143,6 +147,8 @@ struct TrackLine<'a> {
     world: Option<&'a [WorldLandmark]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     back: Option<&'a BackReading>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outline: Option<&'a OutlineDrawing>,
 }
 
 /// Writes a landmark track line by line.
@@ -163,7 +169,7 @@ impl<W: Write> TrackWriter<W> {
         info: &FrameInfo,
         size: ImageSize,
         pose: Option<&Pose>,
-        back: Option<&BackReading>,
+        back: Option<&BackOutline>,
     ) -> std::io::Result<()> {
         let line = TrackLine {
             frame: info.index,
@@ -172,7 +178,8 @@ impl<W: Write> TrackWriter<W> {
             height: size.height,
             landmarks: pose.map(|p| &p.landmarks[..]),
             world: pose.map(|p| &p.world[..]),
-            back,
+            back: back.map(|b| &b.reading),
+            outline: back.and_then(|b| b.drawing.as_ref()),
         };
         serde_json::to_writer(&mut self.out, &line)?;
         self.out.write_all(b"\n")
@@ -212,9 +219,16 @@ mod tests {
             },
             size,
             Some(&pose),
-            Some(&BackReading::Measured {
-                degrees: 12.5,
-                confidence: 0.9,
+            Some(&BackOutline {
+                reading: BackReading::Measured {
+                    degrees: 12.5,
+                    confidence: 0.9,
+                },
+                drawing: Some(OutlineDrawing {
+                    outline: vec![[1.0, 2.0], [3.0, 4.5]],
+                    lower: [[1.0, 2.0], [2.0, 3.0]],
+                    upper: [[2.0, 3.0], [3.0, 4.5]],
+                }),
             }),
         )
         .unwrap();
@@ -247,6 +261,10 @@ mod tests {
             })
         );
         assert_eq!(lines[1].back, None);
+        assert_eq!(
+            lines[0].outline.as_ref().map(|o| o.outline[1]),
+            Some([3.0, 4.5])
+        );
         assert!(!text.lines().nth(1).unwrap().contains("back"));
         assert!(text.lines().nth(1).unwrap().contains("\"landmarks\":null"));
     }

@@ -858,6 +858,7 @@ pub fn track(
                 landmarks: (!gone).then(|| pose.landmarks.to_vec()),
                 world: (!gone).then(|| pose.world.to_vec()),
                 back: None,
+                outline: None,
             }
         })
         .collect()

@@ -1,0 +1,128 @@
+//! The back's outline through the binary, on rendered clips: each rep of a
+//! hip hinge filmed from the side is measured at its deepest point, a clean
+//! set raises no back-rounding flag, the rep whose spine flexes reads a
+//! larger bend than the same body's clean rep, a track made with
+//! `pose --back` replays the same judgement, and a track without the
+//! outline says the outline was not measured instead of judging.
+//!
+//! The rendered bodies' backs round little in outline (`EVALUATION.md`):
+//! the assertions keep margins of several degrees over what another
+//! processor's kernels can move.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::rendered::clip;
+use serde_json::Value;
+
+/// The events of `formcheck analyze INPUT --exercise hip_hinge`.
+fn analyse(input: &Path, dir: &Path) -> Vec<Value> {
+    let events = dir.join("events.jsonl");
+    let out = Command::new(common::binary())
+        .args([
+            "analyze",
+            input.to_str().unwrap(),
+            "--exercise",
+            "hip_hinge",
+        ])
+        .arg("--events")
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Each rep's back bend at its turn.
+fn bends(events: &[Value]) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "rep")
+        .map(|e| {
+            e["at_turn"]["back_bend"]
+                .as_f64()
+                .expect("a bend at the turn")
+        })
+        .collect()
+}
+
+fn flagged(events: &[Value], rule: &str) -> bool {
+    events
+        .iter()
+        .any(|e| e["event"] == "flag_start" && e["rule"] == rule)
+}
+
+#[test]
+fn each_rep_is_measured_at_its_deepest_point_and_a_flexing_spine_reads_more_bend() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = bends(&analyse(&clip("hip_hinge-side-clean").video, dir.path()));
+    assert_eq!(clean.len(), 2, "{clean:?}");
+    // The same body, the same hinge: within a few degrees, far under +7°.
+    assert!((clean[0] - clean[1]).abs() < 3.0, "{clean:?}");
+    assert!(clean.iter().all(|b| *b < 0.0), "{clean:?}");
+
+    let video = clip("hip_hinge-side-lumbar_flexion-30").video;
+    let events = analyse(&video, dir.path());
+    let flexed = bends(&events);
+    assert_eq!(flexed.len(), 2, "{flexed:?}");
+    // Rep 2 flexes the spine 30°: its outline bows out by more than rep 1's.
+    assert!(flexed[1] - flexed[0] > 2.0, "{flexed:?}");
+    assert!(!flagged(&events, "back_rounding"));
+
+    // The same through a track made with the outline.
+    let track = dir.path().join("track.jsonl");
+    let out = Command::new(common::binary())
+        .args(["pose", video.to_str().unwrap(), "--back", "--out"])
+        .arg(&track)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&track)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let measured = lines
+        .iter()
+        .filter(|l| l["back"]["state"] == "measured" && l["outline"]["outline"].is_array())
+        .count();
+    assert!(
+        measured * 10 >= lines.len() * 9,
+        "{measured} of {}",
+        lines.len()
+    );
+    let replayed = bends(&analyse(&track, dir.path()));
+    for (a, b) in replayed.iter().zip(&flexed) {
+        assert!((a - b).abs() < 1e-3, "{replayed:?} against {flexed:?}");
+    }
+}
+
+#[test]
+fn a_track_without_the_outline_says_it_was_not_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    // The truth file is a landmark track without the back's outline.
+    let events = analyse(&clip("hip_hinge-side-clean").truth, dir.path());
+    assert!(!events.iter().any(|e| e["rule"] == "back_rounding"));
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "set_summary");
+    let said = summary["cannot_measure"].as_array().unwrap();
+    assert!(
+        said.iter()
+            .any(|s| s.as_str().unwrap().contains("not measured in this run")),
+        "{said:?}"
+    );
+}
