@@ -169,6 +169,8 @@ struct Screen {
     set: u32,
     paused: bool,
     show_timings: bool,
+    /// Whether a patient's session records the sets.
+    session: bool,
     /// Whether the back's outline is drawn (`b`).
     show_outline: bool,
     /// A notice shown instead of the status message until this instant.
@@ -179,9 +181,11 @@ struct Screen {
 const NOTICE_SHOWN: Duration = Duration::from_secs(3);
 
 impl Screen {
-    /// Whether the HUD needs drawing on frames at all.
+    /// Whether the HUD needs drawing on frames at all: for the window, a
+    /// recording, the overlay video, and a session's recorded set (its
+    /// overlay video is what the report and the review show).
     fn draws(&self, video: bool) -> bool {
-        self.window.is_some() || self.wanted || self.recording.is_some() || video
+        self.window.is_some() || self.wanted || self.recording.is_some() || self.session || video
     }
 
     fn say(&mut self, message: String) {
@@ -435,6 +439,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         set: 1,
         paused: false,
         show_timings: false,
+        session: session.is_some(),
         show_outline: outline,
         notice: None,
     };

@@ -92,6 +92,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
         concentric_s: 1.5,
         range: 175.0,
         peaks: BTreeMap::new(),
+        at_turn: BTreeMap::new(),
         flags: Vec::new(),
     }
 }

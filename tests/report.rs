@@ -175,6 +175,7 @@ fn set(number: u32, exercise: &str, files: &SetFiles, pain: (u8, u8)) -> SetInpu
         events: files.events.clone(),
         metrics: files.metrics.clone(),
         overlay_video: files.video.clone(),
+        track: None,
     }
 }
 

@@ -74,18 +74,36 @@ fn events(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+fn open_video(path: &Path) -> opencv::videoio::VideoCapture {
+    opencv::videoio::VideoCapture::from_file(path.to_str().unwrap(), opencv::videoio::CAP_ANY)
+        .unwrap()
+}
+
 /// How many frames of the video at `path` decode.
 fn playable_frames(path: &Path) -> usize {
     use opencv::prelude::VideoCaptureTrait;
-    let mut video =
-        opencv::videoio::VideoCapture::from_file(path.to_str().unwrap(), opencv::videoio::CAP_ANY)
-            .unwrap();
+    let mut video = open_video(path);
     let mut frame = opencv::core::Mat::default();
     let mut playable = 0;
     while video.read(&mut frame).unwrap_or(false) {
         playable += 1;
     }
     playable
+}
+
+/// Frame `n` of the video at `path`.
+fn frame_at(path: &Path, n: usize) -> opencv::core::Mat {
+    use opencv::prelude::VideoCaptureTrait;
+    let mut video = open_video(path);
+    let mut frame = opencv::core::Mat::default();
+    for _ in 0..=n {
+        assert!(
+            video.read(&mut frame).unwrap(),
+            "{} has no frame {n}",
+            path.display()
+        );
+    }
+    frame
 }
 
 #[test]
@@ -127,6 +145,16 @@ fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
     for video in ["raw.mkv", "overlay.mkv"] {
         assert_eq!(playable_frames(&folder.join(video)), 230, "{video}");
     }
+    // Without a window the overlay video still has the overlay: it is not
+    // a second copy of the raw one.
+    let (raw, overlay) = (
+        frame_at(&folder.join("raw.mkv"), 100),
+        frame_at(&folder.join("overlay.mkv"), 100),
+    );
+    let mut diff = opencv::core::Mat::default();
+    opencv::core::absdiff(&raw, &overlay, &mut diff).unwrap();
+    let differs = opencv::core::mean(&diff, &opencv::core::no_array()).unwrap();
+    assert!(differs[0] + differs[1] + differs[2] > 3.0, "{differs:?}");
 
     // Reps and flags in the database are the events of the set.
     let recorded = events(&folder.join("events.jsonl"));

@@ -55,6 +55,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
             ("knee_flexion", [12.5, 95.25 + index as f32]),
             ("trunk_from_vertical", [3.0, 18.75]),
         ]),
+        at_turn: BTreeMap::new(),
         flags: if index.is_multiple_of(3) {
             vec!["knee_depth".to_string()]
         } else {
@@ -124,6 +125,7 @@ fn expected(
                 range,
                 peaks,
                 flags,
+                ..
             } => reps.push(RepRow {
                 index,
                 frame,
@@ -594,6 +596,7 @@ fn event_of_json(line: &str) -> Option<Event> {
                     )
                 })
                 .collect(),
+            at_turn: BTreeMap::new(),
             flags: serde_json::from_value(v["flags"].clone()).unwrap(),
         },
         "hold" => Event::Hold {
