@@ -648,7 +648,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let db = session::open_store(&path)?;
+    let db = Store::open_read_only(&path)?;
     let text = match args.session {
         Some(id) if args.json => serde_json::to_string_pretty(&db.session(id)?)?,
         Some(id) => store::detail_text(&db.session(id)?),
@@ -666,7 +666,7 @@ fn report(args: ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
     same_file::check(&[Some(&db_path)], &[Some(&args.out), args.csv.as_deref()])?;
-    let db = session::open_store(&db_path)?;
+    let db = Store::open_read_only(&db_path)?;
     let detail = db.session(args.session)?;
     // The furthest a set's reps went on the exercise's primary metric.
     let best_range = |set: &formcheck::store::SetRow| {
@@ -733,7 +733,7 @@ fn report(args: ReportArgs) -> Result<()> {
 }
 
 fn review(args: ReviewArgs) -> Result<()> {
-    let db = session::open_store(&args.db.unwrap_or_else(Store::default_path))?;
+    let db = Store::open_read_only(&args.db.unwrap_or_else(Store::default_path))?;
     let detail = db.session(args.session)?;
     let Some(set) = detail.sets.iter().find(|s| s.number == args.set) else {
         anyhow::bail!(

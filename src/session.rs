@@ -326,7 +326,7 @@ impl Session {
 /// Opens the store at `db`, recovering the sets a crash left open: marked
 /// incomplete (said on the terminal), their folders' half-written lines
 /// trimmed. Every command that reads the sessions opens them so.
-pub fn open_store(db: &Path) -> Result<Store> {
+fn open_store(db: &Path) -> Result<Store> {
     let mut store = Store::open(db)?;
     let recovered = store.recover()?;
     if !recovered.is_empty() {

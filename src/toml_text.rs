@@ -18,3 +18,15 @@ pub(crate) fn parse_error(text: &str, error: &toml::de::Error) -> (usize, String
         .unwrap_or_default();
     (line, format!("{}{quoted}", error.message().trim_end()))
 }
+
+/// 1-based line of the first `key = …` in `text` (1 when there is none):
+/// for values whose position the parser does not keep.
+pub(crate) fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or(1, |i| i + 1)
+}

@@ -567,3 +567,41 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
     assert_eq!(ok, "ok");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A profile whose numbers the metric cannot take is refused with the
+/// file, the line, the field and the unit, before anything is analysed: a
+/// limit of 720° would silently turn its rule off.
+#[test]
+fn a_profile_number_out_of_range_is_refused_with_its_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let track = common::rendered::clip("leg_press-side-clean").truth;
+    for (text, needle) in [
+        (
+            "[limits.leg_press]\nknee_depth = 720.0\n",
+            "line 4: `limits.leg_press.knee_depth` is 720; it must be between 0 and 180 degrees",
+        ),
+        (
+            "[baseline.bird_dog]\ntrunk_direction = 500.0\n",
+            "`baseline.bird_dog.trunk_direction` is 500",
+        ),
+    ] {
+        let profile = dir.path().join("p.toml");
+        std::fs::write(&profile, format!("patient = \"p\"\n\n{text}")).unwrap();
+        let events = dir.path().join("events.jsonl");
+        let out = formcheck(
+            &[
+                "analyze",
+                track.to_str().unwrap(),
+                "--exercise",
+                "leg_press",
+                "--profile",
+                profile.to_str().unwrap(),
+                "--events",
+                events.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_clear_error(&out, needle);
+        assert!(!events.exists());
+    }
+}

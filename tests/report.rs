@@ -283,6 +283,7 @@ fn every_judged_measurement_has_a_plot() {
                 "trunk_from_vertical",
                 "lateral_shift",
                 "trunk_twist",
+                "back_bend",
             ]
             .as_slice(),
         ),

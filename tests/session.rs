@@ -289,9 +289,11 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     let _ = child.wait_with_output();
     assert_eq!(integrity(&db), "ok");
 
-    // The next command on the database recovers it (here listing the
-    // sessions): the first session intact, the cut set incomplete, its
-    // track valid and its videos playable; then a new session starts.
+    // Listing the sessions reads the database without writing it: the cut
+    // set is listed as it was left. The next session recovers it (once):
+    // the first session intact, the cut set incomplete and its session
+    // ended, its track valid and its videos playable.
+    let before = std::fs::read(&db).unwrap();
     let listed = Command::new(common::binary())
         .args(["sessions", "--patient", "p-4", "--db"])
         .arg(&db)
@@ -299,19 +301,38 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&listed.stderr);
     assert!(listed.status.success(), "{stderr}");
-    assert!(stderr.contains("cut short"), "{stderr}");
+    assert!(!stderr.contains("cut short"), "{stderr}");
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "listing wrote the database"
+    );
     let out = run(&db, "p-4", "n\nn\nn\nn\n1\n1\nn\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("cut short").count(),
+        1,
+        "recovered once: {stderr}"
+    );
+    let again = run(&db, "p-4", "n\nn\nn\nn\n1\n1\nn\n");
+    let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(!stderr.contains("cut short"), "recovered once: {stderr}");
     let store = Store::open(&db).unwrap();
     let mut sessions = store.sessions(Some("p-4")).unwrap();
     sessions.sort_by_key(|s| s.id);
-    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions.len(), 4);
     let first = store.session(sessions[0].id).unwrap();
     assert_eq!(first.sets[0].status, SetStatus::Complete);
     let cut = store.session(sessions[1].id).unwrap();
     assert_eq!(cut.sets[0].status, SetStatus::Incomplete);
+    // Ended when its set was last heard of, not left open for ever.
+    assert!(
+        cut.ended_at
+            .as_deref()
+            .is_some_and(|end| end >= cut.started_at.as_str()),
+        "{:?}",
+        cut.ended_at
+    );
     let track = read_track(&folder.join("track.jsonl")).expect("a valid track after recovery");
     assert!(
         (1..230).contains(&track.len()),
@@ -489,4 +510,84 @@ fn the_report_its_exports_and_the_database_are_owner_only() {
     assert_eq!(mode(&db), 0o600, "database");
     assert_eq!(integrity(&db), "ok");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The reading commands never create a database (a mistyped `--db` is an
+/// error naming it, not an empty database with "no session 1") and read one
+/// they cannot write: a copy on a read-only medium.
+#[test]
+fn reading_commands_never_create_or_write_the_database() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("read-only");
+    let typo = dir.join("formcheck.sqlit");
+    let commands: [&[&str]; 3] = [
+        &["sessions", "1"],
+        &["report", "1", "--out"],
+        &["review", "1", "--set", "1"],
+    ];
+    for args in commands {
+        let mut cmd = Command::new(common::binary());
+        cmd.args(args);
+        if args[0] == "report" {
+            cmd.arg(dir.join("r.html"));
+        }
+        let out = cmd.arg("--db").arg(&typo).output().unwrap();
+        common::assert_clear_error(&out, "does not exist");
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+
+    let db = dir.join("formcheck.sqlite");
+    let out = run(&db, "p-ro", "n\nn\nn\nn\n1\n1\nn\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The copy: on a read-only tmpfs where this process may mount one,
+    // else a file and folder without write permission.
+    let medium = dir.join("medium");
+    std::fs::create_dir_all(&medium).unwrap();
+    let mounted = common::Tmpfs::mount(&medium, "size=64m");
+    let copy = medium.join("formcheck.sqlite");
+    std::fs::copy(&db, &copy).unwrap();
+    let bytes = std::fs::read(&copy).unwrap();
+    match &mounted {
+        Some(tmpfs) => tmpfs.remount_read_only(),
+        None => {
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o400)).unwrap();
+            std::fs::set_permissions(&medium, std::fs::Permissions::from_mode(0o500)).unwrap();
+        }
+    }
+    let listed = Command::new(common::binary())
+        .args(["sessions", "--db"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("p-ro"));
+    let report = Command::new(common::binary())
+        .args(["report", "1", "--db"])
+        .arg(&copy)
+        .arg("--out")
+        .arg(dir.join("report.html"))
+        .output()
+        .unwrap();
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert!(std::fs::read(&copy).unwrap() == bytes);
+    let beside: Vec<String> = std::fs::read_dir(&medium)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 1, "files created beside the copy: {beside:?}");
+    drop(mounted);
+    let _ = std::fs::set_permissions(&medium, std::fs::Permissions::from_mode(0o700));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

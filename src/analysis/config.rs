@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::measure::Metric;
-use crate::toml_text::{line_of, parse_error};
+use crate::toml_text::{line_of, line_of_key, parse_error};
 
 /// Errors of loading an exercise or a profile.
 #[derive(Debug, thiserror::Error)]
@@ -422,6 +422,44 @@ fn check(
     })
 }
 
+/// Checks that `value` of `metric` (a change from a baseline when
+/// `change`) is one the metric can take.
+fn check_value(
+    path: &Path,
+    text: &str,
+    field: &str,
+    value: &Spanned<f32>,
+    metric: Metric,
+    change: bool,
+) -> Result<(), ConfigError> {
+    let (lo, hi, unit) = metric.range();
+    let (lo, hi) = if change {
+        (-metric.largest_change(), metric.largest_change())
+    } else {
+        (lo, hi)
+    };
+    let what = if change { "a change of " } else { "" };
+    let expected = format!("{what}between {lo} and {hi} {unit} (`{}`)", metric.name());
+    check(
+        path,
+        text,
+        field,
+        value,
+        (lo..=hi).contains(value.get_ref()),
+        &expected,
+    )
+}
+
+/// An error at `key`'s line.
+fn invalid_at_key(path: &Path, text: &str, key: &str, field: &str, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        path: path.into(),
+        line: line_of_key(text, key),
+        field: field.into(),
+        message,
+    }
+}
+
 impl Exercise {
     /// Whether a rule or a rep rule judges `metric`.
     pub fn judges(&self, metric: Metric) -> bool {
@@ -459,11 +497,12 @@ impl Exercise {
                 (0.0..=1.0).contains(&v),
                 "between 0 and 1",
             )?;
-            check(path, &text, &f("limit"), &rule.limit, true, "a number")?;
+            let change = rule.relative_to == Reference::Baseline;
+            check_value(path, &text, &f("limit"), &rule.limit, rule.metric, change)?;
         }
         for rule in &exercise.rep_rules {
             let field = format!("rep_rule `{}` limit", rule.id);
-            check(path, &text, &field, &rule.limit, true, "a number")?;
+            check_value(path, &text, &field, &rule.limit, rule.metric, false)?;
             if exercise.reps.is_none() {
                 return Err(ConfigError::Invalid {
                     path: path.into(),
@@ -488,6 +527,8 @@ impl Exercise {
             }
         }
         if let Some(reps) = &exercise.reps {
+            check_value(path, &text, "reps.start", &reps.start, reps.metric, false)?;
+            check_value(path, &text, "reps.turn", &reps.turn, reps.metric, false)?;
             check(
                 path,
                 &text,
@@ -496,6 +537,27 @@ impl Exercise {
                 reps.turn.get_ref() != reps.start.get_ref(),
                 "different from `start`",
             )?;
+            for (name, value) in [
+                ("reps.eccentric_min_s", &reps.eccentric_min_s),
+                ("reps.concentric_min_s", &reps.concentric_min_s),
+            ] {
+                if let Some(v) = value {
+                    let ok = (0.0..=60.0).contains(v.get_ref());
+                    check(path, &text, name, v, ok, "between 0 and 60 seconds")?;
+                }
+            }
+            if reps.min_frames == 0 || reps.min_frames > 300 {
+                return Err(invalid_at_key(
+                    path,
+                    &text,
+                    "min_frames",
+                    "reps.min_frames",
+                    format!(
+                        "is {}; it must be between 1 and 300 frames",
+                        reps.min_frames
+                    ),
+                ));
+            }
         }
         if let Some(hold) = &exercise.hold {
             check(
@@ -503,9 +565,57 @@ impl Exercise {
                 &text,
                 "hold.target_s",
                 &hold.target_s,
-                *hold.target_s.get_ref() > 0.0,
-                "a positive number of seconds",
+                (0.0..=3600.0).contains(hold.target_s.get_ref()) && *hold.target_s.get_ref() > 0.0,
+                "a positive number of seconds, at most 3600",
             )?;
+            if let Some(max) = &hold.max_s {
+                let ok = *max.get_ref() >= *hold.target_s.get_ref() && *max.get_ref() <= 3600.0;
+                check(
+                    path,
+                    &text,
+                    "hold.max_s",
+                    max,
+                    ok,
+                    "between `target_s` and 3600 seconds",
+                )?;
+            }
+            if !(0.0..=60.0).contains(&hold.settle_s) {
+                return Err(invalid_at_key(
+                    path,
+                    &text,
+                    "settle_s",
+                    "hold.settle_s",
+                    format!("is {}; it must be between 0 and 60 seconds", hold.settle_s),
+                ));
+            }
+            for position in hold.position_checks() {
+                let (lo, hi, unit) = position.metric.range();
+                for (key, value) in [("above", position.above), ("below", position.below)] {
+                    if let Some(v) = value.filter(|v| !(lo..=hi).contains(v)) {
+                        return Err(invalid_at_key(
+                            path,
+                            &text,
+                            key,
+                            &format!("hold {key} ({})", position.metric.name()),
+                            format!("is {v}; it must be between {lo} and {hi} {unit}"),
+                        ));
+                    }
+                }
+            }
+        }
+        let stem = path.file_stem().map(|s| s.to_string_lossy());
+        if stem.as_deref() != Some(exercise.name.as_str()) {
+            return Err(invalid_at_key(
+                path,
+                &text,
+                "name",
+                "name",
+                format!(
+                    "is `{}`; it must be the file's name without `.toml` (`{}`)",
+                    exercise.name,
+                    stem.unwrap_or_default()
+                ),
+            ));
         }
         Ok(exercise)
     }
@@ -578,6 +688,28 @@ impl Profile {
                     ),
                 };
                 check(path, &text, &field, value, exists, &expected)?;
+                let rule = known.as_ref().and_then(|e| {
+                    let frame = e.rules.iter().find(|r| &r.id == id);
+                    let frame = frame.map(|r| (r.metric, r.relative_to == Reference::Baseline));
+                    frame.or_else(|| {
+                        let rep = e.rep_rules.iter().find(|r| &r.id == id);
+                        rep.map(|r| (r.metric, false))
+                    })
+                });
+                if let Some((metric, change)) = rule {
+                    check_value(path, &text, &field, value, metric, change)?;
+                }
+            }
+        }
+        for exercise in &profile.progression {
+            if Exercise::named(exercise).is_err() {
+                return Err(invalid_at_key(
+                    path,
+                    &text,
+                    "progression",
+                    "progression",
+                    format!("names `{exercise}`, which is not a known exercise"),
+                ));
             }
         }
         for (exercise, values) in &profile.baseline {
@@ -590,6 +722,7 @@ impl Profile {
                     format!("the baseline of a known exercise (no exercise `{exercise}`)")
                 };
                 check(path, &text, &field, value, known, &expected)?;
+                check_value(path, &text, &field, value, *metric, false)?;
             }
         }
         Ok(profile)
@@ -747,5 +880,92 @@ mod tests {
             .find(|r| r.id == "knee_depth")
             .unwrap();
         assert_eq!(rule.limit.get_ref(), prescribed);
+    }
+
+    #[test]
+    fn profile_numbers_out_of_range_are_refused_with_their_unit() {
+        let cases = [
+            (
+                "[limits.leg_press]\nknee_depth = 720.0\n",
+                "limits.leg_press.knee_depth",
+                "180 degrees",
+            ),
+            (
+                "[limits.leg_press]\nknee_depth = 1e38\n",
+                "limits.leg_press.knee_depth",
+                "degrees",
+            ),
+            (
+                "[limits.dead_bug]\nleg_too_low = -400.0\n",
+                "limits.dead_bug.leg_too_low",
+                "degrees",
+            ),
+            (
+                "[baseline.bird_dog]\ntrunk_direction = 500.0\n",
+                "baseline.bird_dog.trunk_direction",
+                "180 degrees",
+            ),
+            (
+                "[limits.squat]\nlateral_shift = 9.0\n",
+                "limits.squat.lateral_shift",
+                "hip widths",
+            ),
+        ];
+        for (i, (table, field, unit)) in cases.into_iter().enumerate() {
+            let path = write(
+                &format!("range-{i}.toml"),
+                &format!("patient = \"p1\"\n\n{table}"),
+            );
+            let err = Profile::load(&path).unwrap_err().to_string();
+            assert!(
+                err.contains("line 4") && err.contains(field) && err.contains(unit),
+                "{err}"
+            );
+            std::fs::remove_file(path).ok();
+        }
+        let path = write(
+            "progression.toml",
+            "patient = \"p1\"\nprogression = [\"handstand\"]\n",
+        );
+        let err = Profile::load(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("handstand"), "{err}");
+        std::fs::remove_file(path).ok();
+    }
+
+    #[test]
+    fn exercise_file_numbers_and_name_are_checked() {
+        let squat = std::fs::read_to_string(exercises_dir().join("squat.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let load = |file: &str, text: &str| {
+            let path = dir.path().join(file);
+            std::fs::write(&path, text).unwrap();
+            Exercise::load(&path).map(|_| ()).map_err(|e| e.to_string())
+        };
+        assert_eq!(load("squat.toml", &squat), Ok(()));
+        let bad = [
+            ("min_frames = 3", "min_frames = 0", "reps.min_frames"),
+            (
+                "limit = 45.0",
+                "limit = 720.0",
+                "rule `trunk_flexion` limit",
+            ),
+            ("start = 150.0", "start = 1500.0", "reps.start"),
+            (
+                "eccentric_min_s = 2.0",
+                "eccentric_min_s = -2.0",
+                "reps.eccentric_min_s",
+            ),
+        ];
+        for (old, new, field) in bad {
+            let text = squat.replacen(old, new, 1);
+            let line = text.lines().position(|l| l == new).unwrap() + 1;
+            let err = load("squat.toml", &text).unwrap_err();
+            assert!(
+                err.contains(field) && err.contains(&format!("line {line}")),
+                "{err}"
+            );
+        }
+        let err = load("squat2.toml", &squat).unwrap_err();
+        assert!(err.contains("squat2") && err.contains("line 2"), "{err}");
     }
 }

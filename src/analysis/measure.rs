@@ -179,6 +179,40 @@ impl Metric {
         )
     }
 
+    /// The values the metric can take, and their unit: what an exercise
+    /// file, a profile's limit or a baseline must stay within.
+    pub fn range(self) -> (f32, f32, &'static str) {
+        match self {
+            Metric::TrunkFromVertical
+            | Metric::HipAngle
+            | Metric::KneeAngle
+            | Metric::KneeAngleLeft
+            | Metric::KneeAngleRight => (0.0, 180.0, "degrees"),
+            Metric::HipExtension => (0.0, 360.0, "degrees"),
+            Metric::PelvisTilt
+            | Metric::ShoulderTilt
+            | Metric::RaisedLegElevation
+            | Metric::LoweredLegElevation => (-90.0, 90.0, "degrees"),
+            Metric::TrunkDirection
+            | Metric::BodyLine
+            | Metric::KneeAsymmetry
+            | Metric::TrunkTwist
+            | Metric::MidlineBend
+            | Metric::BackBend => (-180.0, 180.0, "degrees"),
+            Metric::HipHeight => (-3.0, 3.0, "trunk lengths"),
+            Metric::LateralShift => (-3.0, 3.0, "hip widths"),
+            Metric::HeelRise => (-2.0, 2.0, "foot lengths"),
+            Metric::ShoulderWidthRatio => (0.0, 3.0, "trunk lengths"),
+        }
+    }
+
+    /// The largest change the metric can make from a baseline: its range's
+    /// span, half a turn for a wrapping angle.
+    pub fn largest_change(self) -> f32 {
+        let (lo, hi, _) = self.range();
+        self.period().map_or(hi - lo, |p| p / 2.0)
+    }
+
     /// The period of an angle that wraps round, degrees: 180 for the tilt
     /// of a line (the same line either way round), 360 for a direction;
     /// `None` for the others.

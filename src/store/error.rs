@@ -53,6 +53,16 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
     },
+    /// A reading command was given a database that does not exist (it is
+    /// never created for reading).
+    #[error(
+        "{} does not exist: no sessions were recorded there; check --db (or FORMCHECK_DB)",
+        path.display()
+    )]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
     /// No session with this id.
     #[error("no session {id} in this database: `formcheck sessions` lists them")]
     UnknownSession {

@@ -93,8 +93,9 @@ const PAIN_MAX: u8 = 10;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    /// Shared lock on `<db>.lock` while this store is open.
-    lock: File,
+    /// Shared lock on `<db>.lock` while this store is open for writing;
+    /// `None` when opened for reading only.
+    lock: Option<File>,
 }
 
 impl Store {
@@ -178,7 +179,57 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            lock,
+            lock: Some(lock),
+        })
+    }
+
+    /// Opens the database at `path` for reading only (`sessions`, `report`,
+    /// `review`): it is never created, and nothing is written to it or
+    /// beside it (no recovery of unfinished sets, no lock file), so a copy
+    /// on a read-only medium can be read; only permissions that let others
+    /// read it are tightened, where they can be. A database written by an older
+    /// formcheck is upgraded first ([`Store::open`]) when it can be written.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(StoreError::Invalid(format!(
+                    "{} is a folder: the database is a file (e.g. {})",
+                    path.display(),
+                    path.join(FILE_NAME).display()
+                )))
+            }
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(e) => {
+                return Err(StoreError::Unreadable {
+                    path: path.to_path_buf(),
+                    source: e,
+                })
+            }
+        };
+        check_existing(path, meta.len())?;
+        // Health data is owner-only: a copy left readable by others is
+        // tightened where this user may change it (not its contents).
+        if let Err(e) = owner_only(path, &meta) {
+            tracing::debug!("{} left as it is: {e}", path.display());
+        }
+        let conn = read_only_connection(path)?;
+        let err = |e| from_sqlite(path, "cannot read the database", e);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version < current_version() {
+            drop(conn);
+            return Store::open(path);
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            lock: None,
         })
     }
 
@@ -612,20 +663,23 @@ impl Store {
     }
 
     /// Marks the sets left `recording` by a process that died (a crash, a
-    /// power cut) as `incomplete`, keeping what was stored of them; returns
+    /// power cut) as `incomplete`, keeping what was stored of them, and
+    /// ends the sessions it left open at their last set's time; returns
     /// them. When another [`Store`] has the database open (in another
     /// process, or in this one), nothing is touched, since its sets may be
     /// live, and the list is empty: the next start alone on the database
     /// recovers them. Call it once, right after [`Store::open`].
     pub fn recover(&mut self) -> Result<Vec<SetId>, StoreError> {
-        let alone = self.lock.try_lock().is_ok();
+        let Some(lock) = &self.lock else {
+            // Opened for reading: nothing is written.
+            return Ok(Vec::new());
+        };
+        let alone = lock.try_lock().is_ok();
         // Back to the shared lock (a failed conversion may have dropped it).
-        self.lock
-            .lock_shared()
-            .map_err(|e| StoreError::Unwritable {
-                path: lock_path(&self.path),
-                source: e,
-            })?;
+        lock.lock_shared().map_err(|e| StoreError::Unwritable {
+            path: lock_path(&self.path),
+            source: e,
+        })?;
         if !alone {
             tracing::warn!(
                 "{}: another formcheck has the database open; its unfinished sets are left as they are",
@@ -647,6 +701,17 @@ impl Store {
                     .collect::<Result<Vec<SetId>, _>>()
             })
             .map_err(err)?;
+        // Sessions nobody is running any more end when their last set was
+        // last heard of (the crash itself left no time).
+        tx.execute(
+            "UPDATE sessions SET ended_at = coalesce(
+                 (SELECT max(coalesce(finished_at, started_at)) FROM sets
+                  WHERE session_id = sessions.id),
+                 started_at)
+             WHERE ended_at IS NULL",
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)?;
         let mut ids = ids;
         ids.sort_unstable();
@@ -823,23 +888,7 @@ fn check_existing(path: &Path, len: u64) -> Result<(), StoreError> {
             "it does not start with SQLite's header".to_string(),
         ));
     }
-    // A file without a write-ahead log beside it has no writer (a writer in
-    // WAL mode keeps the log while it is connected): `immutable` reads it
-    // without locking, so the check creates no `-shm` or `-wal` file next
-    // to a file that may not be ours. With a log (a running formcheck, or
-    // one that died), a plain read-only connection reads the log too.
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let quiet = !Path::new(&wal).exists();
-    let conn = Connection::open_with_flags(
-        read_only_uri(path, quiet)?,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .map_err(|e| from_sqlite(path, "cannot open the database", e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| from_sqlite(path, "cannot open the database", e))?;
+    let conn = read_only_connection(path)?;
     let check = |e: rusqlite::Error| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
             corrupt(e.to_string())
@@ -878,6 +927,28 @@ fn check_existing(path: &Path, len: u64) -> Result<(), StoreError> {
         });
     }
     Ok(())
+}
+
+/// A read-only connection to `path`. A file without a write-ahead log
+/// beside it has no writer (a writer in WAL mode keeps the log while it is
+/// connected): `immutable` reads it without locking, creating no `-shm` or
+/// `-wal` file next to a file that may not be ours. With a log (a running
+/// formcheck, or one that died), a plain read-only connection reads the log
+/// too.
+fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let quiet = !Path::new(&wal).exists();
+    let conn = Connection::open_with_flags(
+        read_only_uri(path, quiet)?,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|e| from_sqlite(path, "cannot open the database", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| from_sqlite(path, "cannot open the database", e))?;
+    Ok(conn)
 }
 
 /// `file:` URI of `path` for a read-only connection; `immutable`: one that

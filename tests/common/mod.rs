@@ -111,8 +111,31 @@ impl Tmpfs {
     }
 }
 
+impl Tmpfs {
+    /// Makes the mounted tmpfs read-only.
+    pub fn remount_read_only(&self) {
+        let done = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(
+            done.success(),
+            "cannot remount {} read-only",
+            self.0.display()
+        );
+    }
+}
+
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        match Command::new("umount").arg(&self.0).output() {
+            Ok(out) if !out.status.success() => eprintln!(
+                "cannot unmount {}: {}",
+                self.0.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            _ => {}
+        }
     }
 }
