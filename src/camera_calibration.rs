@@ -286,6 +286,11 @@ pub struct CameraCalibration {
     pub views: usize,
 }
 
+/// Focal lengths a camera can have, in image widths.
+const FOCAL_WIDTHS: (f64, f64) = (0.05, 20.0);
+/// Largest magnitude of each distortion coefficient, `k1 k2 p1 p2 k3`.
+const DISTORTION_MAX: [f64; DISTORTION_COEFFICIENTS] = [100.0, 100.0, 1.0, 1.0, 100.0];
+
 /// The file's fields with their places, for validation messages.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -339,11 +344,21 @@ fn first_problem(c: &CameraCalibration) -> Option<Problem> {
             "must be the calibrated images' height in pixels, not 0".into(),
         );
     }
+    // A camera sees between about 3° (a long telephoto) and 170° (a
+    // fisheye) across the image: the focal length in pixels lies between
+    // 0.05 and 20 image widths.
+    let (f_lo, f_hi) = (
+        FOCAL_WIDTHS.0 * f64::from(width),
+        FOCAL_WIDTHS.1 * f64::from(width),
+    );
     for (field, f) in [("fx", fx), ("fy", fy)] {
-        if !(f.is_finite() && f > 0.0) {
+        if !(f.is_finite() && (f_lo..=f_hi).contains(&f)) {
             return problem(
                 field,
-                format!("is {f}; it must be a positive number of pixels (the focal length)"),
+                format!(
+                    "is {f}; the focal length must be between {f_lo} and {f_hi} pixels \
+                     (0.05 to 20 times `image_width`)"
+                ),
             );
         }
     }
@@ -366,6 +381,17 @@ fn first_problem(c: &CameraCalibration) -> Option<Problem> {
             "distortion",
             format!("holds {k}; it must be five finite numbers k1 k2 p1 p2 k3"),
         );
+    }
+    // Radial terms of real lenses stay within tens, tangential ones (a
+    // lens off the sensor's axis) within a fraction.
+    for (i, (k, max)) in distortion.iter().zip(DISTORTION_MAX).enumerate() {
+        if k.abs() > max {
+            let name = ["k1", "k2", "p1", "p2", "k3"][i];
+            return problem(
+                "distortion",
+                format!("holds {name} = {k}; it must be between -{max} and {max} (no lens bends so far)"),
+            );
+        }
     }
     if !(rms.is_finite() && rms >= 0.0) {
         return problem(

@@ -24,6 +24,7 @@ use formcheck::same_file;
 use formcheck::sinks::cues::CueOutput;
 use formcheck::sinks::overlay::draw_skeleton;
 use formcheck::sinks::track::TrackWriter;
+use formcheck::sinks::video::VideoSink;
 use formcheck::source::{FrameSource, SourceSpec};
 use formcheck::store::{self, Pseudonym, Store};
 use run::{output, RunOptions};
@@ -331,6 +332,9 @@ struct BenchArgs {
     passes: usize,
 }
 
+/// OpenCV's variable for FFmpeg's log level, and FFmpeg's quiet level.
+const FFMPEG_LOG_LEVEL: (&str, &str) = ("OPENCV_FFMPEG_LOGLEVEL", "-8");
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -343,6 +347,12 @@ fn main() -> ExitCode {
     // noise next to formcheck's errors, which say what to do.
     if std::env::var_os("RUST_LOG").is_none() {
         let _ = opencv::core::set_log_level(opencv::core::LogLevel::LOG_LEVEL_ERROR);
+        // Likewise FFmpeg's lines on a damaged file ("moov atom not found"),
+        // printed before formcheck's own error; read by OpenCV when it
+        // first opens a video, set while nothing else runs.
+        if std::env::var_os(FFMPEG_LOG_LEVEL.0).is_none() {
+            std::env::set_var(FFMPEG_LOG_LEVEL.0, FFMPEG_LOG_LEVEL.1);
+        }
     }
     let cli = Cli::parse();
     let result = match cli.command {
@@ -449,6 +459,10 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
             args.cues_wav.as_deref(),
         ],
     )?;
+    args.overlay_video
+        .as_deref()
+        .map(VideoSink::check_name)
+        .transpose()?;
     run::run(RunOptions {
         input: input_of(&args.input, args.model),
         setup: setup(
@@ -509,6 +523,10 @@ fn live(args: LiveArgs) -> Result<()> {
             args.timings_json.as_deref(),
         ],
     )?;
+    args.overlay_video
+        .as_deref()
+        .map(VideoSink::check_name)
+        .transpose()?;
     let setup = setup(
         &args.exercise,
         args.profile.as_deref(),

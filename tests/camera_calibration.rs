@@ -654,8 +654,22 @@ fn load_errors_name_the_file_the_line_and_the_field() {
     eprintln!("{message}");
     assert!(
         message.starts_with(&format!("{} line 4: `fx`", path.display()))
-            && message.contains("positive"),
+            && message.contains("between 64 and 25600 pixels"),
         "{message}"
+    );
+    // Finite but not a camera: a focal length of 1e-30 pixels, a lens
+    // bending by 1e12.
+    let (_, err) = load_text(&dir, "tiny.toml", &VALID.replace("fx = 900", "fx = 1e-30"));
+    assert!(err.to_string().contains("line 4: `fx`"), "{err}");
+    let (_, err) = load_text(
+        &dir,
+        "bent.toml",
+        &VALID.replace("[-0.1, 0.02,", "[1e12, 0.02,"),
+    );
+    assert!(
+        err.to_string().contains("line 8: `distortion`")
+            && err.to_string().contains("k1 = 1000000000000"),
+        "{err}"
     );
 
     let (path, err) = load_text(

@@ -605,3 +605,54 @@ fn a_profile_number_out_of_range_is_refused_with_its_unit() {
         assert!(!events.exists());
     }
 }
+
+/// Input that cannot be analysed is refused with one clear line: an empty
+/// track, a track whose time goes back, an overlay video named like a text
+/// file (no empty file left behind).
+#[test]
+fn unanalysable_input_and_a_non_video_output_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = common::rendered::clip("squat-side-clean").truth;
+    let events = dir.path().join("events.jsonl");
+    let analyse = |input: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            input.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--events",
+            events.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        formcheck(&args, &[])
+    };
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    assert_clear_error(&analyse(&empty, &[]), "has no frames");
+
+    let lines: Vec<String> = std::fs::read_to_string(&truth)
+        .unwrap()
+        .lines()
+        .take(3)
+        .map(String::from)
+        .collect();
+    let backwards = dir.path().join("backwards.jsonl");
+    std::fs::write(
+        &backwards,
+        [&lines[0], &lines[2], &lines[1]]
+            .map(|l| format!("{l}\n"))
+            .concat(),
+    )
+    .unwrap();
+    assert_clear_error(
+        &analyse(&backwards, &[]),
+        "line 3: not a landmark track record (time goes back",
+    );
+
+    let text = dir.path().join("overlay.txt");
+    assert_clear_error(
+        &analyse(&truth, &["--overlay-video", text.to_str().unwrap()]),
+        "not a video file name",
+    );
+    assert!(!text.exists());
+}

@@ -174,9 +174,38 @@ fn a_source_that_ends_early_finishes_the_set_cleanly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let (read, _, _) = frame_counts(&stderr);
     assert!(read > 0 && read < 230, "{read} frames");
+    // Said, in formcheck's words (FFmpeg's own lines kept out).
+    assert!(
+        stderr.contains(&format!("ended after {read} of the 230 frames")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("partial file"), "{stderr}");
     let last = events(&events_path).pop().unwrap();
     assert_eq!(last["event"], "set_summary");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Muted cues never open the sound device: a machine without one prints
+/// nothing about it.
+#[test]
+fn a_muted_run_does_not_open_the_sound_device() {
+    let clip = common::rendered::clip("glute_bridge-side-clean").video;
+    let out = formcheck(&[
+        "live",
+        "--source",
+        clip.to_str().unwrap(),
+        "--no-window",
+        "--exercise",
+        "glute_bridge",
+        "--model",
+        "lite",
+        "--mute",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for noise in ["ALSA", "sound device", "audio"] {
+        assert!(!stderr.contains(noise), "{stderr}");
+    }
 }
 
 #[test]

@@ -589,5 +589,30 @@ fn reading_commands_never_create_or_write_the_database() {
     assert_eq!(beside.len(), 1, "files created beside the copy: {beside:?}");
     drop(mounted);
     let _ = std::fs::set_permissions(&medium, std::fs::Permissions::from_mode(0o700));
+
+    // A pseudonym an older version let through, with an escape sequence
+    // that clears the screen and a newline that would forge a row: shown
+    // escaped, never sent to the terminal.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE patients SET pseudonym = ?1",
+            ["p\u{1b}[2J\n      9  forged"],
+        )
+        .unwrap();
+    let listed = Command::new(common::binary())
+        .args(["sessions", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout:?}");
+    assert!(stdout.contains("p\\u{1b}[2J\\n"), "{stdout:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -57,6 +57,12 @@ pub enum TrackError {
         /// Why.
         source: std::io::Error,
     },
+    /// The track has no frames: there is nothing to analyse.
+    #[error("{path} has no frames: nothing to analyse; tracks are written by `formcheck pose`")]
+    Empty {
+        /// The track file.
+        path: PathBuf,
+    },
     /// A line is not a track record.
     #[error("{path} line {line}: not a landmark track record ({message}); tracks are written by `formcheck pose`")]
     Malformed {
@@ -132,7 +138,20 @@ pub fn read_track(path: &Path) -> Result<Vec<TrackRecord>, TrackError> {
                 "needs a frame size and both or neither of `landmarks` and `world`".into(),
             ));
         }
+        if let Some(last) = records
+            .last()
+            .filter(|l: &&TrackRecord| record.t_ms <= l.t_ms)
+        {
+            return Err(malformed(format!(
+                "time goes back or stands still ({} ms after {} ms): phases and tempo would be \
+                 measured backwards",
+                record.t_ms, last.t_ms
+            )));
+        }
         records.push(record);
+    }
+    if records.is_empty() {
+        return Err(TrackError::Empty { path: path.into() });
     }
     Ok(records)
 }

@@ -34,6 +34,12 @@ pub enum VideoError {
         /// The file.
         path: PathBuf,
     },
+    /// The name does not end in a video container's extension.
+    #[error("{path}: not a video file name: end it in .mp4, .mkv or .avi")]
+    NotAVideoName {
+        /// The file.
+        path: PathBuf,
+    },
     /// OpenCV failed.
     #[error("{path}: {source}")]
     OpenCv {
@@ -140,7 +146,20 @@ impl PipeCopy {
     }
 }
 
+/// Extensions of the containers a video is written in.
+const VIDEO_EXTENSIONS: [&str; 4] = ["mp4", "mkv", "avi", "mov"];
+
 impl VideoSink {
+    /// Checks, before anything is run, that `path` names a video file
+    /// (OpenCV takes other names for image sequences and fails late).
+    pub fn check_name(path: &Path) -> Result<(), VideoError> {
+        let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+        match extension {
+            Some(e) if VIDEO_EXTENSIONS.contains(&e.as_str()) => Ok(()),
+            _ => Err(VideoError::NotAVideoName { path: path.into() }),
+        }
+    }
+
     /// An exported video at `path` played at `fps` frames per second.
     pub fn new(path: &Path, fps: f64) -> VideoSink {
         VideoSink {
@@ -206,6 +225,9 @@ impl VideoSink {
             // Lets the copy, waiting for a writer, see the end at once.
             drop(File::options().write(true).open(&target));
             let _ = copy.finish();
+        } else {
+            // No empty file left behind under the video's name.
+            let _ = std::fs::remove_file(&self.path);
         }
         Err(create())
     }

@@ -129,6 +129,8 @@ pub struct FrameSource {
     fps: f64,
     next_index: u64,
     grabbed: Option<std::time::Instant>,
+    /// Whether a video's early end has been said.
+    said_cut_short: bool,
 }
 
 /// Grabs the next frame, noting when it was there, then decodes it into
@@ -147,6 +149,9 @@ fn grab(
 
 /// Frame rate assumed when a video does not state one.
 const FALLBACK_FPS: f64 = 30.0;
+/// Frames a video may end short of its declared length without being said
+/// to be cut short.
+const CUT_SHORT_SLACK_FRAMES: u64 = 2;
 
 impl FrameSource {
     /// Opens any source.
@@ -226,6 +231,7 @@ impl FrameSource {
             },
             next_index: 0,
             grabbed: None,
+            said_cut_short: false,
         })
     }
 
@@ -251,6 +257,7 @@ impl FrameSource {
                 fps: 0.0,
                 next_index: 0,
                 grabbed: None,
+                said_cut_short: false,
             });
         }
         let capture = VideoCapture::from_file(path, videoio::CAP_FFMPEG).map_err(read_err)?;
@@ -268,6 +275,7 @@ impl FrameSource {
             },
             next_index: 0,
             grabbed: None,
+            said_cut_short: false,
         })
     }
 
@@ -350,6 +358,25 @@ impl FrameSource {
         Ok(())
     }
 
+    /// Says so when a video file ends well before the frames it declares
+    /// (a file cut short by a full disk or an interrupted copy): what was
+    /// read is analysed, and the person knows it is not the whole set.
+    fn say_if_cut_short(&mut self, read: u64) {
+        let Some(declared) = self.frame_count() else {
+            return;
+        };
+        // Containers estimate their length from the duration: a frame or
+        // two either way is not a cut.
+        if read + CUT_SHORT_SLACK_FRAMES < declared && !self.said_cut_short {
+            self.said_cut_short = true;
+            tracing::warn!(
+                "{}: the video ended after {read} of the {declared} frames it declares: \
+                 it may be cut short; only those were analysed",
+                self.path.display()
+            );
+        }
+    }
+
     /// Reads the next frame into `frame`; `None` at the end (for a camera or
     /// a stream: it stopped giving frames). A video that ends before its
     /// first frame is [`SourceError::Empty`].
@@ -374,6 +401,7 @@ impl FrameSource {
                             path: self.path.clone(),
                         });
                     }
+                    self.say_if_cut_short(index);
                     return Ok(None);
                 }
                 index as f64 * 1000.0 / self.fps

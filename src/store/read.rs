@@ -11,6 +11,7 @@ use super::rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,
     SessionRow, SetId, SetRow, SetStatus,
 };
+use super::text::shown;
 use super::{fault_of, hours_since, Store};
 
 impl Store {
@@ -161,8 +162,9 @@ impl Store {
             .prepare("SELECT pseudonym FROM patients ORDER BY pseudonym")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(err)?;
+        let known: Vec<String> = known.iter().map(|p| shown(p).into_owned()).collect();
         Err(StoreError::UnknownPatient {
-            pseudonym: pseudonym.to_string(),
+            pseudonym: shown(pseudonym).into_owned(),
             known: if known.is_empty() {
                 "none".to_string()
             } else {

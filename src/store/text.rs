@@ -1,9 +1,31 @@
 //! The store as text for a terminal: one line per session, and a session
 //! in detail.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::rows::{SessionDetail, SessionRow, SetRow, SetStatus};
+
+/// `text` as it is safe to print on a terminal: control characters (an
+/// escape sequence that clears the screen, a newline that would forge a
+/// row) are shown escaped (`\u{1b}`, `\n`), never sent. Pseudonyms are
+/// checked when given, but a database may hold older ones.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
 
 /// The session list: a header and one line per session (or one line saying
 /// there are none).
@@ -13,7 +35,7 @@ pub fn sessions_text(rows: &[SessionRow]) -> String {
     }
     let width = rows
         .iter()
-        .map(|r| r.patient.chars().count())
+        .map(|r| shown(&r.patient).chars().count())
         .chain(["patient".len()])
         .max()
         .unwrap_or(0);
@@ -27,7 +49,7 @@ pub fn sessions_text(rows: &[SessionRow]) -> String {
             notes.push(format!("{} incomplete", r.incomplete_sets));
         }
         if let Some(because) = &r.stopped_because {
-            notes.push(format!("stopped: {because}"));
+            notes.push(format!("stopped: {}", shown(because)));
         } else if r.red_flags.is_none() && r.sets > 0 {
             notes.push("no red-flag check".to_string());
         }
@@ -41,7 +63,7 @@ pub fn sessions_text(rows: &[SessionRow]) -> String {
         let line = format!(
             "{:>7}  {:<width$}  {:<16}  {:<16}  {:>4}  {:>8}  {:>5}  {}",
             r.id,
-            r.patient,
+            shown(&r.patient),
             short_time(&r.started_at),
             ended,
             r.sets,
@@ -61,16 +83,16 @@ pub fn detail_text(d: &SessionDetail) -> String {
     let mut out = format!(
         "session {}: patient {}, {} UTC to {}\n",
         d.id,
-        d.patient,
+        shown(&d.patient),
         short_time(&d.started_at),
         d.ended_at
             .as_deref()
             .map_or("(not ended)".to_string(), short_time)
     );
     if let Some(profile) = &d.profile {
-        let _ = writeln!(out, "profile: {}", profile.display());
+        let _ = writeln!(out, "profile: {}", shown(&profile.to_string_lossy()));
     }
-    let _ = writeln!(out, "folder: {}", d.folder.display());
+    let _ = writeln!(out, "folder: {}", shown(&d.folder.to_string_lossy()));
     let _ = match &d.red_flags {
         None => writeln!(out, "red-flag check: not asked"),
         Some(c) if c.answers.any() => writeln!(
@@ -86,7 +108,7 @@ pub fn detail_text(d: &SessionDetail) -> String {
         ),
     };
     if let Some(because) = &d.stopped_because {
-        let _ = writeln!(out, "stopped: {because}");
+        let _ = writeln!(out, "stopped: {}", shown(because));
     }
     for set in &d.sets {
         set_text(&mut out, set);
@@ -100,7 +122,7 @@ fn set_text(out: &mut String, s: &SetRow) {
         out,
         "set {} {}: {}, {} reps, {} holds, {} flags, pain {} -> {}",
         s.number,
-        s.exercise,
+        shown(&s.exercise),
         s.status.as_str(),
         s.reps.len(),
         s.holds.len(),
@@ -120,7 +142,7 @@ fn set_text(out: &mut String, s: &SetRow) {
     }
     out.push('\n');
     if let Some(because) = &s.stopped_because {
-        let _ = writeln!(out, "  stopped: {because}");
+        let _ = writeln!(out, "  stopped: {}", shown(because));
     }
     for r in &s.reps {
         let _ = writeln!(
@@ -153,14 +175,14 @@ fn set_text(out: &mut String, s: &SetRow) {
         let _ = writeln!(
             out,
             "  flag {} ({}): {:.1} s to {end}, limit {:.1}",
-            f.rule,
-            f.metric,
+            shown(&f.rule),
+            shown(&f.metric),
             f.start_ms / 1000.0,
             f.limit
         );
     }
     for (kind, path) in &s.recordings {
-        let _ = writeln!(out, "  {kind}: {}", path.display());
+        let _ = writeln!(out, "  {}: {}", shown(kind), shown(&path.to_string_lossy()));
     }
 }
 

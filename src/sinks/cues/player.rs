@@ -148,14 +148,17 @@ fn play_all(
             timeline.finish()?;
         }
         Sink::Device => {
-            // Opened here: the audio stream stays on the thread that uses it.
-            let speaker = Speaker::open(book.sample_rate());
+            // Opened here, at the first cue: the audio stream stays on the
+            // thread that uses it, and a muted run never opens the device
+            // (nor prints the sound system's complaints without one).
+            let mut speaker: Option<Option<Speaker>> = None;
             for cue in cues {
                 if closing.load(Ordering::Relaxed) {
                     break;
                 }
                 tracing::debug!("cue at {:.0} ms: {}", cue.t_ms, cue.text);
-                if let Some(speaker) = &speaker {
+                let opened = speaker.get_or_insert_with(|| Speaker::open(book.sample_rate()));
+                if let Some(speaker) = opened {
                     speaker.say(book.samples(&cue.text));
                 }
                 played += 1;
