@@ -22,7 +22,7 @@ SAMPLE := samples/glute_bridge-side-over_arch.mp4
 run: build
 	mkdir -p $(OUT)
 	$(BIN) live --source $(SAMPLE) --realtime --exercise glute_bridge \
-	  --events $(OUT)/sample.events.jsonl --overlay-video $(OUT)/sample.overlay.mp4
+	  --events $(OUT)/sample.events.jsonl --overlay-video $(OUT)/sample.overlay.mp4 --overwrite
 	@echo "events: $(OUT)/sample.events.jsonl; video with the display: $(OUT)/sample.overlay.mp4"
 
 # Everything CI checks: formatting, lints, unit, integration and conformance

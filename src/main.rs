@@ -178,6 +178,9 @@ struct LiveArgs {
     /// (exercises judged on it; `b` toggles it).
     #[arg(long)]
     outline: bool,
+    /// Replace an existing video given as `--overlay-video`.
+    #[arg(long)]
+    overwrite: bool,
     /// Replay a video file at its own frame rate, as a camera would.
     #[arg(long)]
     realtime: bool,
@@ -274,6 +277,9 @@ struct AnalyzeArgs {
     /// video (exercises judged on it).
     #[arg(long)]
     outline: bool,
+    /// Replace an existing video given as `--overlay-video`.
+    #[arg(long)]
+    overwrite: bool,
     /// Print per-stage timings and latency at the end.
     #[arg(long)]
     timings: bool,
@@ -369,14 +375,44 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
 }
 
+/// Refuses, before anything runs, an output that is one of the inputs
+/// (also through links), that would replace a database, or that would
+/// replace a video unless `overwrite`.
+fn check_outputs(
+    inputs: &[Option<&Path>],
+    outputs: &[Option<&Path>],
+    overwrite: bool,
+) -> Result<()> {
+    same_file::check(inputs, outputs)?;
+    for path in outputs.iter().flatten() {
+        private_files::check_replaceable(path, overwrite)?;
+    }
+    Ok(())
+}
+
+/// An error and its causes on one line, each cause once: an error whose
+/// message already quotes its cause ("x.toml: No such file …") does not
+/// repeat it.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn pose(args: PoseArgs) -> Result<()> {
-    same_file::check(&[Some(&args.input)], &[Some(Path::new(&args.out))])?;
+    check_outputs(&[Some(&args.input)], &[Some(Path::new(&args.out))], false)?;
     let mut source = FrameSource::open(&args.input)?;
     let mode = if source.is_image() || args.image_mode {
         RunningMode::Image
@@ -421,7 +457,10 @@ fn pose(args: PoseArgs) -> Result<()> {
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
-    writer.finish().context("cannot write the landmark track")?;
+    writer
+        .finish()
+        .and_then(run::commit)
+        .context("cannot write the landmark track")?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {frames} frames, a person in {found}, {:.1} frames/s",
@@ -445,7 +484,7 @@ fn setup(
 }
 
 fn analyze(args: AnalyzeArgs) -> Result<()> {
-    same_file::check(
+    check_outputs(
         &[
             Some(&args.input),
             args.profile.as_deref(),
@@ -458,12 +497,13 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
             args.timings_json.as_deref(),
             args.cues_wav.as_deref(),
         ],
+        args.overwrite,
     )?;
     args.overlay_video
         .as_deref()
         .map(VideoSink::check_name)
         .transpose()?;
-    run::run(RunOptions {
+    let outcome = run::run(RunOptions {
         input: input_of(&args.input, args.model),
         setup: setup(
             &args.exercise,
@@ -484,6 +524,11 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         record_dir: PathBuf::from(RECORDINGS),
         session: None,
     })?;
+    if outcome.interrupted {
+        anyhow::bail!(
+            "interrupted: the events and the set summary cover only the frames analysed before it"
+        );
+    }
     Ok(())
 }
 
@@ -509,7 +554,7 @@ fn live(args: LiveArgs) -> Result<()> {
         _ => None,
     };
     let db = args.db.clone().unwrap_or_else(Store::default_path);
-    same_file::check(
+    check_outputs(
         &[
             source_file,
             args.profile.as_deref(),
@@ -522,6 +567,7 @@ fn live(args: LiveArgs) -> Result<()> {
             args.cues_wav.as_deref(),
             args.timings_json.as_deref(),
         ],
+        args.overwrite,
     )?;
     args.overlay_video
         .as_deref()
@@ -683,7 +729,11 @@ fn sessions(args: SessionsArgs) -> Result<()> {
 fn report(args: ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
-    same_file::check(&[Some(&db_path)], &[Some(&args.out), args.csv.as_deref()])?;
+    check_outputs(
+        &[Some(&db_path)],
+        &[Some(&args.out), args.csv.as_deref()],
+        false,
+    )?;
     let db = Store::open_read_only(&db_path)?;
     let detail = db.session(args.session)?;
     // The furthest a set's reps went on the exercise's primary metric.
@@ -738,8 +788,8 @@ fn report(args: ReportArgs) -> Result<()> {
             .collect(),
     };
     let html = report::render(&input)?;
-    private_files::create_file(&args.out)
-        .and_then(|mut f| f.write_all(html.as_bytes()))
+    private_files::Replacement::create(&args.out)
+        .and_then(|mut f| f.write_all(html.as_bytes()).and_then(|()| f.commit()))
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!("report: {}", args.out.display());
     if let Some(dir) = &args.csv {

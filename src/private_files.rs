@@ -3,11 +3,16 @@
 //! profiles) is created readable and writable by its owner only (0600),
 //! every folder it makes for them 0700, and a file it replaces is tightened
 //! to 0600 whatever it was.
+//!
+//! An output that replaces a file is written beside it and moved into
+//! place once complete ([`Replacement`]): a run that fails half-way leaves
+//! the old file, or none, never half of one. A database is never replaced
+//! by an output, and a video only when asked ([`check_replaceable`]).
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
-use std::io;
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Owner-only file permissions.
 const FILE_MODE: u32 = 0o600;
@@ -31,6 +36,81 @@ pub fn create_file(path: &Path) -> io::Result<File> {
 /// existing folder the person chose keeps its permissions).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
+}
+
+/// The first bytes of an SQLite database.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// An output refused before anything is written.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The output names an existing database.
+    #[error("{}: is a database; an output never replaces one: choose another name", .0.display())]
+    Database(PathBuf),
+    /// The output names an existing video, and replacing it was not asked.
+    #[error("{}: a video is already there: give --overwrite to replace it, or choose another name", .0.display())]
+    Video(PathBuf),
+}
+
+/// Whether `path` may be written as an output: not an existing database
+/// (the patient's sessions), nor an existing video unless `overwrite`.
+pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<(), Refused> {
+    let mut header = [0u8; 16];
+    let is_database = File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok_and(|()| &header == SQLITE_HEADER);
+    if is_database {
+        return Err(Refused::Database(path.into()));
+    }
+    if crate::sinks::video::is_video_name(path) && !overwrite && path.exists() {
+        return Err(Refused::Video(path.into()));
+    }
+    Ok(())
+}
+
+/// A file being written beside `path` (owner-only), moved into its place
+/// by [`Replacement::commit`]; dropped uncommitted, it is removed and
+/// `path` is as it was.
+pub struct Replacement {
+    temp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Replacement {
+    /// Starts writing the file that will replace (or create) `path`.
+    pub fn create(path: &Path) -> io::Result<Replacement> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".formcheck-")
+            .suffix(".part")
+            .tempfile_in(dir)?;
+        temp.as_file()
+            .set_permissions(Permissions::from_mode(FILE_MODE))?;
+        Ok(Replacement {
+            temp,
+            path: path.into(),
+        })
+    }
+
+    /// Moves the complete file into place, on disk.
+    pub fn commit(self) -> io::Result<()> {
+        self.temp.as_file().sync_all()?;
+        self.temp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for Replacement {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.temp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.temp.flush()
+    }
 }
 
 #[cfg(test)]
@@ -60,5 +140,38 @@ mod tests {
         assert_eq!(mode(&old), 0o600);
         assert_eq!(std::fs::read_to_string(&old).unwrap(), "new");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_replacement_appears_whole_or_not_at_all_and_databases_are_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, "old").unwrap();
+        let mut half = Replacement::create(&path).unwrap();
+        half.write_all(b"half of the new").unwrap();
+        drop(half);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let mut whole = Replacement::create(&path).unwrap();
+        whole.write_all(b"new").unwrap();
+        whole.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(mode(&path), 0o600);
+
+        let db = dir.path().join("anything.html");
+        std::fs::write(&db, b"SQLite format 3\0 and pages").unwrap();
+        assert!(matches!(
+            check_replaceable(&db, true),
+            Err(Refused::Database(_))
+        ));
+        let video = dir.path().join("set.MP4");
+        std::fs::write(&video, b"frames").unwrap();
+        assert!(matches!(
+            check_replaceable(&video, false),
+            Err(Refused::Video(_))
+        ));
+        assert!(check_replaceable(&video, true).is_ok());
+        assert!(check_replaceable(&dir.path().join("new.mp4"), false).is_ok());
+        assert!(check_replaceable(&path, false).is_ok());
     }
 }

@@ -4,7 +4,6 @@
 //! their input and in which sinks are on.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufWriter, StdinLock, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +31,7 @@ use formcheck::sinks::metrics_csv::MetricsCsv;
 use formcheck::sinks::video::VideoSink;
 use formcheck::sinks::window::{Command, Window, WindowError};
 
+use crate::private_files::Replacement;
 use crate::session::{Session, SessionOptions};
 
 /// How often the loop wakes without a frame, to keep a window responsive.
@@ -117,16 +117,59 @@ pub struct RunOutcome {
     pub baseline_refused: Option<String>,
     /// Why the last baseline captured could not be kept in the profile.
     pub baseline_unsaved: Option<String>,
+    /// Whether Ctrl-C (or SIGTERM, SIGHUP) ended the run before its input
+    /// did: the set was finished cleanly, on part of the input.
+    pub interrupted: bool,
 }
 
-/// Creates `path` for writing, or standard output for `-`.
-pub fn output(path: &str) -> Result<BufWriter<Box<dyn Write>>> {
-    let out: Box<dyn Write> = if path == "-" {
-        Box::new(std::io::stdout().lock())
+/// Where a text output goes: standard output, or a file that replaces
+/// its path once complete ([`Replacement`]).
+pub enum Output {
+    /// Standard output (`-`).
+    Stdout(std::io::StdoutLock<'static>),
+    /// A file, moved into place by [`commit`].
+    File(Replacement),
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(buf),
+            Output::File(file) => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File(file) => file.flush(),
+        }
+    }
+}
+
+/// Creates `path` for writing (owner-only, in place once committed), or
+/// standard output for `-`.
+pub fn output(path: &str) -> Result<BufWriter<Output>> {
+    let out = if path == "-" {
+        Output::Stdout(std::io::stdout().lock())
     } else {
-        Box::new(File::create(path).with_context(|| format!("cannot create {path}"))?)
+        Output::File(
+            Replacement::create(Path::new(path))
+                .with_context(|| format!("cannot create {path}"))?,
+        )
     };
     Ok(BufWriter::new(out))
+}
+
+/// Flushes a finished output and moves its file into place.
+pub fn commit(out: BufWriter<Output>) -> std::io::Result<()> {
+    match out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+    {
+        Output::Stdout(mut out) => out.flush(),
+        Output::File(file) => file.commit(),
+    }
 }
 
 /// Set by Ctrl-C, SIGTERM (a system shutdown) or SIGHUP (a closed terminal).
@@ -147,8 +190,8 @@ struct Asking {
 
 /// The sinks of one run.
 struct Sinks {
-    events: Option<EventLog<BufWriter<Box<dyn Write>>>>,
-    metrics: Option<MetricsCsv<BufWriter<File>>>,
+    events: Option<EventLog<BufWriter<Output>>>,
+    metrics: Option<MetricsCsv<BufWriter<Output>>>,
     video: Option<VideoSink>,
     screen: Screen,
     timings: Timings,
@@ -341,10 +384,14 @@ impl Sinks {
 
     fn finish(self) -> Result<()> {
         if let Some(log) = self.events {
-            log.finish().context("cannot write the events")?;
+            log.finish()
+                .and_then(commit)
+                .context("cannot write the events")?;
         }
         if let Some(csv) = self.metrics {
-            csv.finish().context("cannot write the metrics")?;
+            csv.finish()
+                .and_then(commit)
+                .context("cannot write the metrics")?;
         }
         if let Some(video) = self.video {
             video.finish()?;
@@ -476,9 +523,8 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
         .transpose()?;
     let metrics = match metrics.as_deref() {
         Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            Some(MetricsCsv::new(BufWriter::new(file)).context("cannot write the metrics")?)
+            let file = output(&path.to_string_lossy())?;
+            Some(MetricsCsv::new(file).context("cannot write the metrics")?)
         }
         None => None,
     };
@@ -661,14 +707,16 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
     sinks_finished?;
     finished?;
     if let Some(path) = timings_json {
-        let file =
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        serde_json::to_writer_pretty(file, &summary)
+        let mut file = output(&path.to_string_lossy())?;
+        serde_json::to_writer_pretty(&mut file, &summary)
+            .map_err(std::io::Error::from)
+            .and_then(|()| commit(file))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(RunOutcome {
         baseline,
         baseline_refused,
         baseline_unsaved,
+        interrupted: interrupted.load(Ordering::Relaxed),
     })
 }

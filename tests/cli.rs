@@ -607,7 +607,7 @@ fn a_profile_number_out_of_range_is_refused_with_its_unit() {
 }
 
 /// Input that cannot be analysed is refused with one clear line: an empty
-/// track, a track whose time goes back, an overlay video named like a text
+/// track, a missing one (its cause said once), a track whose time goes back, an overlay video named like a text
 /// file (no empty file left behind).
 #[test]
 fn unanalysable_input_and_a_non_video_output_name_are_refused() {
@@ -629,6 +629,12 @@ fn unanalysable_input_and_a_non_video_output_name_are_refused() {
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     assert_clear_error(&analyse(&empty, &[]), "has no frames");
+
+    // A missing file: its cause said once.
+    let out = analyse(&dir.path().join("missing.jsonl"), &[]);
+    assert_clear_error(&out, "missing.jsonl: No such file or directory");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("os error 2").count(), 1, "{stderr}");
 
     let lines: Vec<String> = std::fs::read_to_string(&truth)
         .unwrap()
@@ -655,4 +661,88 @@ fn unanalysable_input_and_a_non_video_output_name_are_refused() {
         "not a video file name",
     );
     assert!(!text.exists());
+}
+
+/// Outputs never replace a database, replace an existing video only when
+/// asked, and a run that fails leaves no half-written output behind.
+#[test]
+fn outputs_never_replace_a_database_nor_a_video_unasked_nor_leave_half_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::rendered::clip("squat-side-clean");
+    let truth = clip.truth.to_str().unwrap();
+    let db = dir.path().join("sessions.sqlite");
+    std::fs::write(&db, b"SQLite format 3\0 the patient's sessions").unwrap();
+    let out = formcheck(
+        &[
+            "analyze",
+            truth,
+            "--exercise",
+            "squat",
+            "--events",
+            db.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_clear_error(&out, "is a database");
+    assert!(std::fs::read(&db)
+        .unwrap()
+        .starts_with(b"SQLite format 3\0 the patient"));
+
+    let video = dir.path().join("set.mp4");
+    std::fs::write(&video, b"an earlier video").unwrap();
+    let events = dir.path().join("events.jsonl");
+    let args = |overwrite: bool| {
+        let mut a = vec![
+            "analyze",
+            clip.video.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--events",
+            events.to_str().unwrap(),
+            "--overlay-video",
+            video.to_str().unwrap(),
+        ];
+        if overwrite {
+            a.push("--overwrite");
+        }
+        a
+    };
+    assert_clear_error(&formcheck(&args(false), &[]), "--overwrite");
+    assert_eq!(std::fs::read(&video).unwrap(), b"an earlier video");
+    assert!(!events.exists());
+    let out = formcheck(&args(true), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&video).unwrap().len() > 1000);
+
+    // A video that cannot be decoded: the run fails, and the events it
+    // had started are not left half-written, nor the old ones lost.
+    std::fs::write(&events, "the events of an earlier run\n").unwrap();
+    let broken = dir.path().join("broken.mp4");
+    std::fs::write(&broken, b"not a video").unwrap();
+    let out = formcheck(
+        &[
+            "analyze",
+            broken.to_str().unwrap(),
+            "--exercise",
+            "squat",
+            "--events",
+            events.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&events).unwrap(),
+        "the events of an earlier run\n"
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

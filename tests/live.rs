@@ -290,3 +290,37 @@ fn ctrl_c_shutdown_or_a_closed_terminal_end_the_set_with_its_summary() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// `analyze` stopped by Ctrl-C finishes its set cleanly (the summary
+/// written) but fails with one line: its results cover part of the input.
+#[test]
+fn an_interrupted_analysis_says_its_results_are_partial() {
+    let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch("analyze-int");
+    let events_path = dir.join("events.jsonl");
+    let child = Command::new(common::binary())
+        .arg("analyze")
+        .arg(common::rendered::clip("hip_hinge-side-clean").video)
+        .args(["--exercise", "hip_hinge", "--events"])
+        .arg(&events_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("formcheck starts");
+    // 375 frames with the segmentation: still running after 2 s.
+    std::thread::sleep(Duration::from_secs(2));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("formcheck ends");
+    common::assert_clear_error(
+        &out,
+        "interrupted: the events and the set summary cover only",
+    );
+    let events = events(&events_path);
+    assert_eq!(events.last().unwrap()["event"], "set_summary");
+    assert!(events.last().unwrap()["frames"].as_u64().unwrap() < 375);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::data::{fault_id, SetData};
 use super::{ReportError, ReportInput};
 use crate::analysis::config::Reference;
+use crate::private_files::Replacement;
 
 /// Columns of `reps.csv`.
 pub const REPS_HEADER: [&str; 13] = [
@@ -129,10 +130,14 @@ fn write_rows(path: &Path, rows: &[Vec<String>]) -> Result<(), ReportError> {
         path: path.into(),
         message,
     };
-    let file = crate::private_files::create_file(path).map_err(|e| fail(e.to_string()))?;
+    let file = Replacement::create(path).map_err(|e| fail(e.to_string()))?;
     let mut writer = csv::Writer::from_writer(file);
     for row in rows {
         writer.write_record(row).map_err(|e| fail(e.to_string()))?;
     }
-    writer.flush().map_err(|e| fail(e.to_string()))
+    writer
+        .into_inner()
+        .map_err(|e| fail(e.to_string()))?
+        .commit()
+        .map_err(|e| fail(e.to_string()))
 }
