@@ -472,21 +472,23 @@ impl Exercise {
         let (exercise, text): (Exercise, String) = parse(path)?;
         for rule in &exercise.rules {
             let f = |name: &str| format!("rule `{}` {name}", rule.id);
+            let (_, _, unit) = rule.metric.range();
+            let span = rule.metric.largest_change();
             check(
                 path,
                 &text,
                 &f("hysteresis"),
                 &rule.hysteresis,
-                *rule.hysteresis.get_ref() >= 0.0,
-                "zero or more",
+                (0.0..=span).contains(rule.hysteresis.get_ref()),
+                &format!("between 0 and {span} {unit}"),
             )?;
             check(
                 path,
                 &text,
                 &f("min_duration_s"),
                 &rule.min_duration_s,
-                *rule.min_duration_s.get_ref() >= 0.0,
-                "zero or more seconds",
+                (0.0..=60.0).contains(rule.min_duration_s.get_ref()),
+                "between 0 and 60 seconds",
             )?;
             let v = *rule.min_visibility.get_ref();
             check(
