@@ -31,11 +31,7 @@ fn analyse(input: &Path, dir: &Path) -> Vec<Value> {
         .arg(&events)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     std::fs::read_to_string(events)
         .unwrap()
         .lines()
@@ -86,11 +82,7 @@ fn each_rep_is_measured_at_its_deepest_point_and_a_flexing_spine_reads_more_bend
         .arg(&track)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let lines: Vec<Value> = std::fs::read_to_string(&track)
         .unwrap()
         .lines()

@@ -29,11 +29,7 @@ fn records(stdout: &[u8]) -> Vec<TrackRecord> {
 fn an_image_gives_one_record_with_33_landmarks() {
     let image = common::sample("astronaut.png");
     let out = formcheck(&["pose", image.to_str().unwrap(), "--model", "lite"], &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let recs = records(&out.stdout);
     assert_eq!(recs.len(), 1);
     let r = &recs[0];
@@ -75,11 +71,7 @@ fn a_video_gives_a_record_and_an_overlay_per_frame() {
         ],
         &[],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let recs = records(&std::fs::read(&track).unwrap());
     assert_eq!(recs.len(), 230);
     for (i, r) in recs.iter().enumerate() {
@@ -272,11 +264,7 @@ fn analyze_reads_a_track_and_reports_a_set_summary() {
         ],
         &[],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -419,11 +407,7 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
         ],
         &[],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 
     // Too short a recording: a clear error, the profile untouched.
     let short = still_track(&dir, 3.0);
@@ -711,11 +695,7 @@ fn outputs_never_replace_a_database_nor_a_video_unasked_nor_leave_half_files() {
     assert_eq!(std::fs::read(&video).unwrap(), b"an earlier video");
     assert!(!events.exists());
     let out = formcheck(&args(true), &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     assert!(std::fs::metadata(&video).unwrap().len() > 1000);
 
     // A video that cannot be decoded: the run fails, and the events it

@@ -101,11 +101,7 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
         "--events",
         analyze_events.to_str().unwrap(),
     ]);
-    assert!(
-        analyze.status.success(),
-        "{}",
-        String::from_utf8_lossy(&analyze.stderr)
-    );
+    common::assert_success(&analyze);
 
     // analyze processes every frame.
     let analyzed = events(&analyze_events);

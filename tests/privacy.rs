@@ -51,11 +51,7 @@ fn a_live_set_opens_no_network_socket_and_leaves_the_home_folder_alone() {
         .env_remove("ORT_DISABLE_TELEMETRY")
         .output()
         .expect("strace runs (make setup installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     assert!(std::fs::read_to_string(&events)
         .unwrap()
         .contains("set_summary"));

@@ -242,11 +242,7 @@ fn analyze(c: &Clip) -> Vec<Value> {
         .arg(&events)
         .output()
         .expect("formcheck runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     std::fs::read_to_string(&events)
         .unwrap()
         .lines()

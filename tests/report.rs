@@ -60,11 +60,7 @@ fn formcheck(args: &[&str]) {
         .args(args)
         .output()
         .expect("formcheck runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 }
 
 /// A glute bridge seen from the side (as in `exercise_rules.rs`):

@@ -62,11 +62,7 @@ fn recorded_set() -> PathBuf {
         .arg(dir.join("overlay.mp4"))
         .output()
         .expect("formcheck runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     dir
 }
 

@@ -183,11 +183,7 @@ fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
         .arg(dir.join("csv"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(text.contains("<svg"), "plots in the report");
     assert!(text.contains("p-1"));
@@ -255,11 +251,7 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     let db = dir.join("formcheck.sqlite");
     // A first, complete session.
     let out = run(&db, "p-4", "n\nn\nn\nn\n1\n1\nn\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 
     // A second one killed (SIGKILL, no chance to clean up) 4 s into its set.
     let mut child = session(&db, "p-4", true).spawn().unwrap();
@@ -372,11 +364,7 @@ fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
     };
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-5", "n\nn\nn\nn\n1\n1\nn\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
 
     // Fill the disk but for 1 MiB: the next set's videos run out of room.
     let free = nix::sys::statvfs::statvfs(&dir).unwrap();
@@ -447,11 +435,7 @@ fn a_pseudonym_is_checked_before_anything_is_asked_and_never_becomes_a_path() {
     assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
 
     let out = run(&db, "p-9", "n\nn\nn\nn\n3\n3\nn\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let store = Store::open(&db).unwrap();
     let session = store
         .session(store.sessions(Some("p-9")).unwrap()[0].id)
@@ -476,11 +460,7 @@ fn the_report_its_exports_and_the_database_are_owner_only() {
     let dir = scratch("modes");
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-3", "n\nn\nn\nn\n3\n3\nn\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let report = dir.join("report.html");
     std::fs::write(&report, "an older report").unwrap();
@@ -495,11 +475,7 @@ fn the_report_its_exports_and_the_database_are_owner_only() {
         .arg(&csv)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&report), 0o600, "report");
     assert_eq!(mode(&csv), 0o700, "export folder");
@@ -538,11 +514,7 @@ fn reading_commands_never_create_or_write_the_database() {
 
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-ro", "n\nn\nn\nn\n1\n1\nn\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     // The copy: on a read-only tmpfs where this process may mount one,
     // else a file and folder without write permission.
     let medium = dir.join("medium");
@@ -563,11 +535,7 @@ fn reading_commands_never_create_or_write_the_database() {
         .arg(&copy)
         .output()
         .unwrap();
-    assert!(
-        listed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&listed.stderr)
-    );
+    common::assert_success(&listed);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("p-ro"));
     let report = Command::new(common::binary())
         .args(["report", "1", "--db"])
@@ -576,11 +544,7 @@ fn reading_commands_never_create_or_write_the_database() {
         .arg(dir.join("report.html"))
         .output()
         .unwrap();
-    assert!(
-        report.status.success(),
-        "{}",
-        String::from_utf8_lossy(&report.stderr)
-    );
+    common::assert_success(&report);
     assert!(std::fs::read(&copy).unwrap() == bytes);
     let beside: Vec<String> = std::fs::read_dir(&medium)
         .unwrap()
@@ -606,11 +570,7 @@ fn reading_commands_never_create_or_write_the_database() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&listed.stdout);
-    assert!(
-        listed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&listed.stderr)
-    );
+    common::assert_success(&listed);
     assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
     assert_eq!(stdout.lines().count(), 2, "{stdout:?}");
     assert!(stdout.contains("p\\u{1b}[2J\\n"), "{stdout:?}");

@@ -518,11 +518,7 @@ fn the_events_of_a_real_analysis_read_back_as_given() {
         .arg(&events_path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(&out);
     let text = std::fs::read_to_string(&events_path).unwrap();
     let events: Vec<Event> = text.lines().filter_map(event_of_json).collect();
     assert!(events.iter().any(|e| matches!(e, Event::Rep { .. })));
@@ -1178,11 +1174,7 @@ fn sessions_cli(args: &[&str], db: &Path) -> Output {
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_success(out);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

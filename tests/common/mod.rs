@@ -51,6 +51,15 @@ pub fn assert_clear_error(out: &Output, needle: &str) {
     assert!(errors[0].contains(needle), "{stderr}");
 }
 
+/// A successful run: exit 0, else its standard error in the failure.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The sample video at 640×360 (written once per test run): what the
 /// tests that record whole sets replay, to keep video encoding cheap.
 pub fn small_demo() -> PathBuf {
