@@ -2,6 +2,10 @@
 # fresh Debian machine (system packages, ONNX Runtime, sample media, build).
 
 CARGO ?= cargo
+# Cargo caches what rustc says about the target in target/.rustc_info.json;
+# on a fresh clone a failed probe was once cached there during the lints and
+# broke every later build of that folder. Probing afresh costs a few ms.
+export CARGO_CACHE_RUSTC_INFO := 0
 BIN := target/release/formcheck
 OUT := out
 
