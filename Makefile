@@ -2,10 +2,6 @@
 # fresh Debian machine (system packages, ONNX Runtime, sample media, build).
 
 CARGO ?= cargo
-# Cargo caches what rustc says about the target in target/.rustc_info.json;
-# on a fresh clone a failed probe was once cached there during the lints and
-# broke every later build of that folder. Probing afresh costs a few ms.
-export CARGO_CACHE_RUSTC_INFO := 0
 BIN := target/release/formcheck
 OUT := out
 
@@ -34,10 +30,6 @@ run: build
 test: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
-	# On a fresh clone the first test build after the lints has failed in
-	# cargo's rustc target probe (rustc read stray build-probe text as its
-	# input; cause not found); the same build then passes: built once more.
-	$(CARGO) test --release --lib --bins --tests --no-run || $(CARGO) test --release --lib --bins --tests --no-run
 	$(CARGO) test --release --lib --bins --tests
 	python3 tools/evaluate.py --rendered-only --no-report --check eval/targets.toml
 

@@ -38,9 +38,6 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
-/// The first bytes of an SQLite database.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
 /// An output refused before anything is written.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
@@ -58,7 +55,7 @@ pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<(), Refused> {
     let mut header = [0u8; 16];
     let is_database = File::open(path)
         .and_then(|mut f| f.read_exact(&mut header))
-        .is_ok_and(|()| &header == SQLITE_HEADER);
+        .is_ok_and(|()| &header == crate::store::SQLITE_HEADER);
     if is_database {
         return Err(Refused::Database(path.into()));
     }

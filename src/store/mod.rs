@@ -76,7 +76,7 @@ pub const RESISTANCE_REST_H: f64 = 48.0;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every SQLite database file starts with.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+pub(crate) const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Size of SQLite's file header: a shorter, non-empty file is not a
 /// database.
