@@ -8,6 +8,11 @@
 //! place once complete ([`Replacement`]): a run that fails half-way leaves
 //! the old file, or none, never half of one. A database is never replaced
 //! by an output, and a video only when asked ([`check_replaceable`]).
+//!
+//! Only regular files are formcheck's to replace or tighten: an output
+//! named after a device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is
+//! written straight into it, and one named through a link replaces the
+//! file the link points to, leaving the link.
 
 use std::fs::{DirBuilder, File, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
@@ -19,8 +24,18 @@ const FILE_MODE: u32 = 0o600;
 /// Owner-only folder permissions.
 const DIR_MODE: u32 = 0o700;
 
-/// Creates (or truncates) `path` for writing, owner-only.
+/// Whether `path` exists and is neither a regular file nor a folder (a
+/// device, a pipe, a socket), following links.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Creates (or truncates) `path` for writing, owner-only; a device or a
+/// pipe is opened for writing as it is.
 pub fn create_file(path: &Path) -> io::Result<File> {
+    if is_special(path) {
+        return OpenOptions::new().write(true).open(path);
+    }
     let file = OpenOptions::new()
         .write(true)
         .create(true)
@@ -52,6 +67,11 @@ pub enum Refused {
 /// Whether `path` may be written as an output: not an existing database
 /// (the patient's sessions), nor an existing video unless `overwrite`.
 pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<(), Refused> {
+    if is_special(path) {
+        // Written through, nothing replaced; and reading a pipe to look
+        // for a database's header would wait for ever.
+        return Ok(());
+    }
     let mut header = [0u8; 16];
     let is_database = File::open(path)
         .and_then(|mut f| f.read_exact(&mut header))
@@ -67,15 +87,27 @@ pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<(), Refused> {
 
 /// A file being written beside `path` (owner-only), moved into its place
 /// by [`Replacement::commit`]; dropped uncommitted, it is removed and
-/// `path` is as it was.
-pub struct Replacement {
-    temp: tempfile::NamedTempFile,
-    path: PathBuf,
+/// `path` is as it was. A device or a pipe is written straight through.
+pub enum Replacement {
+    /// A regular file (or none yet): the new one is written beside it.
+    Beside {
+        /// The new file, in the folder of `path`.
+        temp: tempfile::NamedTempFile,
+        /// The file it replaces once committed (a link's target).
+        path: PathBuf,
+    },
+    /// A device or a pipe, written as the output goes.
+    Through(File),
 }
 
 impl Replacement {
     /// Starts writing the file that will replace (or create) `path`.
     pub fn create(path: &Path) -> io::Result<Replacement> {
+        if is_special(path) {
+            return create_file(path).map(Replacement::Through);
+        }
+        // A link is kept: the file it points to is the one replaced.
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.into());
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -86,27 +118,37 @@ impl Replacement {
             .tempfile_in(dir)?;
         temp.as_file()
             .set_permissions(Permissions::from_mode(FILE_MODE))?;
-        Ok(Replacement {
-            temp,
-            path: path.into(),
-        })
+        Ok(Replacement::Beside { temp, path })
     }
 
-    /// Moves the complete file into place, on disk.
+    /// Moves the complete file into place, on disk (a device or a pipe
+    /// is flushed).
     pub fn commit(self) -> io::Result<()> {
-        self.temp.as_file().sync_all()?;
-        self.temp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
+        match self {
+            Replacement::Beside { temp, path } => {
+                temp.as_file().sync_all()?;
+                temp.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            }
+            Replacement::Through(mut file) => file.flush(),
+        }
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Replacement::Beside { temp, .. } => temp,
+            Replacement::Through(file) => file,
+        }
     }
 }
 
 impl Write for Replacement {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.temp.write(buf)
+        self.writer().write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        self.writer().flush()
     }
 }
 
@@ -170,5 +212,37 @@ mod tests {
         assert!(check_replaceable(&video, true).is_ok());
         assert!(check_replaceable(&dir.path().join("new.mp4"), false).is_ok());
         assert!(check_replaceable(&path, false).is_ok());
+    }
+
+    #[test]
+    fn a_pipe_is_written_through_and_a_link_keeps_pointing_at_the_replaced_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("events.fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        assert!(check_replaceable(&fifo, false).is_ok());
+        let mut out = Replacement::create(&fifo).unwrap();
+        out.write_all(b"through").unwrap();
+        out.commit().unwrap();
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+        assert_eq!(mode(&fifo), 0o644, "a pipe keeps its permissions");
+        assert_eq!(reader.join().unwrap(), "through");
+
+        let target = dir.path().join("report.html");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("latest.html");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut out = Replacement::create(&link).unwrap();
+        out.write_all(b"new").unwrap();
+        out.commit().unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
     }
 }
