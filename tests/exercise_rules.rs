@@ -1362,6 +1362,25 @@ fn the_back_outline_is_judged_against_the_start_of_the_hold() {
     }
 }
 
+/// A plank that starts sagging (its outline hollowed 15° more) and then
+/// holds straight: the sag is flagged, and the outline's neutral is the
+/// straight hold after it, so coming out of the sag raises no outline flag.
+#[test]
+fn the_back_outline_neutral_is_not_taken_inside_a_flagged_fault() {
+    let camera = side_camera(&plank(0.0).1);
+    let sagging = |t: f32| t < 3.0;
+    let records = film(&camera, &noisy(), 10.0, |t| {
+        plank(if sagging(t) { -25.0 } else { 0.0 })
+    });
+    let events = analyse_with_back("plank", &records, |t| {
+        let wobble = 0.8 * (7.0 * t).sin();
+        bend(if sagging(t) { -45.0 } else { -30.0 } + wobble)
+    });
+    let (sag, _) = flag_times(&events, "hip_sag");
+    assert!(sag.is_some_and(|s| s < 3.0), "{:?}", flags(&events));
+    assert_eq!(flag_times(&events, "back_outline"), (None, None));
+}
+
 // ---------------------------------------------------------------- tempo and holds
 
 #[test]

@@ -386,7 +386,14 @@ impl Analyzer {
         }
         let view = self.view.view().unwrap_or(View::Oblique);
         let resting = self.resting(&m, view, t_ms);
-        self.collect_baseline(&m, resting);
+        // The neutral is never taken inside a fault that an absolute rule
+        // has flagged (a plank that starts sagging).
+        let in_fault = self
+            .trackers
+            .iter()
+            .zip(&self.exercise.rules)
+            .any(|(t, r)| t.is_active() && r.relative_to == Reference::Absolute);
+        self.collect_baseline(&m, resting || in_fault);
 
         for (i, rule) in self.exercise.rules.iter().enumerate() {
             let baseline = self.baseline_of(rule);
@@ -461,8 +468,9 @@ impl Analyzer {
     /// no wider than [`BASELINE_STILLNESS`] of its rules' smallest limit):
     /// the posture the person holds as they start, not the one they had
     /// while setting up. Past the start it is kept; a metric with none by
-    /// then takes the first still frames.
-    fn collect_baseline(&mut self, m: &Measurements, resting: bool) {
+    /// then takes the first still frames. Frames that are `skipped`
+    /// (resting, or inside a flagged fault) break the row.
+    fn collect_baseline(&mut self, m: &Measurements, skipped: bool) {
         for &BaselineMetric {
             metric,
             limit,
@@ -476,7 +484,7 @@ impl Analyzer {
             let samples = self.baseline_samples.entry(metric).or_default();
             let Some(v) = m
                 .get(metric)
-                .filter(|v| !resting && v.visibility >= min_visibility)
+                .filter(|v| !skipped && v.visibility >= min_visibility)
             else {
                 samples.clear();
                 continue;
