@@ -104,6 +104,8 @@ const PANEL_WIDTH: f32 = 340.0;
 const PANEL_SHADE: u16 = 80;
 /// Font scale of panel text at 720 lines.
 const TEXT_SCALE: f32 = 0.8;
+/// The left panel's row for an exercise whose back's outline is not judged.
+const NO_OUTLINE: &str = "Back shape: not seen";
 /// Font scale of the rep count at 720 lines.
 const REPS_SCALE: f32 = 2.4;
 /// Font scale of gauge labels at 720 lines.
@@ -567,6 +569,9 @@ enum Row {
     Up(Tempo),
     Hold(HoldClock),
     HoldBar(HoldClock),
+    /// The exercise's rules do not judge the back's outline (the back on
+    /// the floor or a backrest, or a view that cannot show it).
+    NoOutline,
 }
 
 /// Which edge of the frame the banner is on.
@@ -720,6 +725,9 @@ impl Hud {
         if let Some(hold) = status.hold {
             self.rows.extend([Row::Hold(hold), Row::HoldBar(hold)]);
         }
+        if !exercise.judges(Metric::BackBend) {
+            self.rows.push(Row::NoOutline);
+        }
         let text = sizes.font(TEXT_SCALE);
         let big = sizes.font(REPS_SCALE);
         let bar = sizes.px(BAR_HEIGHT);
@@ -776,6 +784,9 @@ impl Hud {
                 Row::Hold(h) => {
                     let _ = write!(self.text, "Hold {:.1} s / {:.0} s", h.held_s, h.target_s);
                     text.put(frame, &self.text, org, hold_colour(&h))?;
+                }
+                Row::NoOutline => {
+                    text.put(frame, NO_OUTLINE, org, MUTED_TEXT)?;
                 }
                 Row::HoldBar(h) => {
                     let full = h
@@ -1575,6 +1586,7 @@ mod tests {
         let small = sizes.font(READING_SCALE);
         let bar = inner - reading_width(&small).unwrap() - sizes.px(PAD) / 2;
         assert!(bar > inner / 2, "gauge bars {bar} px of {inner}");
+        assert!(text.width(NO_OUTLINE).unwrap() <= inner, "{NO_OUTLINE}");
         let mut checked = 0;
         let mut name = String::new();
         for entry in std::fs::read_dir(exercises_dir()).unwrap() {
