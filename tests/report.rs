@@ -338,6 +338,21 @@ fn a_row_per_rep_and_per_flag_with_thumbnails() {
     // The bridge's short rep is named with its flag, in rep 2.
     let rep2 = &bridge[bridge.find("<tr class=\"rep flagged\"").unwrap()..];
     assert!(rep2.contains("incomplete_extension"));
+    // The squat's back outline at each rep's deepest point has a column
+    // (the bridge, on the floor, none).
+    let bends: Vec<f64> = f
+        .squat
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "rep")
+        .filter_map(|e| e["at_turn"]["back_bend"].as_f64())
+        .collect();
+    assert!(!bends.is_empty());
+    assert!(squat.contains("Back bend at the deepest point (outline)"));
+    for bend in bends {
+        assert!(squat.contains(&format!("{:.1}°", bend as f32)), "{bend}");
+    }
+    assert!(!bridge.contains("Back bend at the deepest point"));
 }
 
 #[test]

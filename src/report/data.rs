@@ -45,6 +45,8 @@ enum Record {
         concentric_s: f64,
         range: f32,
         flags: Vec<String>,
+        #[serde(default)]
+        at_turn: BTreeMap<String, f32>,
     },
     Hold {
         index: u32,
@@ -120,6 +122,9 @@ pub struct Rep {
     pub range: f32,
     /// Rules that fired during the rep (a rule may appear more than once).
     pub flags: Vec<String>,
+    /// The bend of the back's outline at the rep's deepest point (°), when
+    /// the set judged it and it was seen.
+    pub back_bend: Option<f32>,
 }
 
 impl Rep {
@@ -346,6 +351,7 @@ impl<'a> SetData<'a> {
                 concentric_s,
                 range,
                 flags,
+                at_turn,
             } => self.reps.push(Rep {
                 index,
                 end_frame: frame,
@@ -355,6 +361,7 @@ impl<'a> SetData<'a> {
                 concentric_s,
                 range,
                 flags,
+                back_bend: at_turn.get(Metric::BackBend.name()).copied(),
             }),
             Record::Hold {
                 index,
@@ -623,6 +630,7 @@ mod tests {
             r#"{"event":"flag_start","rule":"trunk_flexion","fault":"lumbar_flexion","metric":"trunk_from_vertical","value":50.0,"limit":45.0,"frame":1,"t_ms":1000.0,"message":"m"}"#,
             r#"{"event":"flag_end","rule":"trunk_flexion","metric":"trunk_from_vertical","peak":51.0,"limit":45.0,"frame":2,"t_ms":2000.0,"duration_ms":1000.0}"#,
             r#"{"event":"rep","index":1,"frame":2,"t_ms":2000.0,"eccentric_s":1.0,"turn_s":0.2,"concentric_s":0.8,"range":90.0,"peaks":{},"flags":["trunk_flexion"]}"#,
+            r#"{"event":"rep","index":2,"frame":3,"t_ms":3000.0,"eccentric_s":0.4,"turn_s":0.2,"concentric_s":0.4,"range":88.0,"peaks":{},"flags":[],"at_turn":{"back_bend":12.5}}"#,
             r#"{"event":"unknown_future_event","x":1}"#,
         ];
         for l in lines {
@@ -632,6 +640,8 @@ mod tests {
         let f = &set.flags[0];
         assert!(!f.open && f.peak == 51.0 && f.end_frame == 2);
         assert_eq!(set.reps[0].start_ms(), 0.0);
+        assert_eq!(set.reps[0].back_bend, None, "a rep without the outline");
+        assert_eq!(set.reps[1].back_bend, Some(12.5));
         let rule = set.exercise.rules[0].clone();
         assert_eq!(set.baseline(&rule), Baseline::Inferred(10.0));
         assert_eq!(set.limit("trunk_flexion", 1.0), (45.0, true));

@@ -602,6 +602,7 @@ fn reps_table(set: &SetData) -> Markup {
         let short = min.is_some_and(|m| took + 1e-9 < m);
         html! { @if short { span.bad { (format!("{took:.2}")) } } @else { (format!("{took:.2}")) } }
     };
+    let bends = set.reps.iter().any(|r| r.back_bend.is_some());
     let head = |name: &str, min: Option<f64>| -> Markup {
         html! { (name) @if let Some(m) = min { br; span.small { "(min " (format!("{m:.1}")) ")" } } }
     };
@@ -617,6 +618,7 @@ fn reps_table(set: &SetData) -> Markup {
                     th.num { "At the turn (s)" }
                     th.num { (head("Return phase (s)", con_min)) }
                     th.num { (extreme) " " (metric_label(def.metric).to_lowercase()) }
+                    @if bends { th.num { "Back bend at the deepest point (outline)" } }
                     th { "Judgement: good, or the flags of a fault" }
                 } }
                 tbody {
@@ -628,6 +630,12 @@ fn reps_table(set: &SetData) -> Markup {
                             td.num { (format!("{:.2}", rep.turn_s)) }
                             td.num { (phase(rep.concentric_s, con_min)) }
                             td.num { (plot::with_unit(def.metric, rep.range)) }
+                            @if bends {
+                                td.num { @match rep.back_bend {
+                                    Some(b) => (plot::with_unit(Metric::BackBend, b)),
+                                    None => span.muted { "not seen" },
+                                } }
+                            }
                             td.chips {
                                 @if rep.flags.is_empty() { b.good { "good" } } @else { "fault: " }
                                 @for (rule, n) in counts(&rep.flags) {
