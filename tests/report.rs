@@ -449,6 +449,12 @@ fn csv_export_has_a_row_per_rep_and_per_flag() {
     assert_eq!(short[4], "range_of_motion");
     let squat_reps: Vec<_> = reps.iter().filter(|r| r[2] == "squat").collect();
     assert!(squat_reps.iter().all(|r| r[10] == "knee_angle"));
+    // The squat's back bend per rep; the bridge has none.
+    assert!(squat_reps.iter().any(|r| r[13].parse::<f32>().is_ok()));
+    assert!(reps
+        .iter()
+        .filter(|r| r[2] == "glute_bridge")
+        .all(|r| r[13].is_empty()));
 }
 
 #[test]

@@ -7,8 +7,9 @@ use super::{ReportError, ReportInput};
 use crate::analysis::config::Reference;
 use crate::private_files::Replacement;
 
-/// Columns of `reps.csv`.
-pub const REPS_HEADER: [&str; 13] = [
+/// Columns of `reps.csv` (`back_bend`: the bend of the back's outline at
+/// the rep's deepest point, in degrees; empty where not measured).
+pub const REPS_HEADER: [&str; 14] = [
     "session_id",
     "set",
     "exercise",
@@ -22,6 +23,7 @@ pub const REPS_HEADER: [&str; 13] = [
     "metric",
     "range",
     "flags",
+    "back_bend",
 ];
 
 /// Columns of `flags.csv`.
@@ -82,6 +84,7 @@ pub fn write(
                 metric.to_string(),
                 format!("{:.2}", rep.range),
                 rep.flags.join(";"),
+                rep.back_bend.map(|b| format!("{b:.2}")).unwrap_or_default(),
             ]);
         }
     }
