@@ -779,12 +779,9 @@ impl Profile {
             table.insert(metric.name(), toml_edit::value(rounded));
         }
         tables.insert(exercise, toml_edit::Item::Table(table));
-        let tmp = path.with_extension("toml.tmp");
-        crate::private_files::create_file(&tmp)
-            .and_then(|mut f| std::io::Write::write_all(&mut f, doc.to_string().as_bytes()))
-            .map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)?;
-        Ok(())
+        let mut out = crate::private_files::Replacement::create(path).map_err(io)?;
+        std::io::Write::write_all(&mut out, doc.to_string().as_bytes()).map_err(io)?;
+        out.commit().map_err(io)
     }
 
     /// The neutral baseline captured for `exercise`, metric → value.
