@@ -176,9 +176,10 @@ def angle_errors(rows: list[dict], truth: list[dict], metrics: set[str]) -> dict
     return out
 
 
-def back_at_turn(evs: list[dict], truth: list[dict], rep_windows: list[list[float]]) -> list[tuple[float, float]]:
+def back_at_turn(evs: list[dict], truth: list[dict], rep_windows: list[list[float]]) -> list[tuple[float, float, float]]:
     """Each rep's back bend at its deepest point against the true spine
-    flexion (lumbar and thoracic) at the deepest frame of its window."""
+    flexion (lumbar and thoracic) and the lumbar part of it, at the deepest
+    frame of its window: (spine flexion, bend, lumbar flexion)."""
     measured = [e["at_turn"]["back_bend"] for e in evs if e["event"] == "rep" and "back_bend" in e.get("at_turn", {})]
     if len(measured) != len(rep_windows):
         return []
@@ -186,37 +187,58 @@ def back_at_turn(evs: list[dict], truth: list[dict], rep_windows: list[list[floa
     for value, (a, b) in zip(measured, rep_windows):
         frames = [t for t in truth if a <= t["t_ms"] / 1000 < b and t["metrics"].get("hip_angle") is not None]
         deepest = min(frames, key=lambda t: t["metrics"]["hip_angle"])
-        out.append((deepest["anatomy"]["spine_flexion"], value))
+        out.append((deepest["anatomy"]["spine_flexion"], value, deepest["anatomy"]["lumbar_flexion"]))
     return out
 
 
 def back_section(rendered: list[dict]) -> list[str]:
     """The back's outline against the true spine flexion: per clip, and the
     least-squares line through every rep."""
-    rows = [(r["clip"], x, y) for r in rendered for x, y in r.get("back_at_turn", [])]
+    rows = [(r["clip"], x, y) for r in rendered for x, y, _ in r.get("back_at_turn", [])]
     if len(rows) < 3:
         return []
     xs, ys = [x for _, x, _ in rows], [y for _, _, y in rows]
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / max(sum((x - mx) ** 2 for x in xs), 1e-9)
     resid = [y - (my + slope * (x - mx)) for x, y in zip(xs, ys)]
-    within = [(ys[-1] - ys[0]) / (xs[-1] - xs[0]) for xs, ys in
-              ([[x for x, _ in r["back_at_turn"]], [y for _, y in r["back_at_turn"]]]
-               for r in rendered if r.get("back_at_turn")) if xs[-1] - xs[0] > 5]
+
+    def within(whole_back: bool) -> list[float]:
+        """Per clip, its flexed last rep against its clean first: bend per
+        degree of spine flexion, for clips whose flexion is (or is not)
+        shared by the thoracic spine."""
+        out = []
+        for r in rendered:
+            reps = r.get("back_at_turn") or []
+            if len(reps) < 2 or reps[-1][0] - reps[0][0] <= 5:
+                continue
+            thoracic = reps[-1][0] - reps[-1][2] > 0.25 * reps[-1][0]
+            if thoracic == whole_back:
+                out.append((reps[-1][1] - reps[0][1]) / (reps[-1][0] - reps[0][0]))
+        return out
+
+    def span(slopes: list[float], what: str) -> str:
+        return (f"{what[0].upper()}{what[1:]}: {min(slopes):.2f}–{max(slopes):.2f}° per degree, median {statistics.median(slopes):.2f} "
+                f"over {len(slopes)} clips." if slopes else "")
+
+    lumbar, whole = within(False), within(True)
     lines = ["", "## The back's outline against the true spine flexion (rendered, side view)", "",
              "Each rep's dorsal bend at its deepest point (`back_bend` at the turn, degrees, positive = rounding)",
              "against the true flexion of the spine (lumbar and thoracic) at the deepest frame.",
              f"Least-squares line through {len(rows)} reps: {slope:.2f}° of bend per degree of flexion, intercept "
              f"{my - slope * mx:.1f}°, residual sd {statistics.pstdev(resid):.1f}° (the bodies' own neutral outlines differ).",
-             *([f"Within a clip (one body, its clean first rep against its flexed last): {min(within):.2f}–{max(within):.2f}° "
-                f"per degree, median {statistics.median(within):.2f} over {len(within)} clips. The rendered bodies' backs barely round in "
-                "outline (their posed meshes' true silhouettes bend about 0.3° per degree of spine flexion), so no rendered "
-                "fault reaches the rules' limits: the proof of the limits is the real clips (`../shared/research/back-silhouette.md`)."] if within else []),
-             "", "| clip | true spine flexion per rep | bend at the turn per rep |", "|---|---|---|"]
+             *([" ".join(x for x in [
+                 "Within a clip (one body, its clean first rep against its flexed last):",
+                 span(lumbar, "lumbar flexion alone"), span(whole, "whole-back rounding (lumbar and thoracic)"),
+                 "The outline sees the whole back's bend, mostly thoracic, as the real clips showed "
+                 "(`../shared/research/back-silhouette.md`); lumbar flexion alone barely moves it. The absolute "
+                 "limit (+7°) is the real clips' gap; the rendered bodies' neutral outlines differ by more than the "
+                 "rounding moves them, so a rendered fault is caught only where its body's neutral lies near the real ones'."] if x)]
+               if lumbar or whole else []),
+             "", "| clip | true spine flexion per rep (its lumbar part) | bend at the turn per rep |", "|---|---|---|"]
     for r in rendered:
         if r.get("back_at_turn"):
-            lines.append(f"| {r['clip']} | {', '.join(f'{x:.0f}' for x, _ in r['back_at_turn'])} | "
-                         f"{', '.join(f'{y:+.1f}' for _, y in r['back_at_turn'])} |")
+            lines.append(f"| {r['clip']} | {', '.join(f'{x:.0f} ({z:.0f})' for x, _, z in r['back_at_turn'])} | "
+                         f"{', '.join(f'{y:+.1f}' for _, y, _ in r['back_at_turn'])} |")
     return lines
 
 
