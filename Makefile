@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/formcheck
 OUT := out
 
-.PHONY: setup build run test eval bench bench-live models models-heavy references samples samples-check accuracy
+.PHONY: setup build run test deb eval bench bench-live models models-heavy references samples samples-check accuracy
 
 setup:
 	@scripts/setup.sh
@@ -26,12 +26,19 @@ run: build
 	@echo "events: $(OUT)/sample.events.jsonl; video with the display: $(OUT)/sample.overlay.mp4"
 
 # Everything CI checks: formatting, lints, unit, integration and conformance
-# tests, and the judgement on the rendered clips against eval/targets.toml.
+# tests, the judgement on the rendered clips against eval/targets.toml, and
+# the Debian package installed into a scratch folder and run from elsewhere.
 test: setup
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release --lib --bins --tests
 	python3 tools/evaluate.py --rendered-only --no-report --check eval/targets.toml
+	scripts/test_package.sh
+
+# The Debian package: target/debian/formcheck_VERSION_ARCH.deb, with the
+# binary, the models, the calibration, the rendered cues and ONNX Runtime.
+deb: build
+	PATH="$(CURDIR)/.cache/tools/bin:$$PATH" $(CARGO) deb --no-build
 
 # The judgement scored on the rendered clips and the labelled real footage in
 # ../shared/footage (eval/footage.toml), beside a do-nothing analyser:

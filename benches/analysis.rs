@@ -1,6 +1,7 @@
 //! Criterion benchmark of landmark analysis: measurements, view, rules,
 //! reps and tempo per frame, as `formcheck analyze` runs on a track. Target:
 //! at least 20,000 frames per second on one core.
+#![allow(missing_docs, clippy::unwrap_used)] // criterion's macros write undocumented items; a bench fails by panicking
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -87,7 +88,7 @@ fn analysis(c: &mut Criterion) {
             }
             analyzer.finish(&mut events);
             events.len()
-        })
+        });
     });
     group.finish();
 }

@@ -2,6 +2,7 @@
 //! every frame beside the models: detector decoding with suppression,
 //! heatmap refinement, and smoothing. (Model inference and whole-frame
 //! figures come from `formcheck bench`; see BENCHMARKS.md.)
+#![allow(missing_docs, clippy::unwrap_used)] // criterion's macros write undocumented items; a bench fails by panicking
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -41,7 +42,7 @@ fn detector_decoding(c: &mut Criterion) {
                 0.5,
                 &mut scratch,
             )
-        })
+        });
     });
 }
 
@@ -61,7 +62,7 @@ fn heatmap_refinement(c: &mut Criterion) {
                 refine_from_heatmap(lm, i, black_box(&heatmap));
             }
             lms
-        })
+        });
     });
 }
 
@@ -98,7 +99,7 @@ fn smoothing(c: &mut Criterion) {
             let mut pose = raw.clone();
             smoother.apply(&mut pose, size, t);
             pose
-        })
+        });
     });
 }
 

@@ -69,3 +69,10 @@ done
 # Spoken cues, rendered here from the cue texts in calibration/ with
 # espeak-ng rather than shipped as recordings (see scripts/render_cues.py).
 python3 "$ROOT/scripts/render_cues.py"
+
+# cargo-deb, which makes the Debian package (`make deb`), into the cache.
+CARGO_DEB_VERSION="3.8.0"
+if ! "$CACHE/tools/bin/cargo-deb" --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then
+  echo "setup: installing cargo-deb $CARGO_DEB_VERSION"
+  cargo install --quiet --locked --version "$CARGO_DEB_VERSION" --root "$CACHE/tools" cargo-deb
+fi

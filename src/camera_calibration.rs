@@ -1,12 +1,13 @@
 //! Camera intrinsics from chessboard views (OpenCV calib3d), stored as TOML
-//! under `calibration/cameras/`, and undistortion of landmarks.
+//! (by default in `cameras/` of the user's data folder, [`cameras_dir`]),
+//! and undistortion of landmarks.
 //!
 //! [`calibrate`] finds a chessboard in each image (`findChessboardCorners`,
 //! refined by `cornerSubPix`), skips the images where it is not found and
 //! runs `calibrateCamera` on the rest, giving a [`CameraCalibration`]: focal
 //! lengths and principal point in pixels and the lens distortion
 //! (`k1 k2 p1 p2 k3`, OpenCV's order). [`CameraCalibration::save`] writes it as
-//! `calibration/cameras/NAME.toml`; [`load`] reads it back and validates it,
+//! `NAME.toml`; [`load`] reads it back and validates it,
 //! with errors that name the file, the line and the field.
 //!
 //! An [`Undistorter`] then moves landmarks to where an ideal pinhole camera
@@ -260,7 +261,7 @@ fn cv(context: &'static str) -> impl FnOnce(opencv::Error) -> CalibrationError {
     move |source| CalibrationError::OpenCv { context, source }
 }
 
-/// A camera's intrinsics and lens distortion, as `calibration/cameras/NAME.toml`.
+/// A camera's intrinsics and lens distortion, as `NAME.toml`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CameraCalibration {
@@ -461,14 +462,10 @@ pub fn load(path: &Path) -> Result<CameraCalibration, CalibrationError> {
     Ok(calibration)
 }
 
-/// The folder of camera calibrations shipped with (or written by) formcheck.
+/// Where `formcheck calibrate camera` writes a calibration unless told:
+/// `cameras/` in the user's data folder (`cameras/` here without one).
 pub fn cameras_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/cameras")
-}
-
-/// Where camera `name`'s calibration lives: `calibration/cameras/NAME.toml`.
-pub fn camera_path(name: &str) -> PathBuf {
-    cameras_dir().join(format!("{name}.toml"))
+    crate::data_dir::user_dir().map_or_else(|| PathBuf::from("cameras"), |d| d.join("cameras"))
 }
 
 /// Checks that `name` can be a file stem.

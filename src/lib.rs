@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod camera_calibration;
+pub mod data_dir;
 pub mod pipeline;
 pub mod pose;
 pub mod private_files;

@@ -40,6 +40,12 @@ const RECORDINGS: &str = "recordings";
     about = "Exercise form checker for lower-back rehabilitation"
 )]
 struct Cli {
+    /// formcheck's data folder (models, calibration, cues) [default:
+    /// $FORMCHECK_DATA, else beside the binary (BIN/../share/formcheck),
+    /// else $XDG_DATA_HOME/formcheck, else each of $XDG_DATA_DIRS with
+    /// /formcheck]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,7 +126,8 @@ struct SessionsArgs {
 #[derive(Subcommand)]
 enum CalibrateCommand {
     /// Camera intrinsics and lens distortion from photographs of a
-    /// chessboard, written to calibration/cameras/NAME.toml.
+    /// chessboard, written to NAME.toml in --out (default: cameras/ in the
+    /// user's data folder).
     Camera(CalibrateCameraArgs),
     /// The patient's neutral baseline for an exercise, from a recording of
     /// them holding neutral, written into their profile.
@@ -338,6 +345,17 @@ struct BenchArgs {
     passes: usize,
 }
 
+/// Finds formcheck's data folder before anything reads from it, so that a
+/// missing one is one clear error listing where it looked. Listing the
+/// sessions needs none.
+fn find_data(cli: &Cli) -> Result<(), formcheck::data_dir::DataError> {
+    match &cli.data_dir {
+        Some(dir) => formcheck::data_dir::choose(dir).map(|_| ()),
+        None if matches!(cli.command, Command::Sessions(_)) => Ok(()),
+        None => formcheck::data_dir::root().map(|_| ()),
+    }
+}
+
 /// OpenCV's variable for FFmpeg's log level, and FFmpeg's quiet level.
 const FFMPEG_LOG_LEVEL: (&str, &str) = ("OPENCV_FFMPEG_LOGLEVEL", "-8");
 
@@ -361,15 +379,19 @@ fn main() -> ExitCode {
         }
     }
     let cli = Cli::parse();
+    if let Err(e) = find_data(&cli) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
-        Command::Pose(args) => pose(args),
+        Command::Pose(args) => pose(&args),
         Command::Bench(args) => run_bench(args),
         Command::Analyze(args) => analyze(args),
         Command::Live(args) => live(args),
-        Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(args),
-        Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(args),
+        Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(&args),
+        Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(&args),
         Command::Sessions(args) => sessions(args),
-        Command::Report(args) => report(args),
+        Command::Report(args) => report(&args),
         Command::Review(args) => review(args),
     };
     match result {
@@ -411,7 +433,7 @@ fn one_line(error: &anyhow::Error) -> String {
     text
 }
 
-fn pose(args: PoseArgs) -> Result<()> {
+fn pose(args: &PoseArgs) -> Result<()> {
     check_outputs(&[Some(&args.input)], &[Some(Path::new(&args.out))], false)?;
     let mut source = FrameSource::open(&args.input)?;
     let mode = if source.is_image() || args.image_mode {
@@ -613,7 +635,7 @@ fn live(args: LiveArgs) -> Result<()> {
     Ok(())
 }
 
-fn calibrate_camera(args: CalibrateCameraArgs) -> Result<()> {
+fn calibrate_camera(args: &CalibrateCameraArgs) -> Result<()> {
     let images = camera_calibration::images_in(&args.images)?;
     let calibration =
         camera_calibration::calibrate(&images, args.board, args.square_mm, &args.name)?;
@@ -634,7 +656,7 @@ fn calibrate_camera(args: CalibrateCameraArgs) -> Result<()> {
     Ok(())
 }
 
-fn calibrate_baseline(args: CalibrateBaselineArgs) -> Result<()> {
+fn calibrate_baseline(args: &CalibrateBaselineArgs) -> Result<()> {
     let exercise = Exercise::named(&args.exercise)?;
     let outcome = run::run(RunOptions {
         input: input_of(&args.input, ModelKind::Full),
@@ -726,7 +748,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
     }
 }
 
-fn report(args: ReportArgs) -> Result<()> {
+fn report(args: &ReportArgs) -> Result<()> {
     use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
     check_outputs(
@@ -786,6 +808,10 @@ fn report(args: ReportArgs) -> Result<()> {
                 flags: s.flags.len() as u32,
             })
             .collect(),
+        pain_rise: *formcheck::safety::Programme::shipped()?
+            .pain
+            .stop_rise
+            .get_ref(),
     };
     let html = report::render(&input)?;
     private_files::Replacement::create(&args.out)

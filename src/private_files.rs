@@ -163,7 +163,8 @@ mod tests {
 
     #[test]
     fn new_and_replaced_files_and_new_folders_are_owner_only() {
-        let dir = std::env::temp_dir().join(format!("formcheck-private-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("private");
         std::fs::remove_dir_all(&dir).ok();
         let nested = dir.join("a/b");
         create_dir(&nested).unwrap();
@@ -221,7 +222,10 @@ mod tests {
         nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).unwrap();
         let reader = {
             let fifo = fifo.clone();
-            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+            std::thread::Builder::new()
+                .name("fifo-reader".into())
+                .spawn(move || std::fs::read_to_string(fifo).unwrap())
+                .unwrap()
         };
         assert!(check_replaceable(&fifo, false).is_ok());
         let mut out = Replacement::create(&fifo).unwrap();

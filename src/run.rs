@@ -455,6 +455,10 @@ fn keep_baseline(
 }
 
 /// Runs the pipeline to the end of its input (or Ctrl-C); the timings.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the live loop; to become a struct with one handler per event"
+)]
 pub fn run(options: RunOptions) -> Result<RunOutcome> {
     let interrupted = interrupted()?;
     let RunOptions {

@@ -112,7 +112,7 @@ pub struct SetOutcome {
 
 /// The programme file shipped with formcheck.
 pub fn programme_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/programme.toml")
+    crate::data_dir::path("calibration/programme.toml")
 }
 
 impl Programme {
@@ -253,8 +253,8 @@ mod tests {
 
     #[test]
     fn a_bad_number_names_its_line() {
-        let path =
-            std::env::temp_dir().join(format!("formcheck-programme-{}.toml", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("programme.toml");
         let text = std::fs::read_to_string(programme_path())
             .unwrap()
             .replace("stop_rise = 2", "stop_rise = 0");

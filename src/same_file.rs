@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn the_same_file_is_found_through_links_and_spellings() {
-        let dir = std::env::temp_dir().join(format!("formcheck-same-file-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("same-file");
         std::fs::remove_dir_all(&dir).ok();
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         let input = dir.join("in.mp4");

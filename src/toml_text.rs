@@ -8,7 +8,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 /// The line of a TOML parse error in `text` and its message, followed by the
 /// offending line quoted.
 pub(crate) fn parse_error(text: &str, error: &toml::de::Error) -> (usize, String) {
-    let line = error.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+    let line = error.span().map_or(1, |s| line_of(text, s.start));
     let quoted = text
         .lines()
         .nth(line - 1)

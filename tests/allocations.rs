@@ -1,6 +1,8 @@
 //! In steady state the pose engine allocates nothing per frame on the Rust
 //! side: buffers, tensors and Mats are created once and reused. (ONNX
 //! Runtime's and OpenCV's own C++ allocations are not counted here.)
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
+#![allow(unsafe_code)] // a counting global allocator implements `GlobalAlloc`, an unsafe trait
 
 mod common;
 

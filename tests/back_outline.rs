@@ -10,6 +10,7 @@
 //! The rendered bodies' backs round little in outline (`EVALUATION.md`):
 //! the assertions keep margins of several degrees over what another
 //! processor's kernels can move.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -28,12 +29,7 @@ fn analyse(input: &Path, dir: &Path) -> Vec<Value> {
 fn analyse_as(input: &Path, exercise: &str, dir: &Path) -> Vec<Value> {
     let events = dir.join("events.jsonl");
     let out = Command::new(common::binary())
-        .args([
-            "analyze",
-            input.to_str().unwrap(),
-            "--exercise",
-            exercise,
-        ])
+        .args(["analyze", input.to_str().unwrap(), "--exercise", exercise])
         .arg("--events")
         .arg(&events)
         .output()

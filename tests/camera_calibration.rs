@@ -1,6 +1,7 @@
 //! Camera calibration on chessboard views rendered here with known
 //! intrinsics and distortion, undistortion of landmarks, and the TOML file's
 //! round trip and load errors.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -536,10 +537,10 @@ fn undistorter_scales_to_frames_of_the_same_shape() {
 }
 
 fn scratch_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "formcheck-camera-calibration-{}-{test}",
-        std::process::id()
-    ));
+    let dir = tempfile::tempdir()
+        .unwrap()
+        .keep()
+        .join(format!("camera-calibration-{test}"));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }

@@ -1,4 +1,5 @@
 //! The `formcheck` binary on real files: outputs and errors.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -53,7 +54,8 @@ fn no_person_is_null_landmarks() {
 
 #[test]
 fn a_video_gives_a_record_and_an_overlay_per_frame() {
-    let dir = std::env::temp_dir().join(format!("formcheck-cli-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let track = dir.join("track.jsonl");
     let overlay = dir.join("overlay");
@@ -95,7 +97,8 @@ fn missing_file_is_a_clear_error() {
 
 #[test]
 fn a_file_that_is_not_media_is_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("formcheck-bad-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bad");
     std::fs::create_dir_all(&dir).unwrap();
     for (name, bytes) in [
         ("text.mp4", &b"not a video"[..]),
@@ -123,7 +126,8 @@ fn a_video_without_frames_is_a_clear_error() {
     use opencv::core::Size;
     use opencv::prelude::*;
     use opencv::videoio::VideoWriter;
-    let path = std::env::temp_dir().join(format!("formcheck-empty-{}.avi", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("empty.avi");
     let fourcc = VideoWriter::fourcc('M', 'J', 'P', 'G').unwrap();
     let mut writer = VideoWriter::new(
         path.to_str().unwrap(),
@@ -161,7 +165,8 @@ fn missing_onnx_runtime_says_how_to_install_it() {
 
 #[test]
 fn corrupt_or_missing_models_are_refused_with_the_fix() {
-    let dir = std::env::temp_dir().join(format!("formcheck-models-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("models");
     std::fs::create_dir_all(&dir).unwrap();
     let models = common::root().join("models");
     for name in [
@@ -193,7 +198,8 @@ fn corrupt_or_missing_models_are_refused_with_the_fix() {
 fn a_model_with_the_wrong_inputs_or_outputs_is_refused() {
     // A manifest whose lite landmark model is really the detector, with the
     // detector's checksum: the file verifies, its signature does not.
-    let dir = std::env::temp_dir().join(format!("formcheck-signature-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("signature");
     std::fs::create_dir_all(&dir).unwrap();
     let models = common::root().join("models");
     std::fs::copy(
@@ -238,7 +244,8 @@ fn a_model_with_the_wrong_inputs_or_outputs_is_refused() {
 
 #[test]
 fn analyze_reads_a_track_and_reports_a_set_summary() {
-    let dir = std::env::temp_dir().join(format!("formcheck-analyze-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("analyze");
     std::fs::create_dir_all(&dir).unwrap();
     let track = dir.join("astronaut.jsonl");
     let image = common::sample("astronaut.png");
@@ -284,7 +291,8 @@ fn analyze_reads_a_track_and_reports_a_set_summary() {
 
 #[test]
 fn analyze_refuses_unknown_exercises_malformed_tracks_and_wrong_profiles() {
-    let dir = std::env::temp_dir().join(format!("formcheck-analyze-bad-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("analyze-bad");
     std::fs::create_dir_all(&dir).unwrap();
     let track = dir.join("bad.jsonl");
     std::fs::write(&track, "{\"frame\":0,\"t_ms\":0.0,\"width\":10,\"height\":10,\"landmarks\":null,\"world\":null}\nnot json\n").unwrap();
@@ -352,7 +360,8 @@ fn still_track(dir: &Path, seconds: f64) -> std::path::PathBuf {
 
 #[test]
 fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
-    let dir = std::env::temp_dir().join(format!("formcheck-baseline-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("baseline");
     std::fs::create_dir_all(&dir).unwrap();
     let profile = dir.join("patient.toml");
     std::fs::write(
@@ -385,8 +394,9 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
     assert!(text.contains("knee_depth = 95.0 # in clinic"), "{text}");
     assert!(text.contains("[baseline.squat]"), "{text}");
     // Health data: the profile rewritten owner-only.
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&profile).unwrap().permissions().mode() & 0o777;
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&profile).unwrap().permissions(),
+    ) & 0o777;
     assert_eq!(mode, 0o600);
     // The profile loads, and the baseline is the still pose's own value.
     let parsed: toml::Table = toml::from_str(&text).unwrap();
@@ -460,7 +470,8 @@ fn calibrate_baseline_keeps_the_neutral_in_the_profile() {
 /// stays sound.
 #[test]
 fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
-    let dir = std::env::temp_dir().join(format!("formcheck-cli-same-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cli-same");
     std::fs::remove_dir_all(&dir).ok();
     std::fs::create_dir_all(&dir).unwrap();
     let video = dir.join("set.mp4");

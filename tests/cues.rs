@@ -5,6 +5,7 @@
 //! Tests that need the rendered cues render them with
 //! `scripts/render_cues.py` when espeak-ng is installed (`make setup`
 //! installs it) and are skipped, with a message, when it is not.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -260,7 +261,10 @@ fn muted_cues_are_not_said_and_do_not_start_the_cool_down() {
     assert_eq!(cue.map(|c| c.text.to_string()), Some(RULE_CUE.into()));
     // A clone is the same switch (a key handler on another thread holds one).
     let from_another_thread = s.mute_switch();
-    std::thread::spawn(move || assert!(from_another_thread.toggle()))
+    std::thread::Builder::new()
+        .name("key-handler".into())
+        .spawn(move || assert!(from_another_thread.toggle()))
+        .unwrap()
         .join()
         .unwrap();
     assert_eq!(
@@ -350,7 +354,10 @@ fn rendered_file(dir: &Path, text: &str) -> Vec<i16> {
 }
 
 fn temp_wav(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("formcheck-cues-{}-{name}.wav", std::process::id()))
+    tempfile::tempdir()
+        .unwrap()
+        .keep()
+        .join(format!("cues-{name}.wav"))
 }
 
 #[test]
@@ -443,7 +450,8 @@ fn the_cues_wav_holds_the_expected_cues_in_order_without_repeats() {
 
 #[test]
 fn unrendered_cues_play_a_tone_and_nothing_fails() {
-    let empty = std::env::temp_dir().join(format!("formcheck-unrendered-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("unrendered");
     let book = CueBook::load(&empty, &[RULE_CUE]);
     assert_eq!(book.missing(), [RULE_CUE]);
     let tone = book.samples(RULE_CUE).to_vec();
@@ -484,37 +492,44 @@ fn the_queue_never_blocks_even_when_the_output_stalls() {
     let fifo = temp_wav("stall");
     let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(status.success());
-    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let (go, wait) = crossbeam_channel::bounded::<()>(1);
     let reader = {
         let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            let mut pipe = std::fs::File::open(fifo).unwrap();
-            wait.recv().unwrap();
-            std::io::copy(&mut pipe, &mut std::io::sink()).unwrap()
-        })
+        std::thread::Builder::new()
+            .name("pipe-reader".into())
+            .spawn(move || {
+                let mut pipe = std::fs::File::open(fifo).unwrap();
+                wait.recv().unwrap();
+                std::io::copy(&mut pipe, &mut std::io::sink()).unwrap()
+            })
+            .unwrap()
     };
-    let empty = std::env::temp_dir().join(format!("formcheck-stall-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("stall");
     let player =
         CuePlayer::start(CueBook::load(&empty, &[]), CueOutput::Wav(fifo.clone())).unwrap();
 
     // The caller's side, watched from outside: it must finish on its own.
-    let (done, finished) = std::sync::mpsc::channel();
-    let caller = std::thread::spawn(move || {
-        let mut slowest = Duration::ZERO;
-        let mut queued = 0u64;
-        for i in 0..1_000 {
-            let started = Instant::now();
-            let ok = player.play(Cue {
-                text: "Slow down".into(),
-                kind: CueKind::Flag,
-                t_ms: f64::from(i),
-            });
-            slowest = slowest.max(started.elapsed());
-            queued += u64::from(ok);
-        }
-        done.send(()).unwrap();
-        (player, queued, slowest)
-    });
+    let (done, finished) = crossbeam_channel::bounded(1);
+    let caller = std::thread::Builder::new()
+        .name("caller".into())
+        .spawn(move || {
+            let mut slowest = Duration::ZERO;
+            let mut queued = 0u64;
+            for i in 0..1_000 {
+                let started = Instant::now();
+                let ok = player.play(Cue {
+                    text: "Slow down".into(),
+                    kind: CueKind::Flag,
+                    t_ms: f64::from(i),
+                });
+                slowest = slowest.max(started.elapsed());
+                queued += u64::from(ok);
+            }
+            done.send(()).unwrap();
+            (player, queued, slowest)
+        })
+        .unwrap();
     finished
         .recv_timeout(Duration::from_secs(20))
         .expect("play() blocked");

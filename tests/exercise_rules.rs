@@ -7,6 +7,7 @@
 //! the camera sees it), clear after the fault, and never fire on the clean
 //! run. Also: measured angles against the truth, joints the model cannot
 //! see, the wrong view, tempo, holds, and the live status.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod synthetic;
 
@@ -1732,7 +1733,8 @@ fn knee_angles(
 #[test]
 fn a_camera_calibration_undoes_lens_distortion_before_measuring() {
     use formcheck::camera_calibration::CameraCalibration;
-    let dir = std::env::temp_dir().join(format!("formcheck-undistort-{}", std::process::id()));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("undistort");
     std::fs::create_dir_all(&dir).unwrap();
     // A wide webcam close to a squat: the body fills the frame, where a
     // barrel lens bends it most.

@@ -1,6 +1,7 @@
 //! `formcheck live` on the sample video replayed in real time, against
 //! `formcheck analyze` on the same file; and its faults: a source that ends
 //! early, a camera or stream that does not exist, Ctrl-C.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -16,7 +17,10 @@ use serde_json::Value;
 static REAL_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("formcheck-live-{}-{test}", std::process::id()));
+    let dir = tempfile::tempdir()
+        .unwrap()
+        .keep()
+        .join(format!("live-{test}"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -67,7 +71,9 @@ fn flags(events: &[Value]) -> Vec<(String, f64)> {
 
 #[test]
 fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
-    let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = REAL_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("keeps-up");
     // A rendered plank whose hips sag, then pike: flags to compare.
     let clip = common::rendered::clip("plank-side-sag_pike");
@@ -144,7 +150,9 @@ fn live_keeps_up_in_real_time_and_flags_what_analyze_flags() {
 
 #[test]
 fn a_source_that_ends_early_finishes_the_set_cleanly() {
-    let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = REAL_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("truncated");
     let video = std::fs::read(common::sample("demo.mp4")).unwrap();
     let truncated = dir.join("truncated.mp4");
@@ -225,7 +233,9 @@ fn a_camera_or_stream_that_is_not_there_is_a_clear_error() {
 /// the set the same way: its summary written, the process ending cleanly.
 #[test]
 fn ctrl_c_shutdown_or_a_closed_terminal_end_the_set_with_its_summary() {
-    let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = REAL_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for signal in ["INT", "TERM", "HUP"] {
         let dir = scratch(&format!("sig{signal}"));
         let events_path = dir.join("events.jsonl");
@@ -291,7 +301,9 @@ fn ctrl_c_shutdown_or_a_closed_terminal_end_the_set_with_its_summary() {
 /// written) but fails with one line: its results cover part of the input.
 #[test]
 fn an_interrupted_analysis_says_its_results_are_partial() {
-    let _one_at_a_time = REAL_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = REAL_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("analyze-int");
     let events_path = dir.join("events.jsonl");
     let child = Command::new(common::binary())

@@ -7,6 +7,7 @@
 //! external resources; the CSV export for its rows; bad inputs for clear
 //! errors; and headless Chromium renders it to a PNG that is not blank and
 //! shows the plots, and prints it with each set on its own page.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 #[allow(dead_code)] // the synthetic body's other helpers serve other tests
@@ -208,6 +209,7 @@ fn input() -> ReportInput {
             set(2, "glute_bridge", &f.bridge, (3, 3)),
         ],
         history,
+        pain_rise: 2,
     }
 }
 
@@ -384,6 +386,24 @@ fn shows_pain_before_and_after() {
     assert!(overview.contains("3 → 3"));
     assert!(set_part(html, 1).contains("Pain rose by 2 or more points"));
     assert!(!set_part(html, 2).contains("Pain rose"));
+}
+
+#[test]
+fn the_meaningful_pain_rise_is_the_programmes() {
+    // A clinic whose programme stops an exercise at a rise of 3: the same
+    // squat's 2 → 4 is a change, not a meaningful one.
+    let html = render(&ReportInput {
+        pain_rise: 3,
+        ..input()
+    })
+    .unwrap();
+    let overview = &html[..html.find("<section class=\"set\"").unwrap()];
+    assert!(
+        overview.contains("2 → 4 <span class=\"muted\">(+2)</span>"),
+        "{overview}"
+    );
+    assert!(!set_part(&html, 1).contains("Pain rose"));
+    assert!(html.contains("A change of 3 points is clinically meaningful"));
 }
 
 #[test]

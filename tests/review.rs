@@ -8,6 +8,7 @@
 //!
 //! `FORMCHECK_SCREENSHOT=docs/review.png` also writes the screenshot (the
 //! window at the trunk flexion flag) there.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -112,7 +113,7 @@ fn count(shot: &Mat, rect: Rect, test: impl Fn(&Vec3b) -> bool) -> usize {
 fn playhead_at(shot: &Mat, layout: &Layout, axis: &TimeAxis, frame: u64) -> bool {
     let track = layout.track;
     let column = Rect::new(axis.centre_of(frame), track.y, 1, track.height);
-    count(shot, column, |p| is_colour(p, PLAYHEAD_COLOUR)) == track.height as usize
+    count(shot, column, |p| is_colour(*p, PLAYHEAD_COLOUR)) == track.height as usize
 }
 
 /// What the user does, from another thread: waits for the window, pauses,
@@ -122,13 +123,13 @@ fn playhead_at(shot: &Mat, layout: &Layout, axis: &TimeAxis, frame: u64) -> bool
 /// on, three back and at the trunk flexion flag; always ends with `q` (or
 /// the close button), so that review returns.
 fn drive(
-    display: String,
+    display: &str,
     layout: Layout,
     axis: TimeAxis,
-    stops: Vec<u64>,
+    stops: &[u64],
     trunk_stop: usize,
 ) -> Result<Vec<Mat>, String> {
-    let x = XClient::open(&display);
+    let x = XClient::open(display);
     let started = Instant::now();
     let window = loop {
         if let [window] = x.top_windows()[..] {
@@ -201,7 +202,9 @@ fn drive(
 
 #[test]
 fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(xvfb) = Xvfb::start(SCREEN_WIDTH, SCREEN_HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
@@ -232,7 +235,10 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
     std::env::set_var("DISPLAY", &xvfb.display);
     let driver = {
         let (display, stops) = (xvfb.display.clone(), stops.clone());
-        std::thread::spawn(move || drive(display, layout, axis, stops, trunk_stop))
+        std::thread::Builder::new()
+            .name("review-driver".into())
+            .spawn(move || drive(&display, layout, axis, &stops, trunk_stop))
+            .unwrap()
     };
     let reviewed = run(&input);
     let shots = driver.join().expect("the driver thread");
@@ -251,7 +257,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
         let span = Rect::new(x, row.y + 2, width, row.height - 4);
         // (The playhead crosses the first.)
         let red = count(at_flag, span, |p| {
-            is_colour(p, FLAG_COLOUR) || is_colour(p, PLAYHEAD_COLOUR)
+            is_colour(*p, FLAG_COLOUR) || is_colour(*p, PLAYHEAD_COLOUR)
         });
         assert!(
             red * 10 >= span.area() as usize * 9,
@@ -263,7 +269,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
         );
     }
     // And nothing else on the track is red: the flags' frames are few.
-    let track_red = count(at_flag, layout.track, |p| is_colour(p, FLAG_COLOUR));
+    let track_red = count(at_flag, layout.track, |p| is_colour(*p, FLAG_COLOUR));
     let flag_area: i32 = events
         .flags
         .iter()
@@ -276,7 +282,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
     // Where a rule could not be judged is grey: lateral shift is a front
     // rule and the squat is filmed from the side.
     let shift_row = layout.row(rows.iter().position(|r| r == "lateral_shift").unwrap());
-    let grey = count(at_flag, shift_row, |p| is_colour(p, CANNOT_SEE_COLOUR));
+    let grey = count(at_flag, shift_row, |p| is_colour(*p, CANNOT_SEE_COLOUR));
     assert!(grey > shift_row.width as usize, "{grey} grey pixels");
 
     // `n` went to the first flag, paused: the playhead at its first frame,
@@ -298,7 +304,7 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
     }
     assert!(first_flag.covers(stops[0]));
     // The panel tells of the flag: its red box.
-    let panel_red = count(at_flag, layout.panel, |p| is_colour(p, FLAG_COLOUR));
+    let panel_red = count(at_flag, layout.panel, |p| is_colour(*p, FLAG_COLOUR));
     assert!(panel_red > 5000, "{panel_red} red pixels in the panel");
 
     // More `n`: the trunk flexion flag, the frame it was raised on.
@@ -312,13 +318,15 @@ fn review_shows_the_flags_on_a_timeline_and_jumps_to_them() {
         closest as u64, trunk_flag.start,
         "differs by {difference:.2}"
     );
-    let panel_red = count(at_trunk, layout.panel, |p| is_colour(p, FLAG_COLOUR));
+    let panel_red = count(at_trunk, layout.panel, |p| is_colour(*p, FLAG_COLOUR));
     assert!(panel_red > 5000, "{panel_red} red pixels in the panel");
 }
 
 #[test]
 fn without_a_display_review_says_it_needs_one() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("review-headless");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("events.jsonl"), "").unwrap();

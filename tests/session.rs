@@ -3,6 +3,7 @@
 //! real SQLite file, read back equal to the events; a process killed with
 //! SIGKILL mid-set, then the next start: earlier data intact, the cut set
 //! recovered and marked incomplete, the database sound.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -20,7 +21,10 @@ use serde_json::Value;
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("formcheck-session-{}-{test}", std::process::id()));
+    let dir = tempfile::tempdir()
+        .unwrap()
+        .keep()
+        .join(format!("session-{test}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -108,7 +112,9 @@ fn frame_at(path: &Path, n: usize) -> opencv::core::Mat {
 
 #[test]
 fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("full");
     let db = dir.join("formcheck.sqlite");
     // Four red-flag noes, pain 3 before; after: pain 3, no spreading.
@@ -202,7 +208,9 @@ fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
 
 #[test]
 fn a_red_flag_stops_the_session_and_is_recorded() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("red-flag");
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-2", "n\nn\ny\nn\n");
@@ -225,7 +233,9 @@ fn a_red_flag_stops_the_session_and_is_recorded() {
 
 #[test]
 fn pain_rising_by_two_ends_the_exercise_with_advice() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("pain");
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-3", "n\nn\nn\nn\n2\n5\nn\n");
@@ -246,7 +256,9 @@ fn pain_rising_by_two_ends_the_exercise_with_advice() {
 
 #[test]
 fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("kill");
     let db = dir.join("formcheck.sqlite");
     // A first, complete session.
@@ -357,7 +369,9 @@ fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
 
 #[test]
 fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("full-disk");
     let Some(fs) = common::Tmpfs::mount(&dir, "size=32m") else {
         return;
@@ -410,7 +424,9 @@ fn a_full_disk_mid_set_names_the_cause_and_keeps_the_earlier_sets() {
 /// folder is named by the patient's id, not by the text typed.
 #[test]
 fn a_pseudonym_is_checked_before_anything_is_asked_and_never_becomes_a_path() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("pseudonym");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -456,7 +472,9 @@ fn a_pseudonym_is_checked_before_anything_is_asked_and_never_becomes_a_path() {
 /// folder, and a database that an older version left readable by others.
 #[test]
 fn the_report_its_exports_and_the_database_are_owner_only() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("modes");
     let db = dir.join("formcheck.sqlite");
     let out = run(&db, "p-3", "n\nn\nn\nn\n3\n3\nn\n");
@@ -493,7 +511,9 @@ fn the_report_its_exports_and_the_database_are_owner_only() {
 /// they cannot write: a copy on a read-only medium.
 #[test]
 fn reading_commands_never_create_or_write_the_database() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = scratch("read-only");
     let typo = dir.join("formcheck.sqlit");
     let commands: [&[&str]; 3] = [

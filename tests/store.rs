@@ -2,6 +2,7 @@
 //! read back as given, a writer killed with SIGKILL mid-set, corrupt and
 //! foreign files, an unwritable folder, a full disk, and `formcheck
 //! sessions`.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -38,8 +39,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 fn rep(index: u32, t_ms: f64) -> Event {
@@ -209,7 +209,7 @@ fn expected(
                     longest_hold_s,
                     flags,
                     cannot_measure,
-                })
+                });
             }
             Event::View { .. } | Event::CannotSee { .. } => {}
         }
@@ -924,9 +924,8 @@ fn assert_refused_untouched(path: &Path, why: &str) {
     let dir = path.parent().unwrap();
     let before = std::fs::read(path).unwrap();
     let files = listing(dir);
-    let err = match Store::open(path) {
-        Err(e) => e,
-        Ok(_) => panic!("{} was opened", path.display()),
+    let Err(err) = Store::open(path) else {
+        panic!("{} was opened", path.display())
     };
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
     let message = err.to_string();
@@ -1286,12 +1285,13 @@ fn formcheck_sessions_on_a_corrupt_database_is_a_clear_error() {
 #[test]
 #[ignore]
 fn timing_of_writes() {
-    let dir = tempfile::Builder::new()
-        .prefix("formcheck-store-")
-        .tempdir_in(
-            std::env::var_os("STORE_TIMING_DIR").map_or_else(std::env::temp_dir, PathBuf::from),
-        )
-        .unwrap();
+    let mut folder = tempfile::Builder::new();
+    folder.prefix("formcheck-store-");
+    let dir = match std::env::var_os("STORE_TIMING_DIR") {
+        Some(parent) => folder.tempdir_in(parent),
+        None => folder.tempdir(),
+    }
+    .unwrap();
     let db = dir.path().join("db.sqlite");
     let mut store = Store::open(&db).unwrap();
     let p = store.patient("time-01", None).unwrap();

@@ -6,6 +6,7 @@
 //! typed error.
 //!
 //! `FORMCHECK_SCREENSHOT=docs/window.png` also writes the screenshot there.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
 
 mod common;
 
@@ -113,13 +114,15 @@ fn flagged_frame(hud: &mut Hud) -> Mat {
     shown
 }
 
-fn is_flag_red(p: &Vec3b) -> bool {
+fn is_flag_red(p: Vec3b) -> bool {
     is_colour(p, FLAG_COLOUR)
 }
 
 #[test]
 fn without_a_display_opening_the_window_is_a_typed_error() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let size = ImageSize {
         width: 320,
         height: 240,
@@ -144,7 +147,9 @@ fn without_a_display_opening_the_window_is_a_typed_error() {
 
 #[test]
 fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
@@ -187,7 +192,7 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     };
     for y in rows {
         let row = shot.at_row::<Vec3b>(y).unwrap();
-        let red = row.iter().filter(|p| is_flag_red(p)).count();
+        let red = row.iter().filter(|p| is_flag_red(**p)).count();
         assert!(red > row.len() / 2, "row {y}: {red} red pixels");
     }
     // The skeleton: red bones on the body, away from the banner.
@@ -198,7 +203,7 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     let skeleton: usize = body
         .map(|y| {
             let row = shot.at_row::<Vec3b>(y).unwrap();
-            row[400..900].iter().filter(|p| is_flag_red(p)).count()
+            row[400..900].iter().filter(|p| is_flag_red(**p)).count()
         })
         .sum();
     assert!(skeleton > 500, "{skeleton} red skeleton pixels");
@@ -275,30 +280,30 @@ fn screen_sized_clip() -> PathBuf {
 }
 
 /// Tests for the colours of the states the banner and skeleton take.
-const STATE_COLOURS: [fn(&Vec3b) -> bool; 3] = [
+const STATE_COLOURS: [fn(Vec3b) -> bool; 3] = [
     |p| is_colour(p, FLAG_COLOUR),
     |p| is_colour(p, CAUTION_COLOUR),
     |p| is_colour(p, CANNOT_SEE_COLOUR),
 ];
 
 /// Rows of `shot` that are mostly `colour`: a banner.
-fn banner_rows(shot: &Mat, colour: &fn(&Vec3b) -> bool) -> usize {
+fn banner_rows(shot: &Mat, colour: fn(Vec3b) -> bool) -> usize {
     (0..HEIGHT)
         .filter(|&y| {
             let row = shot.at_row::<Vec3b>(y).unwrap();
-            row.iter().filter(|p| colour(p)).count() > row.len() / 2
+            row.iter().filter(|p| colour(**p)).count() > row.len() / 2
         })
         .count()
 }
 
 /// Pixels in `colour` on rows that are not a banner: the skeleton.
-fn skeleton_pixels(shot: &Mat, colour: &fn(&Vec3b) -> bool) -> usize {
+fn skeleton_pixels(shot: &Mat, colour: fn(Vec3b) -> bool) -> usize {
     (0..HEIGHT)
         .map(|y| {
             shot.at_row::<Vec3b>(y)
                 .unwrap()
                 .iter()
-                .filter(|p| colour(p))
+                .filter(|p| colour(**p))
                 .count()
         })
         .filter(|&n| n < WIDTH as usize / 2)
@@ -307,7 +312,9 @@ fn skeleton_pixels(shot: &Mat, colour: &fn(&Vec3b) -> bool) -> usize {
 
 #[test]
 fn formcheck_live_shows_its_window_and_quits_on_q() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
@@ -349,10 +356,10 @@ fn formcheck_live_shows_its_window_and_quits_on_q() {
             continue; // the window is not up yet
         }
         shots += 1;
-        let Some(colour) = STATE_COLOURS.iter().find(|c| banner_rows(&shot, c) > 40) else {
+        let Some(colour) = STATE_COLOURS.iter().find(|c| banner_rows(&shot, **c) > 40) else {
             continue;
         };
-        let skeleton = skeleton_pixels(&shot, colour);
+        let skeleton = skeleton_pixels(&shot, *colour);
         if shown.as_ref().is_none_or(|(_, best)| skeleton > *best) {
             shown = Some((shot, skeleton));
         }
@@ -385,7 +392,9 @@ fn formcheck_live_shows_its_window_and_quits_on_q() {
 
 #[test]
 fn formcheck_live_without_a_display_goes_on_headless() {
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live-headless");
     std::fs::create_dir_all(&dir).unwrap();
     let out = Process::new(common::binary())
@@ -412,8 +421,8 @@ fn question_on(shot: &Mat) -> Option<bool> {
     for y in 0..HEIGHT {
         for p in shot.at_row::<Vec3b>(y).unwrap() {
             background += usize::from(p.0 == QUESTION_BACKGROUND);
-            green += usize::from(is_colour(p, FINE_COLOUR));
-            red += usize::from(is_colour(p, FLAG_COLOUR));
+            green += usize::from(is_colour(*p, FINE_COLOUR));
+            red += usize::from(is_colour(*p, FLAG_COLOUR));
         }
     }
     (background > (WIDTH * HEIGHT / 2) as usize).then_some(green > 2000 && red > 2000)
@@ -485,7 +494,9 @@ fn a_session_asks_its_questions_in_the_window() {
     use formcheck::store::Store;
     use x11_dl::keysym::{XK_n, XK_0, XK_1, XK_3};
 
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;
@@ -527,7 +538,9 @@ fn a_session_asks_its_questions_in_the_window() {
 fn escape_at_the_red_flag_check_starts_no_session() {
     use formcheck::store::Store;
 
-    let _env = DISPLAY_ENV.lock().unwrap_or_else(|e| e.into_inner());
+    let _env = DISPLAY_ENV
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(xvfb) = Xvfb::start(WIDTH, HEIGHT) else {
         eprintln!("skipped: Xvfb is not installed (run `make setup`)");
         return;

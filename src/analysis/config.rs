@@ -379,7 +379,7 @@ pub struct Profile {
 
 /// The folder of exercise definitions shipped with formcheck.
 pub fn exercises_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/exercises")
+    crate::data_dir::path("calibration/exercises")
 }
 
 /// Reads and parses a TOML file; its text is returned too, for locating
@@ -468,6 +468,10 @@ impl Exercise {
     }
 
     /// Loads and validates an exercise file.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "validation of every section in one pass; to split by section"
+    )]
     pub fn load(path: &Path) -> Result<Exercise, ConfigError> {
         let (exercise, text): (Exercise, String) = parse(path)?;
         for rule in &exercise.rules {
@@ -752,7 +756,7 @@ impl Profile {
             Err(e) => return Err(io(e)),
         };
         let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-            let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
+            let line = e.span().map_or(1, |s| line_of(&text, s.start));
             ConfigError::Syntax {
                 path: path.into(),
                 line,
@@ -798,8 +802,10 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        let path =
-            std::env::temp_dir().join(format!("formcheck-config-{}-{name}", std::process::id()));
+        let path = tempfile::tempdir()
+            .unwrap()
+            .keep()
+            .join(format!("config-{name}"));
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -867,10 +873,8 @@ mod tests {
 
     #[test]
     fn the_example_profile_loads_and_overrides_a_limit() {
-        let profile = Profile::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/patients/example.toml"),
-        )
-        .unwrap();
+        let profile =
+            Profile::load(&crate::data_dir::path("calibration/patients/example.toml")).unwrap();
         let leg_press = Exercise::named("leg_press").unwrap().with_profile(&profile);
         let prescribed = profile.limits["leg_press"]["knee_depth"].get_ref();
         let rule = leg_press

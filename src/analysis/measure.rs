@@ -384,6 +384,10 @@ pub fn nearer_side(pose: &Pose) -> Side {
 /// Measures `pose` (a frame of `size`), taking the chain of `side` for the
 /// one-sided metrics. `landmarks_px` may hold undistorted pixel positions;
 /// `None` uses the pose's own.
+#[expect(
+    clippy::too_many_lines,
+    reason = "every metric of a frame in one place; to split by body part"
+)]
 pub fn measure(
     pose: &Pose,
     size: ImageSize,

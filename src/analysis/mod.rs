@@ -503,6 +503,10 @@ impl Analyzer {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one rep counter step with its rep rules; to split into counting and judging"
+    )]
     fn count_reps(&mut self, m: &Measurements, view: View, at: At, events: &mut Vec<Event>) {
         let Some(def) = &self.exercise.reps else {
             return;
@@ -766,7 +770,7 @@ impl Analyzer {
         };
         if self.hold_too_long {
             self.hold_too_long = false;
-            let max = def.max_s.as_ref().map(|m| *m.get_ref()).unwrap_or(0.0);
+            let max = def.max_s.as_ref().map_or(0.0, |m| *m.get_ref());
             events.push(Event::FlagEnd {
                 rule: HOLD_RULE.to_string(),
                 metric: "hold_s",
@@ -881,7 +885,7 @@ impl Analyzer {
             if status.message.is_empty() {
                 let needed = self.exercise.rules.iter().map(|r| r.view);
                 status.message = needed
-                    .map(|v| v.placement_hint())
+                    .map(config::View::placement_hint)
                     .find(|h| !h.is_empty())
                     .unwrap_or_default()
                     .to_string();

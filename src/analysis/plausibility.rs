@@ -73,7 +73,7 @@ impl PlausibilityGate {
             let len = (px(pose, *a) - px(pose, *b)).norm();
             match *avg {
                 Some(m) if !SEGMENT_RATIO.contains(&(len / m.max(f32::EPSILON))) => {
-                    suppressed[b.index()] = true
+                    suppressed[b.index()] = true;
                 }
                 Some(m) => *avg = Some(m + SEGMENT_ALPHA * (len - m)),
                 None => *avg = Some(len),

@@ -313,7 +313,7 @@ mod tests {
         let mut c = RepCounter::new(&def(150.0, 100.0));
         let mut reps = Vec::new();
         for i in 0..(30 * 12) {
-            let t = i as f64 / 30.0;
+            let t = f64::from(i) / 30.0;
             let phase = t % 6.0;
             let v = if phase < 2.0 {
                 170.0 - 45.0 * phase
@@ -344,7 +344,7 @@ mod tests {
         let min_jerk = |u: f64| u * u * u * (10.0 - 15.0 * u + 6.0 * u * u);
         let mut reps = Vec::new();
         for i in 0..(30 * 13) {
-            let t = i as f64 / 30.0;
+            let t = f64::from(i) / 30.0;
             let phase = t % 6.5;
             let depth = if phase < 1.0 {
                 0.0
@@ -375,7 +375,7 @@ mod tests {
             } else {
                 170.0
             };
-            n += c.update(v, i as f64 * 33.3).is_some() as u32;
+            n += u32::from(c.update(v, f64::from(i) * 33.3).is_some());
         }
         assert_eq!(n, 0);
     }

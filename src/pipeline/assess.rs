@@ -76,7 +76,7 @@ impl Assess {
     ) -> std::io::Result<Assess> {
         let handle = std::thread::Builder::new()
             .name("analysis".into())
-            .spawn(move || run(setup, &frames, &commands, &out, &notices))?;
+            .spawn(move || run(&setup, &frames, &commands, &out, &notices))?;
         Ok(Assess { handle })
     }
 
@@ -92,13 +92,13 @@ fn new_analyzer(setup: &AssessSetup) -> Analyzer {
 }
 
 fn run(
-    setup: AssessSetup,
+    setup: &AssessSetup,
     frames: &Receiver<PoseFrame>,
     commands: &Receiver<AnalysisCommand>,
     out: &Sender<Assessed>,
     notices: &Sender<Notice>,
 ) -> Result<(), CalibrationError> {
-    let mut analyzer = new_analyzer(&setup);
+    let mut analyzer = new_analyzer(setup);
     let mut undistortion = setup.calibration.clone().map(|calibration| Undistortion {
         calibration,
         undistorter: None,
@@ -120,7 +120,7 @@ fn run(
                     baseline = Some(BaselineCapture::new(needed, countdown_s));
                 }
                 AnalysisCommand::NextSet => {
-                    let previous = std::mem::replace(&mut analyzer, new_analyzer(&setup));
+                    let previous = std::mem::replace(&mut analyzer, new_analyzer(setup));
                     let mut closing = Vec::new();
                     previous.finish(&mut closing);
                     if out.send(Assessed::SetEnd(closing)).is_err() {

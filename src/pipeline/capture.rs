@@ -124,7 +124,7 @@ fn run(
             Ok(Some(info)) => info,
             Ok(None) | Err(_) if spec.is_live() => {
                 // A camera unplugged or a stream cut: reopen it.
-                match reconnect(spec, links, shared)? {
+                match reconnect(spec, links, shared) {
                     Some(reopened) => {
                         source = reopened;
                         offset_ms = last_ms + 1000.0 / source.fps().max(1.0);
@@ -187,11 +187,7 @@ fn deliver(frame: Frame, pacing: Pacing, links: &CaptureLinks, shared: &Shared) 
 
 /// Reopens a lost live source with back-off, telling the person; `None`
 /// when the pipeline was stopped meanwhile.
-fn reconnect(
-    spec: &SourceSpec,
-    links: &CaptureLinks,
-    shared: &Shared,
-) -> Result<Option<FrameSource>, SourceError> {
+fn reconnect(spec: &SourceSpec, links: &CaptureLinks, shared: &Shared) -> Option<FrameSource> {
     let name = spec.describe();
     let mut wait = RECONNECT_FIRST;
     for attempt in 1.. {
@@ -201,16 +197,16 @@ fn reconnect(
             attempt,
         });
         if !wait_until(Instant::now() + wait, shared) {
-            return Ok(None);
+            return None;
         }
         if let Ok(source) = FrameSource::open_spec(spec) {
             tracing::info!("{name}: back");
             let _ = links.notices.try_send(Notice::SourceBack {
                 source: name.clone(),
             });
-            return Ok(Some(source));
+            return Some(source);
         }
         wait = (wait * 2).min(RECONNECT_MAX);
     }
-    Ok(None)
+    None
 }

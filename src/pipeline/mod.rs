@@ -1,5 +1,5 @@
 //! The pipeline: one named thread per stage, typed messages over bounded
-//! channels (see `DESIGN.md`).
+//! channels (see `ARCHITECTURE.md`).
 //!
 //! ```text
 //! source ──Frame──▶ pose ──PoseFrame──▶ analysis ──Assessed──▶ sinks (caller's thread)

@@ -167,11 +167,10 @@ pub struct ModelStore {
 }
 
 impl ModelStore {
-    /// The project's own `models/` folder, or `FORMCHECK_MODELS` if set.
+    /// The data folder's `models/`, or `FORMCHECK_MODELS` if set.
     pub fn default_dir() -> PathBuf {
         std::env::var_os("FORMCHECK_MODELS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+            .map_or_else(|| crate::data_dir::path("models"), PathBuf::from)
     }
 
     /// Reads `manifest.toml` in `dir`.
@@ -233,16 +232,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Path of the ONNX Runtime library: `ORT_DYLIB_PATH`, else the project's
-/// cache where `make setup` puts it.
+/// Path of the ONNX Runtime library: `ORT_DYLIB_PATH`, else the data
+/// folder's `onnxruntime/` (installed) or `.cache/onnxruntime/` (where
+/// `make setup` puts it in a source tree).
 pub fn runtime_library_path() -> PathBuf {
-    std::env::var_os("ORT_DYLIB_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(".cache/onnxruntime")
-                .join(ORT_LIBRARY)
-        })
+    std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+        || {
+            crate::data_dir::first_of(&[
+                &format!("onnxruntime/{ORT_LIBRARY}"),
+                &format!(".cache/onnxruntime/{ORT_LIBRARY}"),
+            ])
+        },
+        PathBuf::from,
+    )
 }
 
 static RUNTIME: OnceLock<Result<Environment, String>> = OnceLock::new();
@@ -357,6 +359,7 @@ impl BoundModel {
     /// This calls ONNX Runtime's `RunWithBinding` directly rather than
     /// `Session::run_binding`, which wraps every output in new reference-
     /// counted values on each run: nothing is allocated per frame here.
+    #[allow(unsafe_code)] // the one call into ONNX Runtime's C API; see SAFETY below
     pub fn run(&mut self) -> Result<(), ModelError> {
         let api = ort::api();
         // SAFETY: the session and the binding are alive for the call, the
@@ -398,7 +401,7 @@ fn check_signature(path: &Path, session: &Session, spec: &ModelSpec) -> Result<(
     };
     let check = |kind: &str, outlets: &[ort::value::Outlet], want: &TensorSpec| {
         let Some(outlet) = outlets.iter().find(|o| o.name() == want.name) else {
-            let names: Vec<&str> = outlets.iter().map(|o| o.name()).collect();
+            let names: Vec<&str> = outlets.iter().map(ort::value::Outlet::name).collect();
             return Err(err(format!(
                 "no {kind} named `{}` (it has {names:?})",
                 want.name
@@ -411,7 +414,7 @@ fn check_signature(path: &Path, session: &Session, spec: &ModelSpec) -> Result<(
                 want.name
             )));
         }
-        let shape: &[i64] = dtype.tensor_shape().map(|s| &s[..]).unwrap_or(&[]);
+        let shape: &[i64] = dtype.tensor_shape().map_or(&[], |s| &s[..]);
         if shape != want.shape {
             return Err(err(format!(
                 "{kind} `{}` has shape {shape:?}, expected {:?}",

@@ -290,7 +290,7 @@ mod tests {
         let from = (period_s * 30.0) as i64;
         (0..200)
             .map(|ms| {
-                let shift_us = ms as f64 * 1000.0;
+                let shift_us = f64::from(ms) * 1000.0;
                 let err: f64 = (from..n)
                     .map(|i| {
                         let t = (i * dt_us) as f64 - shift_us;
@@ -298,11 +298,10 @@ mod tests {
                         (filtered[(i - 1) as usize] - 0.05 * phase.sin()).powi(2)
                     })
                     .sum();
-                (ms as f64, err)
+                (f64::from(ms), err)
             })
             .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(ms, _)| ms)
-            .unwrap_or(f64::NAN)
+            .map_or(f64::NAN, |(ms, _)| ms)
     }
 
     #[test]
@@ -371,7 +370,7 @@ mod tests {
         };
         let mut raw = RawPose::default();
         raw.aux[1].y = -0.3;
-        for lm in raw.pose.landmarks.iter_mut() {
+        for lm in &mut raw.pose.landmarks {
             lm.x = 0.5;
             lm.visibility = 1.0;
         }
@@ -379,7 +378,7 @@ mod tests {
         s.apply(&mut raw.clone(), size, 33_333);
         s.apply(&mut raw.clone(), size, 66_666);
         let mut moved = raw.clone();
-        for lm in moved.pose.landmarks.iter_mut() {
+        for lm in &mut moved.pose.landmarks {
             lm.x = 0.52;
             lm.visibility = 0.0;
         }

@@ -73,7 +73,7 @@ impl Answer {
         Answer { kind, chosen: None }
     }
 
-    fn highest(&self) -> u8 {
+    fn highest(self) -> u8 {
         match self.kind {
             Kind::YesNo => 1,
             Kind::Pain => PAIN_MAX,
@@ -187,12 +187,12 @@ impl<'a> WindowPrompt<'a> {
         let mut answer = Answer::new(kind);
         let mut shown = None;
         loop {
-            if shown != Some(answer) {
-                self.draw(question, &answer)?;
+            if shown == Some(answer) {
+                self.window.refresh()?;
+            } else {
+                self.draw(question, answer)?;
                 self.window.show(&self.canvas)?;
                 shown = Some(answer);
-            } else {
-                self.window.refresh()?;
             }
             while let Some(key) = self.window.next_key() {
                 if key == Key::Escape {
@@ -213,7 +213,11 @@ impl<'a> WindowPrompt<'a> {
     }
 
     /// Draws the question and its answers at the window's size.
-    fn draw(&mut self, question: &str, answer: &Answer) -> opencv::Result<()> {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the question screen drawn in one pass; to split into layout and drawing"
+    )]
+    fn draw(&mut self, question: &str, answer: Answer) -> opencv::Result<()> {
         let ImageSize { width, height } = self.window.size();
         let (w, h) = (width.max(320) as i32, height.max(240) as i32);
         let k = h as f32 / REFERENCE_HEIGHT;

@@ -547,10 +547,10 @@ fn read_metrics(path: &Path, metrics: &[Metric]) -> Result<Series, ReportError> 
     let mut series = Series::default();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, csv::Position::line);
             bad(line, e.to_string())
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, csv::Position::line);
         let cell = |col: usize| record.get(col).unwrap_or("").trim();
         let number = |col: usize| -> Result<Option<f64>, ReportError> {
             let text = cell(col);

@@ -17,8 +17,6 @@ use crate::sinks::track::read_track;
 
 /// Flags of a set that get a thumbnail (the page stays a reasonable size).
 const MAX_THUMBS_PER_SET: usize = 40;
-/// A rise in pain of this many NRS points is clinically meaningful [38].
-const MEANINGFUL_PAIN_CHANGE: i16 = 2;
 
 /// What no single camera can measure, whatever the exercise.
 const CAMERA_LIMITS: [&str; 3] = [
@@ -205,7 +203,7 @@ fn flag_condition(set: &SetData, flag: &Flag) -> String {
 pub fn page(input: &ReportInput, sets: &[SetData]) -> Result<String, ReportError> {
     let mut set_sections = Vec::with_capacity(sets.len());
     for set in sets {
-        set_sections.push(set_section(set)?);
+        set_sections.push(set_section(set, input.pain_rise)?);
     }
     let trends = trends(input)?;
     let title = format!(
@@ -282,13 +280,15 @@ fn header(input: &ReportInput) -> Markup {
     }
 }
 
-fn pain_text(before: Option<u8>, after: Option<u8>) -> Markup {
+/// Pain before → after, the change marked when it reaches `rise`, the
+/// programme's meaningful rise.
+fn pain_text(before: Option<u8>, after: Option<u8>, rise: u8) -> Markup {
     let show = |p: Option<u8>| p.map_or("–".to_string(), |p| p.to_string());
     let change = before.zip(after).map(|(b, a)| i16::from(a) - i16::from(b));
     html! {
         (show(before)) " → " (show(after))
         @if let Some(d) = change {
-            @if d >= MEANINGFUL_PAIN_CHANGE {
+            @if d >= i16::from(rise) {
                 " " span.bad { "(+" (d) ")" }
             } @else if d != 0 {
                 " " span.muted { "(" (format!("{d:+}")) ")" }
@@ -321,7 +321,7 @@ fn overview(input: &ReportInput, sets: &[SetData]) -> Markup {
                                 @if by_fault.is_empty() { span.ok { "none" } }
                                 @for (fault, n) in &by_fault { (fault) ": " b { (n) } br; }
                             }
-                            td { (pain_text(set.input.pain_before, set.input.pain_after)) }
+                            td { (pain_text(set.input.pain_before, set.input.pain_after, input.pain_rise)) }
                             td { (spread_text(set.input.leg_symptoms_spread)) }
                         }
                     }
@@ -439,7 +439,7 @@ fn metric_caption(set: &SetData, metric: Metric) -> Markup {
     }
 }
 
-fn set_section(set: &SetData) -> Result<Markup, ReportError> {
+fn set_section(set: &SetData, rise: u8) -> Result<Markup, ReportError> {
     let mut plots = Vec::new();
     for metric in set.metrics() {
         plots.push((metric, plot::metric_over_time(set, metric)?));
@@ -449,13 +449,13 @@ fn set_section(set: &SetData) -> Result<Markup, ReportError> {
     let pain_rose = input
         .pain_before
         .zip(input.pain_after)
-        .is_some_and(|(b, a)| i16::from(a) - i16::from(b) >= MEANINGFUL_PAIN_CHANGE);
+        .is_some_and(|(b, a)| i16::from(a) - i16::from(b) >= i16::from(rise));
     Ok(html! {
         section.set {
             h2 { "Set " (input.number) " · " (set.exercise.title) }
             p.setmeta {
                 "Status: " b { (status(set)) } " · "
-                "Pain (NRS 0–10) before → after: " b { (pain_text(input.pain_before, input.pain_after)) } " · "
+                "Pain (NRS 0–10) before → after: " b { (pain_text(input.pain_before, input.pain_after, rise)) } " · "
                 "Leg symptoms spread: " b { (spread_text(input.leg_symptoms_spread)) }
                 @if let Some(s) = &set.summary {
                     " · Frames analysed: " b { (s.frames) }
@@ -478,7 +478,7 @@ fn set_section(set: &SetData) -> Result<Markup, ReportError> {
                 div.callout.danger { b { "Leg symptoms spread further down the leg" } " (peripheralisation) during this set: a stop rule [40][41]." }
             }
             @if pain_rose {
-                div.callout { b { "Pain rose by 2 or more points" } " during this set, a clinically meaningful change on the NRS [38]." }
+                div.callout { b { "Pain rose by " (rise) " or more points" } " during this set, a clinically meaningful change on the NRS [38]." }
             }
             @if input.status == "stopped" {
                 div.callout { b { "The set was stopped" }
@@ -779,7 +779,7 @@ fn trends(input: &ReportInput) -> Result<Markup, ReportError> {
             h2 { "Across sessions" }
             p.muted { (sessions.len()) " sessions on record; this session is shaded. Each point is the session's value over its sets." }
             figure {
-                figcaption { b { "Pain" } " (NRS 0–10), mean over the session's sets. A change of 2 points is clinically meaningful [38]." }
+                figcaption { b { "Pain" } " (NRS 0–10), mean over the session's sets. A change of " (input.pain_rise) " points is clinically meaningful [38]." }
                 div.legend {
                     span { span.sw.line style=(sw(plot::PAIN_BEFORE)) {} "before the set" }
                     span { span.sw.line style=(sw(plot::PAIN_AFTER)) {} "after the set" }
@@ -821,7 +821,7 @@ fn trends(input: &ReportInput) -> Result<Markup, ReportError> {
                                     td {
                                         @for (i, p) in pts.iter().enumerate() {
                                             @if i > 0 { ", " }
-                                            (pain_text(p.pain_before, p.pain_after))
+                                            (pain_text(p.pain_before, p.pain_after, input.pain_rise))
                                         }
                                     }
                                     td.num {

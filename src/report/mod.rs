@@ -53,6 +53,10 @@ pub struct ReportInput {
     /// Every set of this patient's sessions (this one included, if the
     /// store has it), for the trends across sessions.
     pub history: Vec<HistoryPoint>,
+    /// The rise in pain, NRS points, that the programme treats as
+    /// meaningful (`pain.stop_rise` of `calibration/programme.toml`): the
+    /// report marks it where the session stopped on it.
+    pub pain_rise: u8,
 }
 
 /// One set of the session.

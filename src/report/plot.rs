@@ -116,6 +116,10 @@ fn safe_interval(fires: Direction, limit: f32, baseline: Baseline) -> Option<(f6
 /// shaded, its limit as a line, the spans where a flag was up, the reps in
 /// the background, values that were not judged (landmarks poorly visible,
 /// camera in the wrong place) as grey dots within the judged values' scale.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one plot with its shading, flags, reps and grey points; to split by layer"
+)]
 pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportError> {
     let what = format!("{} in set {}", metric.name(), set.input.number);
     let err = plot_error(&what);

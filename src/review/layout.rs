@@ -64,7 +64,10 @@ pub struct Layout {
 impl Layout {
     /// The layout for a recording of `video` pixels with `rows` rule rows.
     pub fn new(video: ImageSize, rows: usize) -> Layout {
-        let (width, height) = (video.width.max(1) as f64, video.height.max(1) as f64);
+        let (width, height) = (
+            f64::from(video.width.max(1)),
+            f64::from(video.height.max(1)),
+        );
         let scale = (f64::from(VIDEO_HEIGHT) / height).min(f64::from(VIDEO_MAX_WIDTH) / width);
         let shown_width = ((width * scale).round() as i32).max(1);
         let shown_height = ((height * scale).round() as i32).max(1);

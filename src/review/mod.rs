@@ -661,7 +661,8 @@ mod tests {
 
     #[test]
     fn a_set_folder_gives_its_overlay_else_its_raw_video() {
-        let folder = std::env::temp_dir().join(format!("formcheck-review-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let folder = tmp.path().join("review");
         std::fs::create_dir_all(&folder).unwrap();
         let err = ReviewInput::from_set_folder(&folder, "t", "squat").unwrap_err();
         assert!(matches!(err, ReviewError::NoVideo { .. }));
@@ -683,8 +684,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named_with_what_to_do() {
-        let folder =
-            std::env::temp_dir().join(format!("formcheck-review-m-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let folder = tmp.path().join("review-m");
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("overlay.mp4"), b"").unwrap();
         let input = ReviewInput::from_set_folder(&folder, "t", "squat").unwrap();

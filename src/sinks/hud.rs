@@ -635,9 +635,9 @@ impl Hud {
         let margin = sizes.px(MARGIN);
         self.draw_progress(frame, status, exercise, extras, top + margin, &sizes)?;
         self.draw_gauges(frame, status, top + margin, &sizes)?;
-        let chips_top = self.draw_indicators(frame, extras, bottom - margin, &sizes)?;
+        let chips_top = Self::draw_indicators(frame, extras, bottom - margin, &sizes)?;
         if let Some(timings) = extras.timings {
-            self.draw_timings(frame, timings, chips_top, &sizes)?;
+            Self::draw_timings(frame, timings, chips_top, &sizes)?;
         }
         if let Some(pose) = pose {
             let style = SkeletonStyle::single(
@@ -876,7 +876,6 @@ impl Hud {
     /// The paused, muted and recording chips along the bottom left; returns
     /// their top edge.
     fn draw_indicators(
-        &mut self,
         frame: &mut Mat,
         extras: &HudExtras<'_>,
         bottom: i32,
@@ -924,7 +923,6 @@ impl Hud {
     /// The timings block, lines of `timings`, in the bottom right corner,
     /// above the indicator row.
     fn draw_timings(
-        &mut self,
         frame: &mut Mat,
         timings: &str,
         chips_top: i32,

@@ -306,7 +306,8 @@ mod tests {
 
     #[test]
     fn recover_cuts_half_written_lines_only() {
-        let dir = std::env::temp_dir().join(format!("formcheck-recover-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("recover");
         private_files::create_dir(&dir).unwrap();
         std::fs::write(dir.join("track.jsonl"), "{\"a\":1}\n{\"a\":2}\n{\"a\":").unwrap();
         std::fs::write(dir.join("events.jsonl"), "{\"e\":1}\n").unwrap();

@@ -157,7 +157,7 @@ impl Window {
         };
         let (width, height) = (size.width.max(1) as usize, size.height.max(1) as usize);
         let mut window = minifb::Window::new(title, width, height, options)
-            .map_err(|e| window_error(e, &display))?;
+            .map_err(|e| window_error(&e, &display))?;
         let keys = Rc::new(RefCell::new(KeyPresses {
             pending: VecDeque::with_capacity(MAX_PENDING),
             down: [false; KEY_COUNT],
@@ -305,8 +305,8 @@ fn error_detail(error: &minifb::Error) -> String {
 }
 
 /// Maps minifb's failure to open a window on `display` to a [`WindowError`].
-fn window_error(error: minifb::Error, display: &str) -> WindowError {
-    let detail = error_detail(&error);
+fn window_error(error: &minifb::Error, display: &str) -> WindowError {
+    let detail = error_detail(error);
     if detail.contains("XOpenDisplay") {
         WindowError::NoDisplay {
             reason: format!("cannot reach the X server at {DISPLAY_VAR}={display}"),
@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn minifb_failures_map_to_typed_errors() {
         let unreachable = window_error(
-            minifb::Error::WindowCreate("XOpenDisplay failed".into()),
+            &minifb::Error::WindowCreate("XOpenDisplay failed".into()),
             ":77",
         );
         assert!(
@@ -454,11 +454,11 @@ mod tests {
             "{unreachable}"
         );
         let no_lib = window_error(
-            minifb::Error::WindowCreate("failed to load Xlib: x".into()),
+            &minifb::Error::WindowCreate("failed to load Xlib: x".into()),
             ":0",
         );
         assert!(matches!(no_lib, WindowError::MissingLibrary(_)));
-        let other = window_error(minifb::Error::WindowCreate("bad size".into()), ":0");
+        let other = window_error(&minifb::Error::WindowCreate("bad size".into()), ":0");
         assert!(matches!(other, WindowError::Create(_)));
     }
 }

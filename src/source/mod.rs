@@ -435,7 +435,7 @@ impl FrameSource {
 /// The sample video `make setup` fetches, for the unit tests.
 #[cfg(test)]
 pub(crate) fn demo() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/samples/demo.mp4");
+    let path = crate::data_dir::path(".cache/samples/demo.mp4");
     assert!(
         path.is_file(),
         "{} is missing: run `make setup`",

@@ -107,16 +107,7 @@ impl Store {
         if let Some(path) = non_empty(DB_ENV) {
             return PathBuf::from(path);
         }
-        // The XDG spec: a relative path in the variable is to be ignored.
-        if let Some(data) = non_empty("XDG_DATA_HOME").filter(|d| Path::new(d).is_absolute()) {
-            return PathBuf::from(data).join("formcheck").join(FILE_NAME);
-        }
-        match non_empty("HOME") {
-            Some(home) => PathBuf::from(home)
-                .join(".local/share/formcheck")
-                .join(FILE_NAME),
-            None => PathBuf::from(FILE_NAME),
-        }
+        crate::data_dir::user_dir().map_or_else(|| PathBuf::from(FILE_NAME), |d| d.join(FILE_NAME))
     }
 
     /// Opens the database at `path`, creating it (and its folder) when
@@ -404,6 +395,10 @@ impl Store {
     /// `FlagEnd` of the same rule, in this call or a later one), the
     /// summary from `SetSummary`. `View` and `CannotSee` events are not
     /// stored (the event log has them). Either all are stored or none.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one transaction over every event kind; to split by event"
+    )]
     pub fn add_events(&mut self, set: SetId, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());

@@ -1,5 +1,6 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)] // helpers of tests: a failure is a panic with its cause
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,6 +1,7 @@
 //! The rendered corpus (`samples/`, made by `make samples`): clips of a
 //! rendered body doing our exercises with faults of known size at known
 //! times, and what each clip's manifest entry says of them.
+#![allow(clippy::unwrap_used)] // helpers of tests: a failure is a panic with its cause
 
 use std::path::{Path, PathBuf};
 

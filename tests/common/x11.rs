@@ -1,8 +1,11 @@
 //! A virtual X server (Xvfb) for the window tests, and a client of it that
 //! reads the screen and sends keys and the close button as X events, as a
 //! user would.
+#![allow(unsafe_code)] // Xlib is a C API; each call says why it is sound
 
 use std::ffi::CString;
+use std::io::{BufRead, BufReader};
+use std::os::fd::AsRawFd;
 use std::os::raw::{c_long, c_uint};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
@@ -15,7 +18,7 @@ use x11_dl::xlib;
 
 /// A display number with no X server (no socket, no lock file).
 pub fn free_display() -> u32 {
-    (90..200)
+    (90..10_000)
         .find(|n| {
             !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
                 && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
@@ -31,14 +34,19 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts Xvfb with one `width`×`height` screen; `None` when Xvfb is
-    /// not installed.
+    /// Starts Xvfb with one `width`×`height` screen on a display it picks
+    /// itself (`-displayfd`: no race between tests starting servers at
+    /// once, and stale lock files of a killed server are its business);
+    /// `None` when Xvfb is not installed.
     pub fn start(width: i32, height: i32) -> Option<Xvfb> {
-        let n = free_display();
+        // The server writes its display number into this pipe once it
+        // accepts connections.
+        let (ready, ready_in_child) = nix::unistd::pipe().expect("a pipe");
         let screen = format!("{width}x{height}x24");
-        let child = match Process::new("Xvfb")
+        let spawned = Process::new("Xvfb")
             .args([
-                &format!(":{n}"),
+                "-displayfd",
+                &ready_in_child.as_raw_fd().to_string(),
                 "-screen",
                 "0",
                 &screen,
@@ -47,34 +55,40 @@ impl Xvfb {
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .spawn()
-        {
+            .spawn();
+        drop(ready_in_child);
+        let mut child = match spawned {
             Ok(child) => child,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(e) => panic!("cannot start Xvfb: {e}"),
         };
-        let mut xvfb = Xvfb {
-            child,
-            display: format!(":{n}"),
-        };
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let started = Instant::now();
-        while !socket.exists() {
-            if let Ok(Some(status)) = xvfb.child.try_wait() {
-                panic!("Xvfb on :{n} exited: {status}");
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "Xvfb did not come up on :{n}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let mut number = String::new();
+        let read = BufReader::new(std::fs::File::from(ready)).read_line(&mut number);
+        if read.is_err() || number.trim().is_empty() {
+            let _ = child.kill();
+            panic!("Xvfb did not come up: {:?}", child.wait());
         }
-        Some(xvfb)
+        Some(Xvfb {
+            child,
+            display: format!(":{}", number.trim()),
+        })
     }
 }
 
 impl Drop for Xvfb {
+    /// Stops the server with SIGTERM, so that it removes its socket and
+    /// lock file (SIGKILL would leave them behind, one display number lost
+    /// per test run); SIGKILL only if it has not gone within 5 s.
     fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id().cast_signed());
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let asked = Instant::now();
+        while asked.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -269,7 +283,7 @@ impl Drop for XClient {
 }
 
 /// Whether `p` is `want` (within 2 levels per channel).
-pub fn is_colour(p: &Vec3b, want: Scalar) -> bool {
+pub fn is_colour(p: Vec3b, want: Scalar) -> bool {
     (0..3).all(|c| (f64::from(p[c]) - want[c]).abs() <= 2.0)
 }
 

@@ -809,7 +809,7 @@ pub fn sequence(
     (0..n)
         .map(|i| {
             let (a, p) = f(i as f32 / fps);
-            let t_ms = (i as f64 * 1e9 / fps as f64).round() / 1e6;
+            let t_ms = (i as f64 * 1e9 / f64::from(fps)).round() / 1e6;
             (t_ms, a, p)
         })
         .collect()

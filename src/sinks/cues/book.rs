@@ -19,9 +19,10 @@ const TONE_LEVEL: f64 = 0.3;
 /// The renderer's index: `{"cues": {text: file name}, ...}`.
 const INDEX: &str = "index.json";
 
-/// Where `make setup` renders the cues.
+/// The rendered cues: `cues/` in an installed data folder, `.cache/cues/`
+/// where `make setup` renders them in a source tree.
 pub fn cues_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/cues")
+    crate::data_dir::first_of(&["cues", ".cache/cues"])
 }
 
 /// The sound of each cue, ready to play: mono 16-bit samples at one rate,
@@ -55,7 +56,7 @@ impl CueBook {
             Ok(index) => index,
             Err(e) => {
                 tracing::warn!("{e}; a tone plays instead of each spoken cue");
-                book.missing = texts.iter().map(|t| t.to_string()).collect();
+                book.missing = texts.iter().map(std::string::ToString::to_string).collect();
                 book.tone = tone(book.sample_rate);
                 return book;
             }
@@ -188,7 +189,8 @@ mod tests {
 
     #[test]
     fn without_rendered_cues_a_tone_plays() {
-        let dir = std::env::temp_dir().join(format!("formcheck-no-cues-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("no-cues");
         let book = CueBook::load(&dir, &["Hips up", "Slow down"]);
         assert_eq!(book.missing(), ["Hips up", "Slow down"]);
         assert_eq!(book.sample_rate(), DEFAULT_SAMPLE_RATE);
@@ -201,7 +203,8 @@ mod tests {
 
     #[test]
     fn a_bad_cue_file_is_missing_and_the_rest_load() {
-        let dir = std::env::temp_dir().join(format!("formcheck-bad-cues-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("bad-cues");
         std::fs::create_dir_all(&dir).unwrap();
         let spec = hound::WavSpec {
             channels: 1,

@@ -156,7 +156,7 @@ impl CueSelector {
                     None => tracing::debug!("no cue for rule `{rule}`"),
                 },
                 Event::View { message, .. } if !message.is_empty() => {
-                    consider(CueKind::Guidance, &self.wrong_view)
+                    consider(CueKind::Guidance, &self.wrong_view);
                 }
                 Event::CannotSee { .. } => consider(CueKind::Guidance, &self.cannot_see),
                 Event::Rep { index, .. } => {

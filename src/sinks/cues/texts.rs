@@ -43,7 +43,7 @@ struct RawCueTexts {
 
 /// The fixed cues shipped with formcheck.
 pub fn cue_texts_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("calibration/cues.toml")
+    crate::data_dir::path("calibration/cues.toml")
 }
 
 impl CueTexts {
@@ -100,8 +100,10 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        let path =
-            std::env::temp_dir().join(format!("formcheck-cues-{}-{name}", std::process::id()));
+        let path = tempfile::tempdir()
+            .unwrap()
+            .keep()
+            .join(format!("cues-{name}"));
         std::fs::write(&path, text).unwrap();
         path
     }
