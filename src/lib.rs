@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod pose;
 pub mod private_files;
 pub mod prompt;
+pub mod recording;
 pub mod report;
 pub mod review;
 pub mod safety;

@@ -1,5 +1,14 @@
 //! Locating problems in TOML files, so that errors name the line.
 
+/// Writes `text` into a file called `name` in a folder of its own that
+/// outlives the test (its path is in the errors the test reads).
+#[cfg(test)]
+pub(crate) fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let path = tempfile::tempdir().unwrap().keep().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// 1-based line of byte `offset` in `text`.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1

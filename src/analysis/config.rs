@@ -802,12 +802,7 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        let path = tempfile::tempdir()
-            .unwrap()
-            .keep()
-            .join(format!("config-{name}"));
-        std::fs::write(&path, text).unwrap();
-        path
+        crate::toml_text::temp_file(&format!("config-{name}"), text)
     }
 
     #[test]

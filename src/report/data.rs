@@ -2,75 +2,17 @@
 //! exercise definition.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
-
-use serde::Deserialize;
 
 use super::{ReportError, SetInput};
 use crate::analysis::config::{Exercise, Fault, Reference, Rule, View};
 use crate::analysis::measure::Metric;
+use crate::recording::events::EventLog;
+use crate::recording::metrics::MetricRows;
 
 /// Slack, ms, when placing a flag inside a rep (the rep's start is
 /// reconstructed from its phase durations).
 const REP_SLACK_MS: f64 = 50.0;
-
-/// The events the report uses, as written by the analysis. Other events
-/// (and fields) are skipped.
-#[derive(Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-enum Record {
-    FlagStart {
-        rule: String,
-        fault: Fault,
-        metric: String,
-        value: f32,
-        limit: f32,
-        frame: u64,
-        t_ms: f64,
-        message: String,
-    },
-    FlagEnd {
-        rule: String,
-        peak: f32,
-        frame: u64,
-        t_ms: f64,
-    },
-    Rep {
-        index: u32,
-        frame: u64,
-        t_ms: f64,
-        eccentric_s: f64,
-        turn_s: f64,
-        concentric_s: f64,
-        range: f32,
-        flags: Vec<String>,
-        #[serde(default)]
-        at_turn: BTreeMap<String, f32>,
-    },
-    Hold {
-        index: u32,
-        t_ms: f64,
-        duration_s: f64,
-        target_s: f32,
-    },
-    View {
-        t_ms: f64,
-        view: View,
-        needed: View,
-    },
-    CannotSee {
-        rule: String,
-        hint: String,
-    },
-    SetSummary {
-        frames: u64,
-        frames_without_person: u64,
-        cannot_measure: Vec<String>,
-    },
-    #[serde(other)]
-    Other,
-}
 
 /// A flag, from its start to its end.
 #[derive(Clone, Debug)]
@@ -232,7 +174,7 @@ pub struct SetData<'a> {
     /// Camera views over the set.
     pub views: Vec<ViewSpan>,
     /// Rule id → (times it could not be judged, what to bring into view).
-    pub blind: BTreeMap<String, (u32, String)>,
+    pub blind: BTreeMap<String, (usize, String)>,
     /// The set summary, if the set ended cleanly.
     pub summary: Option<Summary>,
     /// What the camera cannot measure (from the summary, else the exercise).
@@ -249,10 +191,18 @@ impl<'a> SetData<'a> {
                 set: input.number,
                 source,
             })?;
-        let mut set = SetData {
+        let series = read_metrics(&input.metrics, &plotted_metrics(&exercise))?;
+        let mut set = SetData::new(input, exercise, series);
+        set.take_events(EventLog::read(&input.events)?);
+        Ok(set)
+    }
+
+    /// A set of `exercise` with its metrics and no events yet.
+    fn new(input: &'a SetInput, exercise: Exercise, series: Series) -> SetData<'a> {
+        SetData {
             input,
             cannot_measure: exercise.cannot_measure.clone(),
-            series: read_metrics(&input.metrics, &plotted_metrics(&exercise))?,
+            series,
             exercise,
             flags: Vec::new(),
             reps: Vec::new(),
@@ -260,35 +210,78 @@ impl<'a> SetData<'a> {
             views: Vec::new(),
             blind: BTreeMap::new(),
             summary: None,
-        };
-        set.read_events(&input.events)?;
-        Ok(set)
+        }
     }
 
-    fn read_events(&mut self, path: &Path) -> Result<(), ReportError> {
-        let read = |source| ReportError::Read {
-            path: path.into(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read)?;
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(read)?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: Record = serde_json::from_str(&line).map_err(|e| ReportError::Event {
-                path: path.into(),
-                line: i + 1,
-                message: e.to_string(),
-            })?;
-            self.add(record);
-        }
+    /// Takes the flags, reps, holds, views and summary of the set's event
+    /// log; open flags and the last view run to the metrics' last time.
+    fn take_events(&mut self, log: EventLog) {
         let end_ms = self.series.end_s() * 1000.0;
-        if let Some(last) = self.views.last_mut() {
-            last.to_ms = end_ms.max(last.from_ms);
-        }
-        for flag in self.flags.iter_mut().filter(|f| f.open) {
-            flag.end_ms = end_ms.max(flag.start_ms);
+        self.flags = log
+            .flags
+            .into_iter()
+            .map(|f| Flag {
+                rule: f.rule,
+                fault: f.fault,
+                metric: f.metric,
+                value: f.value,
+                peak: f.peak,
+                limit: f.limit,
+                start_frame: f.start.frame,
+                start_ms: f.start.t_ms,
+                end_frame: f.end.map_or(f.start.frame, |e| e.frame),
+                end_ms: f.end.map_or(end_ms.max(f.start.t_ms), |e| e.t_ms),
+                open: f.end.is_none(),
+                message: f.message,
+                rep: None,
+            })
+            .collect();
+        self.reps = log
+            .reps
+            .into_iter()
+            .map(|r| Rep {
+                index: r.index,
+                end_frame: r.end.frame,
+                end_ms: r.end.t_ms,
+                eccentric_s: r.eccentric_s,
+                turn_s: r.turn_s,
+                concentric_s: r.concentric_s,
+                range: r.range,
+                back_bend: r.at_turn.get(Metric::BackBend.name()).copied(),
+                flags: r.flags,
+            })
+            .collect();
+        self.holds = log
+            .holds
+            .iter()
+            .map(|h| Hold {
+                index: h.index,
+                end_ms: h.end_ms,
+                duration_s: h.duration_s,
+                target_s: h.target_s,
+            })
+            .collect();
+        let froms: Vec<f64> = log.views.iter().map(|v| v.at.t_ms).collect();
+        self.views = log
+            .views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ViewSpan {
+                from_ms: v.at.t_ms,
+                to_ms: froms.get(i + 1).copied().unwrap_or(end_ms.max(v.at.t_ms)),
+                view: v.view,
+                needed: v.needed,
+            })
+            .collect();
+        self.blind = log.cannot_see;
+        if let Some(summary) = log.summary {
+            if !summary.cannot_measure.is_empty() {
+                self.cannot_measure = summary.cannot_measure;
+            }
+            self.summary = Some(Summary {
+                frames: summary.frames,
+                frames_without_person: summary.frames_without_person,
+            });
         }
         for flag in &mut self.flags {
             flag.rep = self
@@ -299,110 +292,6 @@ impl<'a> SetData<'a> {
                         && flag.start_ms <= r.end_ms + REP_SLACK_MS
                 })
                 .map(|r| r.index);
-        }
-        Ok(())
-    }
-
-    fn add(&mut self, record: Record) {
-        match record {
-            Record::FlagStart {
-                rule,
-                fault,
-                metric,
-                value,
-                limit,
-                frame,
-                t_ms,
-                message,
-            } => self.flags.push(Flag {
-                rule,
-                fault,
-                metric,
-                value,
-                peak: value,
-                limit,
-                start_frame: frame,
-                start_ms: t_ms,
-                end_frame: frame,
-                end_ms: t_ms,
-                open: true,
-                message,
-                rep: None,
-            }),
-            Record::FlagEnd {
-                rule,
-                peak,
-                frame,
-                t_ms,
-            } => {
-                if let Some(flag) = self.flags.iter_mut().find(|f| f.open && f.rule == rule) {
-                    flag.open = false;
-                    flag.peak = peak;
-                    flag.end_frame = frame;
-                    flag.end_ms = t_ms;
-                }
-            }
-            Record::Rep {
-                index,
-                frame,
-                t_ms,
-                eccentric_s,
-                turn_s,
-                concentric_s,
-                range,
-                flags,
-                at_turn,
-            } => self.reps.push(Rep {
-                index,
-                end_frame: frame,
-                end_ms: t_ms,
-                eccentric_s,
-                turn_s,
-                concentric_s,
-                range,
-                flags,
-                back_bend: at_turn.get(Metric::BackBend.name()).copied(),
-            }),
-            Record::Hold {
-                index,
-                t_ms,
-                duration_s,
-                target_s,
-            } => self.holds.push(Hold {
-                index,
-                end_ms: t_ms,
-                duration_s,
-                target_s,
-            }),
-            Record::View { t_ms, view, needed } => {
-                if let Some(last) = self.views.last_mut() {
-                    last.to_ms = t_ms;
-                }
-                self.views.push(ViewSpan {
-                    from_ms: t_ms,
-                    to_ms: t_ms,
-                    view,
-                    needed,
-                });
-            }
-            Record::CannotSee { rule, hint } => {
-                let entry = self.blind.entry(rule).or_insert((0, hint));
-                entry.0 += 1;
-            }
-            Record::SetSummary {
-                frames,
-                frames_without_person,
-                cannot_measure,
-            } => {
-                if !cannot_measure.is_empty() {
-                    self.cannot_measure = cannot_measure;
-                }
-                self.summary = Some(Summary {
-                    frames,
-                    frames_without_person,
-                });
-            }
-            Record::Other => {}
         }
     }
 
@@ -510,79 +399,29 @@ pub fn plotted_metrics(exercise: &Exercise) -> Vec<Metric> {
     out
 }
 
-/// Reads the columns of `metrics` from a metrics CSV.
+/// The columns of `metrics` from a metrics CSV; a metric the file lacks
+/// reads as never measured, a missing visibility as unknown.
 fn read_metrics(path: &Path, metrics: &[Metric]) -> Result<Series, ReportError> {
-    let file = std::fs::File::open(path).map_err(|source| ReportError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let bad = |line: u64, message: String| ReportError::Metrics {
-        path: path.into(),
-        line,
-        message,
-    };
-    let mut reader = csv::Reader::from_reader(file);
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(1, format!("cannot read the header: {e}")))?
-        .clone();
-    let find = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            bad(
-                1,
-                format!("no `{name}` column: not a formcheck metrics CSV"),
-            )
+    let mut rows = MetricRows::read(path)?;
+    let n = rows.frames.len();
+    let columns = metrics
+        .iter()
+        .map(|m| {
+            let column = rows.columns.remove(m).unwrap_or_default();
+            let value = if column.value.is_empty() {
+                vec![None; n]
+            } else {
+                column.value
+            };
+            let visibility = column.visibility.unwrap_or_else(|| vec![None; n]);
+            (*m, Column { value, visibility })
         })
-    };
-    let frame_col = find("frame")?;
-    let t_col = find("t_ms")?;
-    let mut wanted = Vec::new();
-    for m in metrics {
-        wanted.push((
-            *m,
-            find(m.name())?,
-            find(&format!("{}_visibility", m.name()))?,
-        ));
-    }
-    let mut series = Series::default();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, csv::Position::line);
-            bad(line, e.to_string())
-        })?;
-        let line = record.position().map_or(0, csv::Position::line);
-        let cell = |col: usize| record.get(col).unwrap_or("").trim();
-        let number = |col: usize| -> Result<Option<f64>, ReportError> {
-            let text = cell(col);
-            if text.is_empty() {
-                return Ok(None);
-            }
-            text.parse::<f64>().map(Some).map_err(|_| {
-                bad(
-                    line,
-                    format!("`{}` is `{text}`, not a number", &headers[col]),
-                )
-            })
-        };
-        let frame = cell(frame_col).parse::<u64>().map_err(|_| {
-            bad(
-                line,
-                format!("`frame` is `{}`, not a frame index", cell(frame_col)),
-            )
-        })?;
-        let t_ms = number(t_col)?.ok_or_else(|| bad(line, "`t_ms` is empty".to_string()))?;
-        series.frames.push(frame);
-        series.t_s.push(t_ms / 1000.0);
-        for (metric, value_col, vis_col) in &wanted {
-            let column = series.columns.entry(*metric).or_default();
-            column.value.push(number(*value_col)?.map(|v| v as f32));
-            column.visibility.push(number(*vis_col)?.map(|v| v as f32));
-        }
-    }
-    for (metric, ..) in &wanted {
-        series.columns.entry(*metric).or_default();
-    }
-    Ok(series)
+        .collect();
+    Ok(Series {
+        frames: rows.frames,
+        t_s: rows.t_ms.iter().map(|t| t / 1000.0).collect(),
+        columns,
+    })
 }
 
 #[cfg(test)]
@@ -591,41 +430,32 @@ mod tests {
 
     #[test]
     fn events_pair_flags_and_place_them_in_reps() {
-        let mut set = SetData {
-            input: &SetInput {
-                number: 1,
-                exercise: "squat".into(),
-                status: "complete".into(),
-                stopped_because: None,
-                pain_before: None,
-                pain_after: None,
-                leg_symptoms_spread: None,
-                events: "e".into(),
-                metrics: "m".into(),
-                overlay_video: None,
-                track: None,
-            },
-            exercise: Exercise::named("squat").unwrap(),
-            flags: Vec::new(),
-            reps: Vec::new(),
-            holds: Vec::new(),
-            views: Vec::new(),
-            blind: BTreeMap::new(),
-            summary: None,
-            cannot_measure: Vec::new(),
-            series: Series {
-                frames: vec![0, 1, 2],
-                t_s: vec![0.0, 1.0, 2.0],
-                columns: [(
-                    Metric::TrunkFromVertical,
-                    Column {
-                        value: vec![Some(10.0), Some(60.0), Some(12.0)],
-                        visibility: vec![Some(0.9); 3],
-                    },
-                )]
-                .into(),
-            },
+        let input = SetInput {
+            number: 1,
+            exercise: "squat".into(),
+            status: "complete".into(),
+            stopped_because: None,
+            pain_before: None,
+            pain_after: None,
+            leg_symptoms_spread: None,
+            events: "e".into(),
+            metrics: "m".into(),
+            overlay_video: None,
+            track: None,
         };
+        let series = Series {
+            frames: vec![0, 1, 2],
+            t_s: vec![0.0, 1.0, 2.0],
+            columns: [(
+                Metric::TrunkFromVertical,
+                Column {
+                    value: vec![Some(10.0), Some(60.0), Some(12.0)],
+                    visibility: vec![Some(0.9); 3],
+                },
+            )]
+            .into(),
+        };
+        let mut set = SetData::new(&input, Exercise::named("squat").unwrap(), series);
         let lines = [
             r#"{"event":"flag_start","rule":"trunk_flexion","fault":"lumbar_flexion","metric":"trunk_from_vertical","value":50.0,"limit":45.0,"frame":1,"t_ms":1000.0,"message":"m"}"#,
             r#"{"event":"flag_end","rule":"trunk_flexion","metric":"trunk_from_vertical","peak":51.0,"limit":45.0,"frame":2,"t_ms":2000.0,"duration_ms":1000.0}"#,
@@ -633,9 +463,7 @@ mod tests {
             r#"{"event":"rep","index":2,"frame":3,"t_ms":3000.0,"eccentric_s":0.4,"turn_s":0.2,"concentric_s":0.4,"range":88.0,"peaks":{},"flags":[],"at_turn":{"back_bend":12.5}}"#,
             r#"{"event":"unknown_future_event","x":1}"#,
         ];
-        for l in lines {
-            set.add(serde_json::from_str(l).unwrap());
-        }
+        set.take_events(EventLog::parse(&lines.join("\n"), Path::new("e")).unwrap());
         assert_eq!(set.flags.len(), 1);
         let f = &set.flags[0];
         assert!(!f.open && f.peak == 51.0 && f.end_frame == 2);

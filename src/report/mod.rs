@@ -120,26 +120,12 @@ pub enum ReportError {
         /// Why.
         source: std::io::Error,
     },
-    /// A line of an event log is not a formcheck event.
-    #[error("{path} line {line}: not a formcheck event ({message})")]
-    Event {
-        /// The event log.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The parser's message.
-        message: String,
-    },
-    /// The metrics CSV is malformed.
-    #[error("{path} line {line}: {message}")]
-    Metrics {
-        /// The metrics CSV.
-        path: PathBuf,
-        /// 1-based line.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
+    /// The set's event log cannot be read.
+    #[error(transparent)]
+    Events(#[from] crate::recording::events::EventLogError),
+    /// The set's metrics CSV cannot be read.
+    #[error(transparent)]
+    Metrics(#[from] crate::recording::metrics::MetricsError),
     /// A set names an exercise that cannot be loaded.
     #[error("set {set}: {source}")]
     Exercise {

@@ -136,26 +136,12 @@ pub enum ReviewError {
         /// Why: `DISPLAY` unset, or its X server unreachable.
         reason: String,
     },
-    /// A line of the event log cannot be read.
-    #[error("{path} line {line}: not an event of formcheck's log: {message}")]
-    Events {
-        /// The event log.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A line of the measurements cannot be read.
-    #[error("{path} line {line}: {message}")]
-    Metrics {
-        /// The measurements.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// The set's event log cannot be read.
+    #[error(transparent)]
+    Events(#[from] crate::recording::events::EventLogError),
+    /// The set's metrics CSV cannot be read.
+    #[error(transparent)]
+    Metrics(#[from] crate::recording::metrics::MetricsError),
     /// A file could not be read.
     #[error("{path}: {source}")]
     Read {

@@ -24,11 +24,11 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::ReviewError;
 use crate::analysis::config::{Exercise, Reference, Rule, View};
 use crate::analysis::measure::{Measurements, Metric};
+use crate::recording::events::EventLog;
+use crate::recording::metrics::MetricRows;
 
 /// A flag as it was up: from the frame it was raised to the frame it
 /// cleared.
@@ -98,126 +98,57 @@ pub struct SetEvents {
     pub frames: Option<u64>,
 }
 
-/// One line of the event log, as far as review needs it (other fields and
-/// other events are skipped).
-#[derive(Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-enum Record {
-    FlagStart {
-        rule: String,
-        metric: String,
-        frame: u64,
-        value: f32,
-        limit: f32,
-        message: String,
-    },
-    FlagEnd {
-        rule: String,
-        frame: u64,
-        peak: f32,
-    },
-    Rep {
-        index: u32,
-        frame: u64,
-        #[serde(default)]
-        flags: Vec<String>,
-    },
-    View {
-        frame: u64,
-        view: View,
-    },
-    SetSummary {
-        frames: u64,
-    },
-    #[serde(other)]
-    Other,
-}
-
 impl SetEvents {
     /// Reads the event log at `path`.
     pub fn load(path: &Path) -> Result<SetEvents, ReviewError> {
-        SetEvents::parse(&read(path)?, path)
+        Ok(SetEvents::from_log(EventLog::read(path)?))
     }
 
     /// Parses an event log's `text` (read from `path`, for errors). A last
     /// line cut short (the recording stopped while writing it) is skipped.
     pub fn parse(text: &str, path: &Path) -> Result<SetEvents, ReviewError> {
-        let mut set = SetEvents::default();
-        // Flags raised and not yet cleared: indices into `set.flags`.
-        let mut open: Vec<usize> = Vec::new();
-        let mut last_frame = 0;
-        let cut_short = !text.ends_with('\n');
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record = match serde_json::from_str::<Record>(line) {
-                Ok(record) => record,
-                Err(_) if cut_short && i + 1 == lines.len() => break,
-                Err(e) => {
-                    return Err(ReviewError::Events {
-                        path: path.into(),
-                        line: i + 1,
-                        message: e.to_string(),
-                    })
-                }
-            };
-            match record {
-                Record::FlagStart {
-                    rule,
-                    metric,
-                    frame,
-                    value,
-                    limit,
-                    message,
-                } => {
-                    // A flag of the same rule still up ends here.
-                    close(&mut set.flags, &mut open, &rule, frame, None);
-                    open.push(set.flags.len());
-                    set.flags.push(FlagSpan {
-                        rule,
-                        metric,
-                        start: frame,
-                        end: frame,
-                        message,
-                        value,
-                        peak: value,
-                        limit,
-                    });
-                    last_frame = last_frame.max(frame);
-                }
-                Record::FlagEnd { rule, frame, peak } => {
-                    close(&mut set.flags, &mut open, &rule, frame, Some(peak));
-                    last_frame = last_frame.max(frame);
-                }
-                Record::Rep {
-                    index,
-                    frame,
-                    flags,
-                } => {
-                    set.reps.push(RepMark {
-                        index,
-                        frame,
-                        good: flags.is_empty(),
-                    });
-                    last_frame = last_frame.max(frame);
-                }
-                Record::View { frame, view } => {
-                    set.views.push(ViewChange { frame, view });
-                    last_frame = last_frame.max(frame);
-                }
-                Record::SetSummary { frames } => set.frames = Some(frames),
-                Record::Other => {}
-            }
+        Ok(SetEvents::from_log(EventLog::parse(text, path)?))
+    }
+
+    /// Review's frames of a log: a flag still up at its end runs to the
+    /// set's last frame.
+    fn from_log(log: EventLog) -> SetEvents {
+        let frames = log.summary.as_ref().map(|s| s.frames);
+        let last = frames.map_or(log.last_frame, |n| n.saturating_sub(1));
+        SetEvents {
+            flags: log
+                .flags
+                .into_iter()
+                .map(|f| FlagSpan {
+                    start: f.start.frame,
+                    end: f.end.map_or(last, |e| e.frame).max(f.start.frame),
+                    rule: f.rule,
+                    metric: f.metric,
+                    message: f.message,
+                    value: f.value,
+                    peak: f.peak,
+                    limit: f.limit,
+                })
+                .collect(),
+            reps: log
+                .reps
+                .iter()
+                .map(|r| RepMark {
+                    index: r.index,
+                    frame: r.end.frame,
+                    good: r.flags.is_empty(),
+                })
+                .collect(),
+            views: log
+                .views
+                .iter()
+                .map(|v| ViewChange {
+                    frame: v.at.frame,
+                    view: v.view,
+                })
+                .collect(),
+            frames,
         }
-        let end = set.frames.map_or(last_frame, |n| n.saturating_sub(1));
-        for i in open {
-            if let Some(flag) = set.flags.get_mut(i) {
-                flag.end = end.max(flag.start);
-            }
-        }
-        Ok(set)
     }
 
     /// The camera's view at `frame`, once it was known.
@@ -237,18 +168,6 @@ impl SetEvents {
     }
 }
 
-/// Ends the open flag of `rule`, if there is one, at `frame`.
-fn close(flags: &mut [FlagSpan], open: &mut Vec<usize>, rule: &str, frame: u64, peak: Option<f32>) {
-    let Some(at) = open.iter().position(|&i| flags[i].rule == rule) else {
-        return;
-    };
-    let flag = &mut flags[open.remove(at)];
-    flag.end = frame.max(flag.start);
-    if let Some(peak) = peak {
-        flag.peak = peak;
-    }
-}
-
 /// Every frame's measurements, from the metrics CSV.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricsTable {
@@ -265,66 +184,26 @@ impl MetricsTable {
         MetricsTable::parse(&read(path)?, path)
     }
 
-    /// Parses a metrics CSV's `text` (read from `path`, for errors):
-    /// `frame,t_ms` then a value and a visibility column per metric, empty
-    /// where it was not measured. Columns of metrics this version does not
-    /// know are skipped.
+    /// Parses a metrics CSV's `text` (read from `path`, for errors); a
+    /// value whose visibility column is missing counts as seen.
     pub fn parse(text: &str, path: &Path) -> Result<MetricsTable, ReviewError> {
-        let bad = |line: usize, message: String| ReviewError::Metrics {
-            path: path.into(),
-            line,
-            message,
-        };
-        let mut lines = text.lines().enumerate();
-        let Some((_, header)) = lines.next() else {
-            return Ok(MetricsTable::default());
-        };
-        let names: Vec<&str> = header.split(',').map(str::trim).collect();
-        let column = |name: &str| names.iter().position(|n| *n == name);
-        let frame_column =
-            column("frame").ok_or_else(|| bad(1, "no `frame` column in the header".into()))?;
-        let mut visibility_name = String::new();
-        let columns: Vec<(Metric, usize, Option<usize>)> = Metric::ALL
+        let read = MetricRows::parse(text.as_bytes(), path)?;
+        let mut rows: Vec<(u64, Measurements)> = read
+            .frames
             .iter()
-            .filter_map(|&metric| {
-                visibility_name.clear();
-                visibility_name.push_str(metric.name());
-                visibility_name.push_str("_visibility");
-                Some((metric, column(metric.name())?, column(&visibility_name)))
+            .enumerate()
+            .map(|(i, &frame)| {
+                let mut m = Measurements::default();
+                for (&metric, column) in &read.columns {
+                    let visibility = column
+                        .visibility
+                        .as_ref()
+                        .map_or(UNKNOWN_VISIBILITY, |v| v[i].unwrap_or(0.0));
+                    m.set(metric, column.value[i], visibility);
+                }
+                (frame, m)
             })
             .collect();
-        let mut rows = Vec::new();
-        let mut cells: Vec<&str> = Vec::with_capacity(names.len());
-        for (i, line) in lines {
-            if line.trim().is_empty() {
-                continue;
-            }
-            cells.clear();
-            cells.extend(line.split(',').map(str::trim));
-            let number = |at: usize| -> Result<Option<f32>, ReviewError> {
-                match cells.get(at).copied().unwrap_or_default() {
-                    "" => Ok(None),
-                    cell => cell.parse().map(Some).map_err(|_| {
-                        bad(i + 1, format!("`{}` is not a number: {cell:?}", names[at]))
-                    }),
-                }
-            };
-            let frame = cells
-                .get(frame_column)
-                .copied()
-                .unwrap_or_default()
-                .parse::<u64>()
-                .map_err(|_| bad(i + 1, format!("`frame` is not a frame number: {line:?}")))?;
-            let mut m = Measurements::default();
-            for &(metric, value, visibility) in &columns {
-                let visibility = match visibility {
-                    Some(at) => number(at)?.unwrap_or(0.0),
-                    None => UNKNOWN_VISIBILITY,
-                };
-                m.set(metric, number(value)?, visibility);
-            }
-            rows.push((frame, m));
-        }
         rows.sort_by_key(|(frame, _)| *frame);
         Ok(MetricsTable { rows })
     }
@@ -727,7 +606,13 @@ mod tests {
 
         text.push('\n');
         let err = SetEvents::parse(&text, path()).unwrap_err();
-        assert!(matches!(err, ReviewError::Events { line: 2, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ReviewError::Events(crate::recording::events::EventLogError::Line { line: 2, .. })
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("set/events.jsonl line 2"), "{err}");
     }
 
@@ -756,7 +641,13 @@ mod tests {
                     0,0.0,170.0,0.9,1\n\
                     1,33.3,1x0,0.9,1\n";
         let err = MetricsTable::parse(text, Path::new("metrics.csv")).unwrap_err();
-        assert!(matches!(err, ReviewError::Metrics { line: 3, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ReviewError::Metrics(crate::recording::metrics::MetricsError::Line { line: 3, .. })
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("knee_angle"), "{err}");
         let err = MetricsTable::parse("t_ms,knee_angle\n", Path::new("m.csv")).unwrap_err();
         assert!(err.to_string().contains("`frame`"), "{err}");

@@ -100,12 +100,7 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        let path = tempfile::tempdir()
-            .unwrap()
-            .keep()
-            .join(format!("cues-{name}"));
-        std::fs::write(&path, text).unwrap();
-        path
+        crate::toml_text::temp_file(&format!("cues-{name}"), text)
     }
 
     const GOOD: &str = "hold_too_long = \"Rest now\"\ntempo_too_fast = \"Slow down\"\n\
