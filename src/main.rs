@@ -783,7 +783,7 @@ fn report(args: &ReportArgs) -> Result<()> {
             .map(|s| SetInput {
                 number: s.number,
                 exercise: s.exercise.clone(),
-                status: s.status.as_str().to_string(),
+                status: s.status,
                 stopped_because: s.stopped_because.clone(),
                 pain_before: s.pain_before,
                 pain_after: s.pain_after,

@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 use formcheck::report::{
     render, write_csv, HistoryPoint, ReportInput, SetInput, FLAGS_HEADER, REPS_HEADER,
 };
+use formcheck::store::SetStatus;
 use nalgebra::{Point3, Vector3};
 use opencv::core::{Mat, Vec3b};
 use opencv::prelude::*;
@@ -164,7 +165,7 @@ fn set(number: u32, exercise: &str, files: &SetFiles, pain: (u8, u8)) -> SetInpu
     SetInput {
         number,
         exercise: exercise.into(),
-        status: "complete".into(),
+        status: SetStatus::Complete,
         stopped_because: None,
         pain_before: Some(pain.0),
         pain_after: Some(pain.1),
@@ -386,6 +387,22 @@ fn shows_pain_before_and_after() {
     assert!(overview.contains("3 → 3"));
     assert!(set_part(html, 1).contains("Pain rose by 2 or more points"));
     assert!(!set_part(html, 2).contains("Pain rose"));
+}
+
+#[test]
+fn a_stopped_set_says_why_and_an_unfinished_one_is_marked() {
+    let mut stopped = input();
+    stopped.sets[0].stopped_because = Some("pain rose by 3 points".into());
+    stopped.sets[1].status = SetStatus::Incomplete;
+    let html = render(&stopped).unwrap();
+    assert!(
+        set_part(&html, 1).contains("<b>Stopped</b>: pain rose by 3 points"),
+        "{}",
+        set_part(&html, 1)
+    );
+    assert!(!set_part(&html, 2).contains("<b>Stopped</b>"));
+    assert!(html.contains("<span class=\"bad\">incomplete</span>"));
+    assert!(!page().contains("<b>Stopped</b>"));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::measure::{Measurements, Metric};
+use super::measure::{Measurements, Metric, MIN_VISIBILITY};
 
 /// Seconds of countdown before the hold starts, live.
 pub const COUNTDOWN_S: f64 = 3.0;
@@ -20,8 +20,6 @@ const MIN_SEEN_FRACTION: f64 = 0.8;
 /// Largest standard deviation of an angle during the hold, degrees: more
 /// means the person moved.
 const MAX_SPREAD_DEG: f32 = 3.0;
-/// Visibility a measurement needs to be sampled.
-const MIN_VISIBILITY: f32 = 0.5;
 
 /// Where a capture stands after a frame.
 #[derive(Clone, Debug, PartialEq)]

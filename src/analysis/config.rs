@@ -181,7 +181,7 @@ impl Rule {
 }
 
 fn default_min_visibility() -> Spanned<f32> {
-    Spanned::new(0..0, 0.5)
+    Spanned::new(0..0, crate::analysis::measure::MIN_VISIBILITY)
 }
 
 /// Which extreme of a rep a rep rule judges.

@@ -17,6 +17,13 @@ use super::geometry::{
 use super::view::frontality;
 use crate::pose::{ImageSize, Joint, Pose};
 
+/// A landmark, or a measurement made from landmarks, less visible than this
+/// counts as not seen: not measured, judged, sampled for a baseline or
+/// drawn (BlazePose's visibility is a probability; MediaPipe's drawing
+/// utilities skip landmarks under 0.5 too). A rule may ask for more
+/// (`min_visibility`).
+pub const MIN_VISIBILITY: f32 = 0.5;
+
 /// A body side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use back_outline::{BackReading, Unmeasurable};
 use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, RepRule, Rule, View};
 use events::{Event, RepJudgement};
-use measure::{measure, nearer_side, Measurements, Metric, Side};
+use measure::{measure, nearer_side, Measurements, Metric, Side, MIN_VISIBILITY};
 use plausibility::PlausibilityGate;
 use reps::{HoldFrame, HoldTimer, RepCounter};
 use rules::{At, Judgement, RuleTracker};
@@ -54,9 +54,6 @@ pub const HOLD_RULE: &str = "hold_too_long";
 /// How long a flag judged on a whole rep (tempo, rep rules) stays on the
 /// live display, ms.
 const INSTANT_FLAG_SHOWN_MS: f64 = 3000.0;
-/// Lowest visibility of a value counted in a rep's peaks (and so judged by
-/// the rep rules).
-pub const PEAK_VISIBILITY: f32 = 0.5;
 
 /// Said in the set summary when the exercise judges the back's outline but
 /// the run never read it.
@@ -426,7 +423,7 @@ impl Analyzer {
         if !def.rules_in_position_only || !self.exercise.view.accepts(view) {
             return false;
         }
-        match HoldTimer::position(def, m, PEAK_VISIBILITY) {
+        match HoldTimer::position(def, m, MIN_VISIBILITY) {
             Some(false) => self.settled = Settling::Out,
             None => {}
             Some(true) => {
@@ -517,7 +514,7 @@ impl Analyzer {
         let rule_metrics = self.exercise.rules.iter().map(|r| r.metric);
         let rep_rule_metrics = self.exercise.rep_rules.iter().map(|r| r.metric);
         for metric in rule_metrics.chain(rep_rule_metrics) {
-            if let Some(v) = m.get(metric).filter(|v| v.visibility >= PEAK_VISIBILITY) {
+            if let Some(v) = m.get(metric).filter(|v| v.visibility >= MIN_VISIBILITY) {
                 let p = self
                     .rep_peaks
                     .entry(metric.name())
@@ -532,7 +529,7 @@ impl Analyzer {
             self.started = true;
             return;
         }
-        let Some(v) = m.get(def.metric).filter(|v| v.visibility >= 0.5) else {
+        let Some(v) = m.get(def.metric).filter(|v| v.visibility >= MIN_VISIBILITY) else {
             return;
         };
         if self
@@ -724,7 +721,7 @@ impl Analyzer {
         let Some(def) = &self.exercise.hold else {
             return;
         };
-        let position = HoldTimer::position(def, m, PEAK_VISIBILITY)
+        let position = HoldTimer::position(def, m, MIN_VISIBILITY)
             .filter(|_| self.exercise.view.accepts(view));
         self.started |= position == Some(true);
         let flagged = self.trackers.iter().any(RuleTracker::is_active);
@@ -963,7 +960,7 @@ fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<
     let mut seen: Vec<f32> = near
         .iter()
         .filter_map(|f| f.measurements.get(rule.metric))
-        .filter(|v| v.visibility >= PEAK_VISIBILITY)
+        .filter(|v| v.visibility >= MIN_VISIBILITY)
         .map(|v| v.value)
         .collect();
     if seen.len() < AT_TURN_MIN_SEEN {

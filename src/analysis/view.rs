@@ -10,7 +10,7 @@
 use super::config::View;
 use serde::Serialize;
 
-use super::measure::{Measurements, Metric};
+use super::measure::{Measurements, Metric, MIN_VISIBILITY};
 use crate::pose::{Joint, Pose};
 
 /// Width/length ratio below which the camera sees the body from the side.
@@ -40,8 +40,6 @@ pub fn frontality(shoulders: Option<f32>, hips: Option<f32>) -> f32 {
 
 /// Consecutive frames a new view must persist to be adopted.
 const VIEW_FRAMES: u32 = 10;
-/// Landmarks must be at least this visible to judge the view.
-const MIN_VISIBILITY: f32 = 0.5;
 
 /// How the body is placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -107,6 +105,19 @@ pub struct ViewTracker {
     orientation: Held<Orientation>,
 }
 
+/// A trunk within this of vertical, degrees, is upright: standing, or
+/// seated when the hips are also bent.
+const UPRIGHT_TRUNK_MAX: f32 = 35.0;
+/// A trunk between upright and this, degrees, leans back against a
+/// backrest: seated (a leg press).
+const RECLINED_TRUNK_MAX: f32 = 60.0;
+/// A hip or knee angle under this, degrees, is bent: seated when upright,
+/// on hands and knees when the trunk is level.
+const BENT_JOINT_MAX: f32 = 130.0;
+/// Hips this far above the knees (normalised image height) with both bent:
+/// on hands and knees rather than lying.
+const HIPS_OVER_KNEES_MIN: f32 = 0.05;
+
 /// The orientation one frame suggests.
 fn classify_orientation(m: &Measurements, pose: &Pose, view: View) -> Option<Orientation> {
     let seen = |metric| {
@@ -117,14 +128,15 @@ fn classify_orientation(m: &Measurements, pose: &Pose, view: View) -> Option<Ori
     let trunk = seen(Metric::TrunkFromVertical)?;
     let knee = seen(Metric::KneeAngle);
     let hip = seen(Metric::HipAngle);
-    if trunk < 35.0 {
-        return Some(if hip.is_some_and(|h| h < 130.0) {
+    let bent = |angle: Option<f32>| angle.is_some_and(|a| a < BENT_JOINT_MAX);
+    if trunk < UPRIGHT_TRUNK_MAX {
+        return Some(if bent(hip) {
             Orientation::Seated
         } else {
             Orientation::Standing
         });
     }
-    if trunk < 60.0 {
+    if trunk < RECLINED_TRUNK_MAX {
         return Some(Orientation::Seated);
     }
     if view == View::Front {
@@ -133,7 +145,7 @@ fn classify_orientation(m: &Measurements, pose: &Pose, view: View) -> Option<Ori
     let y = |j: Joint| pose.landmarks[j.index()].y;
     let hips_over_knees = (y(Joint::LeftKnee) + y(Joint::RightKnee)) / 2.0
         - (y(Joint::LeftHip) + y(Joint::RightHip)) / 2.0;
-    if knee.is_some_and(|k| k < 130.0) && hips_over_knees > 0.05 && hip.is_some_and(|h| h < 130.0) {
+    if bent(knee) && hips_over_knees > HIPS_OVER_KNEES_MIN && bent(hip) {
         return Some(Orientation::Quadruped);
     }
     // Lying: the face points up (nose above the ears) or down.
@@ -144,6 +156,7 @@ fn classify_orientation(m: &Measurements, pose: &Pose, view: View) -> Option<Ori
         Orientation::Prone
     })
 }
+
 /// The view one frame suggests.
 fn classify(m: &Measurements) -> Option<View> {
     let ratio = m

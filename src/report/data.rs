@@ -433,7 +433,7 @@ mod tests {
         let input = SetInput {
             number: 1,
             exercise: "squat".into(),
-            status: "complete".into(),
+            status: crate::store::SetStatus::Complete,
             stopped_because: None,
             pain_before: None,
             pain_after: None,

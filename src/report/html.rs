@@ -14,6 +14,7 @@ use crate::analysis::config::{Direction, Exercise, Reference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
 use crate::sinks::track::read_track;
+use crate::store::SetStatus;
 
 /// Flags of a set that get a thumbnail (the page stays a reasonable size).
 const MAX_THUMBS_PER_SET: usize = 40;
@@ -345,7 +346,7 @@ fn flags_by_fault(flags: &[Flag]) -> BTreeMap<&'static str, usize> {
 fn status(set: &SetData) -> Markup {
     let s = set.input.status.as_str();
     html! {
-        @if s == "complete" { span.ok { (s) } } @else { span.bad { (s) } }
+        @if set.input.status == SetStatus::Complete { span.ok { (s) } } @else { span.bad { (s) } }
         @if let Some(why) = &set.input.stopped_because { br; span.small { (why) } }
     }
 }
@@ -480,9 +481,8 @@ fn set_section(set: &SetData, rise: u8) -> Result<Markup, ReportError> {
             @if pain_rose {
                 div.callout { b { "Pain rose by " (rise) " or more points" } " during this set, a clinically meaningful change on the NRS [38]." }
             }
-            @if input.status == "stopped" {
-                div.callout { b { "The set was stopped" }
-                    @if let Some(why) = &input.stopped_because { ": " (why) } "." }
+            @if let Some(why) = &input.stopped_because {
+                div.callout { b { "Stopped" } ": " (why) }
             }
             div.honesty {
                 div.cannot {

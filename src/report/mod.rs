@@ -31,6 +31,7 @@ mod thumbs;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::config::ConfigError;
+use crate::store::SetStatus;
 
 pub use export::{FLAGS_HEADER, REPS_HEADER};
 
@@ -66,9 +67,9 @@ pub struct SetInput {
     pub number: u32,
     /// The exercise: the name of `calibration/exercises/NAME.toml`.
     pub exercise: String,
-    /// `complete`, `incomplete` or `stopped`.
-    pub status: String,
-    /// Why the set was stopped, if it was.
+    /// How the set ended (`recording` for one the store has not recovered).
+    pub status: SetStatus,
+    /// Why the set, or the exercise after it, was stopped, if it was.
     pub stopped_because: Option<String>,
     /// Pain before the set, NRS 0–10.
     pub pain_before: Option<u8>,

@@ -21,9 +21,6 @@ const TREND_HEIGHT: u32 = 210;
 const FONT: &str = "sans-serif";
 /// Size of axis labels, px.
 const LABEL_SIZE: u32 = 13;
-/// Visibility below which a value is not judged, when no rule on
-/// the metric sets its own.
-const DEFAULT_MIN_VISIBILITY: f32 = 0.5;
 /// A gap between two samples longer than this breaks the line, s.
 const MAX_GAP_S: f64 = 0.25;
 
@@ -141,7 +138,7 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
         .iter()
         .map(|r| *r.min_visibility.get_ref())
         .reduce(f32::min)
-        .unwrap_or(DEFAULT_MIN_VISIBILITY);
+        .unwrap_or(crate::analysis::measure::MIN_VISIBILITY);
 
     // The views a metric is judged from: its rules', else the exercise's.
     let views: Vec<View> = if rules.is_empty() {

@@ -12,8 +12,8 @@ use super::set::{FlagSpan, RecordedSet, Sight};
 use super::{write_time, Playback, KEY_HELP};
 use crate::analysis::config::{Direction, Reference, RepExtreme, View};
 use crate::analysis::measure::Metric;
+use crate::analysis::measure::MIN_VISIBILITY;
 use crate::analysis::status::{FormState, Gauge};
-use crate::analysis::PEAK_VISIBILITY;
 use crate::sinks::hud::{
     fill, put_reading, wrap, write_label, write_number, Font, Unit, BLACK, CAUTION_COLOUR,
     FLAG_COLOUR, MUTED_TEXT, WHITE,
@@ -133,7 +133,7 @@ pub fn rule_reading(set: &RecordedSet, index: usize, frame: u64) -> Option<Readi
 /// judged on each rep's furthest value), red while its flag was up.
 pub fn rep_rule_reading(set: &RecordedSet, index: usize, frame: u64) -> Option<Reading> {
     let rule = set.exercise.rep_rules.get(index)?;
-    let value = set.measured(rule.metric, frame, PEAK_VISIBILITY);
+    let value = set.measured(rule.metric, frame, MIN_VISIBILITY);
     let state = if flagged(set, &rule.id, frame) {
         FormState::Flag
     } else if value.is_none() {

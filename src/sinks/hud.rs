@@ -31,10 +31,10 @@ use opencv::core::{Mat, Point, Rect, Scalar, Vec3b, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::overlay::{draw_back_outline, draw_skeleton_styled, SkeletonStyle, MIN_DRAW_VISIBILITY};
+use super::overlay::{draw_back_outline, draw_skeleton_styled, SkeletonStyle};
 use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::config::{Direction, Exercise};
-use crate::analysis::measure::Metric;
+use crate::analysis::measure::{Metric, MIN_VISIBILITY};
 use crate::analysis::status::{FormState, Gauge, HoldClock, Status, Tempo};
 use crate::pose::{ImageSize, Pose};
 
@@ -965,7 +965,7 @@ fn clearer_edge(pose: &Pose, height: i32, sizes: &Sizes) -> BannerEdge {
     let ys = pose
         .landmarks
         .iter()
-        .filter(|l| l.visibility >= MIN_DRAW_VISIBILITY)
+        .filter(|l| l.visibility >= MIN_VISIBILITY)
         .map(|l| l.y * sizes.height as f32);
     let (top, bottom) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), y| {
         (lo.min(y), hi.max(y))

@@ -4,10 +4,8 @@ use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
 
 use crate::analysis::back_outline::OutlineDrawing;
+use crate::analysis::measure::MIN_VISIBILITY;
 use crate::pose::{ImageSize, Pose, SKELETON};
-
-/// Landmarks less visible than this are not drawn.
-pub const MIN_DRAW_VISIBILITY: f32 = 0.5;
 
 /// Line colour of the bones in the plain overlay (BGR).
 const BONE: (f64, f64, f64) = (255.0, 255.0, 255.0);
@@ -84,7 +82,7 @@ pub fn draw_skeleton(frame: &mut Mat, pose: &Pose) -> opencv::Result<()> {
 }
 
 /// Draws the bones and joints of `pose` whose landmarks are at least
-/// [`MIN_DRAW_VISIBILITY`] visible onto `frame` (8-bit BGR), scaled to the
+/// [`MIN_VISIBILITY`] visible onto `frame` (8-bit BGR), scaled to the
 /// frame's size, in `style`.
 pub fn draw_skeleton_styled(
     frame: &mut Mat,
@@ -103,7 +101,7 @@ pub fn draw_skeleton_styled(
             (l.y * size.height as f32).round() as i32,
         )
     };
-    let visible = |i: usize| pose.landmarks[i].visibility >= MIN_DRAW_VISIBILITY;
+    let visible = |i: usize| pose.landmarks[i].visibility >= MIN_VISIBILITY;
     let bones = || {
         SKELETON
             .iter()

@@ -69,9 +69,6 @@ pub const DB_ENV: &str = "FORMCHECK_DB";
 /// The kinds of recording a set can have.
 pub const RECORDING_KINDS: &[&str] = &["raw_video", "overlay_video", "track", "events", "metrics"];
 
-/// Rest the same muscles need between resistance sessions, hours.
-pub const RESISTANCE_REST_H: f64 = 48.0;
-
 /// How long a write waits for another process' write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -103,7 +103,8 @@ impl Store {
 
     /// When `patient` last did a set of one of `exercises` (RFC 3339 UTC,
     /// the start of the latest such set), for the rest rule between
-    /// resistance sessions ([`super::RESISTANCE_REST_H`]). Every set counts,
+    /// resistance sessions (`progression.rest_h` of the programme,
+    /// [`crate::safety::Programme`]). Every set counts,
     /// unfinished ones too, the current session's included: ask before its
     /// first set of those exercises.
     pub fn last_session_with(
