@@ -14,12 +14,27 @@ use toml::Spanned;
 use crate::analysis::config::ConfigError;
 use crate::toml_text::line_of;
 
+/// What a red-flag question asks about: the store keeps one answer for each
+/// (`red_flag_checks`), so a question must be one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedFlag {
+    /// Pain, numbness or tingling in both legs.
+    BothLegs,
+    /// New or worsening weakness in a leg or foot.
+    LegWeakness,
+    /// Numbness in the saddle area.
+    SaddleNumbness,
+    /// New trouble passing or holding urine or stool.
+    BladderBowel,
+}
+
 /// One red-flag question.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
-    /// Identifier, as stored.
-    pub id: String,
+    /// What it asks about, as stored.
+    pub id: RedFlag,
     /// What the person is asked (yes or no).
     pub text: String,
 }
@@ -270,5 +285,20 @@ mod tests {
             "{e}"
         );
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_red_flag_question_the_store_cannot_keep_is_refused_on_loading() {
+        let text = std::fs::read_to_string(programme_path())
+            .unwrap()
+            .replace("id = \"bladder_bowel\"", "id = \"fever\"");
+        let path = crate::toml_text::temp_file("programme.toml", &text);
+        let e = Programme::load(&path).unwrap_err().to_string();
+        let line = text.lines().position(|l| l.contains("\"fever\"")).unwrap() + 1;
+        assert!(
+            e.contains(&format!("line {line}")) && e.contains("fever"),
+            "{e}"
+        );
+        assert!(e.contains("bladder_bowel"), "the ids it knows: {e}");
     }
 }

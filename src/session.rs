@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use opencv::core::Mat;
 
 use formcheck::analysis::config::{exercises_dir, Exercise, Profile};
@@ -12,7 +12,7 @@ use formcheck::analysis::events::Event;
 use formcheck::pipeline::messages::Assessment;
 use formcheck::private_files;
 use formcheck::prompt::{Prompt, PromptError};
-use formcheck::safety::{Programme, SetOutcome, SetVerdict};
+use formcheck::safety::{Programme, RedFlag, SetOutcome, SetVerdict};
 use formcheck::sinks::recorder::{self, SetRecorder};
 use formcheck::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
 
@@ -92,13 +92,13 @@ impl Session {
             let yes = prompt
                 .yes_no(&q.text)
                 .context("the red-flag check was not finished: no session started")?;
-            match q.id.as_str() {
-                "both_legs" => answers.both_legs = yes,
-                "leg_weakness" => answers.leg_weakness = yes,
-                "saddle_numbness" => answers.saddle_numbness = yes,
-                "bladder_bowel" => answers.bladder_bowel = yes,
-                other => bail!("calibration/programme.toml: unknown red-flag question `{other}`"),
-            }
+            let answer = match q.id {
+                RedFlag::BothLegs => &mut answers.both_legs,
+                RedFlag::LegWeakness => &mut answers.leg_weakness,
+                RedFlag::SaddleNumbness => &mut answers.saddle_numbness,
+                RedFlag::BladderBowel => &mut answers.bladder_bowel,
+            };
+            *answer = yes;
         }
         let data = options
             .db
