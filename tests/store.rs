@@ -682,7 +682,12 @@ fn the_last_session_with_the_same_muscles() {
         .unwrap();
     let hours = formcheck::store::hours_since(&last).unwrap();
     assert!((29.9..30.1).contains(&hours), "{last}: {hours} h");
-    assert!(hours < formcheck::store::RESISTANCE_REST_H);
+    let rest_h = *formcheck::safety::Programme::shipped()
+        .unwrap()
+        .progression
+        .rest_h
+        .get_ref();
+    assert!(hours < rest_h);
     let h = store.hours_since_last(a, &["leg_press"]).unwrap().unwrap();
     assert!((h - hours).abs() < 0.01);
     assert_eq!(store.last_session_with(a, &["squat"]).unwrap(), None);
