@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod bench;
 pub mod camera_calibration;
 pub mod data_dir;
+pub mod file_kinds;
 pub mod pipeline;
 pub mod pose;
 pub mod private_files;

@@ -75,11 +75,11 @@ pub fn check_replaceable(path: &Path, overwrite: bool) -> Result<(), Refused> {
     let mut header = [0u8; 16];
     let is_database = File::open(path)
         .and_then(|mut f| f.read_exact(&mut header))
-        .is_ok_and(|()| &header == crate::store::SQLITE_HEADER);
+        .is_ok_and(|()| &header == crate::file_kinds::SQLITE_HEADER);
     if is_database {
         return Err(Refused::Database(path.into()));
     }
-    if crate::sinks::video::is_video_name(path) && !overwrite && path.exists() {
+    if crate::file_kinds::is_video_name(path) && !overwrite && path.exists() {
         return Err(Refused::Video(path.into()));
     }
     Ok(())

@@ -8,7 +8,7 @@ use common::assert_clear_error;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use formcheck::sinks::track::TrackRecord;
+use formcheck::recording::track::TrackRecord;
 
 fn formcheck(args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(common::binary());

@@ -18,7 +18,7 @@ use formcheck::analysis::measure::{measure, nearer_side, Metric};
 use formcheck::analysis::status::{FormState, Status};
 use formcheck::analysis::{Analyzer, Extras};
 use formcheck::pose::Joint;
-use formcheck::sinks::track::TrackRecord;
+use formcheck::recording::track::TrackRecord;
 use nalgebra::{Point3, Vector3};
 use synthetic::{
     cycle, joints, leg_ik, ramp, sequence, track, BodyPlacement, Camera, JointAngles, Render, Side,

@@ -17,7 +17,7 @@ use std::process::Command;
 
 use common::rendered::{clip, clips, Clip};
 use formcheck::analysis::measure::{measure, Metric, Side};
-use formcheck::sinks::track::read_track;
+use formcheck::recording::track::read_track;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use formcheck::sinks::track::read_track;
+use formcheck::recording::track::read_track;
 use formcheck::store::{SetStatus, Store};
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 mod synthetic;
 
 use formcheck::pose::{Joint, Pose, NUM_LANDMARKS};
-use formcheck::sinks::track::read_track;
+use formcheck::recording::track::read_track;
 use nalgebra::{Point3, Rotation3, Vector2};
 use synthetic::*;
 

@@ -31,7 +31,7 @@ use opencv::core::Mat;
 use crate::analysis::measure::Metric;
 use crate::camera_calibration::CalibrationError;
 use crate::pose::{ModelError, PoseEngine, PoseError, PoseOptions, RunningMode};
-use crate::sinks::track::{read_track, TrackError};
+use crate::recording::track::{read_track, TrackError};
 use crate::source::{FrameSource, SourceError, SourceSpec};
 use assess::{Assess, AssessSetup};
 use capture::{Capture, CaptureLinks, Pacing};

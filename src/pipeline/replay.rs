@@ -9,7 +9,7 @@ use opencv::core::Mat;
 
 use super::messages::{Frame, PoseFrame};
 use crate::analysis::back_outline::BackOutline;
-use crate::sinks::track::TrackRecord;
+use crate::recording::track::TrackRecord;
 use crate::source::FrameInfo;
 
 /// The replay's thread.

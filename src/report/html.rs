@@ -13,7 +13,7 @@ use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::config::{Direction, Exercise, Reference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
-use crate::sinks::track::read_track;
+use crate::recording::track::read_track;
 use crate::store::SetStatus;
 
 /// Flags of a set that get a thumbnail (the page stays a reasonable size).

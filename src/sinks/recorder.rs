@@ -27,9 +27,9 @@ use opencv::prelude::MatTraitConst;
 use crate::analysis::events::Event;
 use crate::pipeline::messages::Assessment;
 use crate::private_files;
+use crate::recording::track::TrackWriter;
 use crate::sinks::event_log::EventLog;
 use crate::sinks::metrics_csv::MetricsCsv;
-use crate::sinks::track::TrackWriter;
 use crate::sinks::video::{VideoError, VideoSink};
 
 /// How often everything is flushed to disk.

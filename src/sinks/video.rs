@@ -146,20 +146,11 @@ impl PipeCopy {
     }
 }
 
-/// Extensions of the containers a video is written in.
-const VIDEO_EXTENSIONS: [&str; 4] = ["mp4", "mkv", "avi", "mov"];
-
-/// Whether `path` is named as a video file.
-pub fn is_video_name(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
-}
-
 impl VideoSink {
     /// Checks, before anything is run, that `path` names a video file
     /// (OpenCV takes other names for image sequences and fails late).
     pub fn check_name(path: &Path) -> Result<(), VideoError> {
-        if is_video_name(path) {
+        if crate::file_kinds::is_video_name(path) {
             Ok(())
         } else {
             Err(VideoError::NotAVideoName { path: path.into() })

@@ -48,6 +48,7 @@ use time::OffsetDateTime;
 
 use crate::analysis::config::Fault;
 use crate::analysis::events::Event;
+use crate::file_kinds::SQLITE_HEADER;
 
 pub use error::StoreError;
 pub use pseudonym::{Pseudonym, PseudonymError};
@@ -71,9 +72,6 @@ pub const RECORDING_KINDS: &[&str] = &["raw_video", "overlay_video", "track", "e
 
 /// How long a write waits for another process' write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// What every SQLite database file starts with.
-pub(crate) const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
 /// Size of SQLite's file header: a shorter, non-empty file is not a
 /// database.

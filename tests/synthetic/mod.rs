@@ -54,7 +54,7 @@ use std::io::Write;
 use std::path::Path;
 
 use formcheck::pose::{ImageLandmark, Joint, Pose, WorldLandmark, NUM_LANDMARKS};
-use formcheck::sinks::track::TrackRecord;
+use formcheck::recording::track::TrackRecord;
 use nalgebra::{Matrix3, Point3, Rotation3, Vector3};
 
 // ---------------------------------------------------------------- sides
@@ -865,7 +865,7 @@ pub fn track(
 }
 
 /// Writes `records` as JSON Lines, the format `formcheck pose` writes and
-/// `formcheck::sinks::track::read_track` reads.
+/// `formcheck::recording::track::read_track` reads.
 #[allow(dead_code)] // used by `synthetic_body.rs` only
 pub fn write_track(path: &Path, records: &[TrackRecord]) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
