@@ -29,7 +29,7 @@ use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, RepRule
 use events::{Event, RepJudgement};
 use measure::{measure, nearer_side, Measurements, Metric, Side, MIN_VISIBILITY};
 use plausibility::PlausibilityGate;
-use reps::{HoldFrame, HoldTimer, RepCounter};
+use reps::{HoldFrame, HoldTimer, RepCounter, RepTiming};
 use rules::{At, Judgement, RuleTracker};
 use status::{FormState, Gauge, HoldClock, Status, Tempo};
 use view::ViewTracker;
@@ -500,36 +500,24 @@ impl Analyzer {
         }
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one rep counter step with its rep rules; to split into counting and judging"
-    )]
     fn count_reps(&mut self, m: &Measurements, view: View, at: At, events: &mut Vec<Event>) {
         let Some(def) = &self.exercise.reps else {
             return;
         };
-        let Some(counter) = &mut self.reps else {
+        if self.reps.is_none() {
             return;
-        };
-        let rule_metrics = self.exercise.rules.iter().map(|r| r.metric);
-        let rep_rule_metrics = self.exercise.rep_rules.iter().map(|r| r.metric);
-        for metric in rule_metrics.chain(rep_rule_metrics) {
-            if let Some(v) = m.get(metric).filter(|v| v.visibility >= MIN_VISIBILITY) {
-                let p = self
-                    .rep_peaks
-                    .entry(metric.name())
-                    .or_insert([v.value, v.value]);
-                p[0] = p[0].min(v.value);
-                p[1] = p[1].max(v.value);
-            }
         }
+        let (metric, lowering) = (def.metric, def.turn.get_ref() < def.start.get_ref());
+        let min_s = |m: &Option<toml::Spanned<f32>>| m.as_ref().map(|m| *m.get_ref());
+        let tempo_min = (min_s(&def.eccentric_min_s), min_s(&def.concentric_min_s));
+        self.track_peaks(m);
         if !self.exercise.view.accepts(view) {
             // Reps are not counted from this view, so their start is not
             // seen either: the baseline is the first still posture.
             self.started = true;
             return;
         }
-        let Some(v) = m.get(def.metric).filter(|v| v.visibility >= MIN_VISIBILITY) else {
+        let Some(v) = m.get(metric).filter(|v| v.visibility >= MIN_VISIBILITY) else {
             return;
         };
         if self
@@ -546,11 +534,15 @@ impl Analyzer {
                 back_read: self.back_read,
             });
         }
+        let Some(counter) = &mut self.reps else {
+            return;
+        };
         let was_in_rep = counter.in_rep();
         let rep = counter.update(v.value, at.t_ms);
-        self.started |= counter.in_rep() || rep.is_some();
+        let in_rep = counter.in_rep();
+        self.started |= in_rep || rep.is_some();
         let Some(rep) = rep else {
-            if !was_in_rep && !counter.in_rep() {
+            if !was_in_rep && !in_rep {
                 // Between reps: peaks and flags start afresh with the next.
                 self.rep_peaks.clear();
                 self.rep_frames.clear();
@@ -565,17 +557,67 @@ impl Analyzer {
             return;
         };
         self.rep_count += 1;
-        let lowering = def.turn.get_ref() < def.start.get_ref();
-        let min_s = |m: &Option<toml::Spanned<f32>>| m.as_ref().map(|m| *m.get_ref());
         self.last_rep = Some(Tempo {
             eccentric_s: rep.eccentric_s,
             concentric_s: rep.concentric_s,
-            eccentric_min_s: min_s(&def.eccentric_min_s),
-            concentric_min_s: min_s(&def.concentric_min_s),
+            eccentric_min_s: tempo_min.0,
+            concentric_min_s: tempo_min.1,
         });
+        self.judge_tempo(&rep, tempo_min, at, events);
+        let frames = std::mem::take(&mut self.rep_frames);
+        let (at_turn, turn_at) = self.values_at_turn(lowering, &frames, at, events);
+        for flag in self.judge_rep_rules(&at_turn, &turn_at) {
+            self.instant_flag(flag, at, events);
+        }
+        events.push(Event::Rep {
+            index: self.rep_count,
+            frame: at.frame,
+            t_ms: at.t_ms,
+            eccentric_s: rep.eccentric_s,
+            turn_s: rep.turn_s,
+            concentric_s: rep.concentric_s,
+            range: rep.range,
+            peaks: std::mem::take(&mut self.rep_peaks),
+            at_turn,
+            flags: self.rep_flags.clone(),
+        });
+        let mut flags = std::mem::take(&mut self.rep_flags);
+        flags.dedup();
+        self.rep_judgements.push(RepJudgement {
+            rep: self.rep_count,
+            flags,
+        });
+    }
+
+    /// Widens this rep's peaks with the frame's visible values of every
+    /// metric a rule judges.
+    fn track_peaks(&mut self, m: &Measurements) {
+        let rule_metrics = self.exercise.rules.iter().map(|r| r.metric);
+        let rep_rule_metrics = self.exercise.rep_rules.iter().map(|r| r.metric);
+        for metric in rule_metrics.chain(rep_rule_metrics) {
+            if let Some(v) = m.get(metric).filter(|v| v.visibility >= MIN_VISIBILITY) {
+                let p = self
+                    .rep_peaks
+                    .entry(metric.name())
+                    .or_insert([v.value, v.value]);
+                p[0] = p[0].min(v.value);
+                p[1] = p[1].max(v.value);
+            }
+        }
+    }
+
+    /// Flags each phase of `rep` done faster than its minimum (lowering,
+    /// lifting), in seconds.
+    fn judge_tempo(
+        &mut self,
+        rep: &RepTiming,
+        (eccentric_min_s, concentric_min_s): (Option<f32>, Option<f32>),
+        at: At,
+        events: &mut Vec<Event>,
+    ) {
         let checks = [
-            (min_s(&def.eccentric_min_s), rep.eccentric_s, "lowering"),
-            (min_s(&def.concentric_min_s), rep.concentric_s, "lifting"),
+            (eccentric_min_s, rep.eccentric_s, "lowering"),
+            (concentric_min_s, rep.concentric_s, "lifting"),
         ];
         for (min, took, phase) in checks {
             let Some(min) = min else { continue };
@@ -592,10 +634,20 @@ impl Analyzer {
                 self.instant_flag(flag, at, events);
             }
         }
-        let frames = std::mem::take(&mut self.rep_frames);
+    }
+
+    /// The values the rep rules judge at the rep's deepest point (metric →
+    /// value) and when that was; a rule that could not see it there says so
+    /// with a `CannotSee` event.
+    fn values_at_turn(
+        &mut self,
+        lowering: bool,
+        frames: &[RepFrame],
+        at: At,
+        events: &mut Vec<Event>,
+    ) -> (BTreeMap<&'static str, f32>, BTreeMap<&'static str, At>) {
         let mut at_turn = BTreeMap::new();
         let mut turn_at = BTreeMap::new();
-        let mut blind = None;
         for rule in &self.exercise.rep_rules {
             if rule.extreme != RepExtreme::AtTurn {
                 continue;
@@ -604,7 +656,7 @@ impl Analyzer {
                 // Not measured in this run: the set summary says so.
                 continue;
             }
-            match at_turn_value(lowering, rule, &frames) {
+            match at_turn_value(lowering, rule, frames) {
                 Ok((value, turn)) => {
                     at_turn.insert(rule.metric.name(), value);
                     turn_at.insert(rule.metric.name(), turn);
@@ -617,15 +669,21 @@ impl Analyzer {
                         t_ms: at.t_ms,
                         hint: hint.clone(),
                     });
-                    blind = Some((at.t_ms, hint));
+                    self.last_blind = Some((at.t_ms, hint));
                 }
             }
         }
-        if blind.is_some() {
-            self.last_blind = blind;
-        }
-        let judged: Vec<InstantFlag> = self
-            .exercise
+        (at_turn, turn_at)
+    }
+
+    /// The rep rules broken by this rep: its peaks, or its values at the
+    /// turn, past their limits.
+    fn judge_rep_rules(
+        &self,
+        at_turn: &BTreeMap<&'static str, f32>,
+        turn_at: &BTreeMap<&'static str, At>,
+    ) -> Vec<InstantFlag> {
+        self.exercise
             .rep_rules
             .iter()
             .filter_map(|rule| {
@@ -658,28 +716,7 @@ impl Analyzer {
                     message: rule.message.clone(),
                 })
             })
-            .collect();
-        for flag in judged {
-            self.instant_flag(flag, at, events);
-        }
-        events.push(Event::Rep {
-            index: self.rep_count,
-            frame: at.frame,
-            t_ms: at.t_ms,
-            eccentric_s: rep.eccentric_s,
-            turn_s: rep.turn_s,
-            concentric_s: rep.concentric_s,
-            range: rep.range,
-            peaks: std::mem::take(&mut self.rep_peaks),
-            at_turn,
-            flags: self.rep_flags.clone(),
-        });
-        let mut flags = std::mem::take(&mut self.rep_flags);
-        flags.dedup();
-        self.rep_judgements.push(RepJudgement {
-            rep: self.rep_count,
-            flags,
-        });
+            .collect()
     }
 
     /// A flag judged on a whole rep: it starts and ends on the rep's last

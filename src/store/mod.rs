@@ -390,10 +390,6 @@ impl Store {
     /// `FlagEnd` of the same rule, in this call or a later one), the
     /// summary from `SetSummary`. `View` and `CannotSee` events are not
     /// stored (the event log has them). Either all are stored or none.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one transaction over every event kind; to split by event"
-    )]
     pub fn add_events(&mut self, set: SetId, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
@@ -405,169 +401,8 @@ impl Store {
         ensure_recording(&tx, set).map_err(err)??;
         let mut last_ms = f64::NEG_INFINITY;
         for event in events {
-            match event {
-                Event::FlagStart {
-                    rule,
-                    fault,
-                    metric,
-                    value,
-                    limit,
-                    frame,
-                    t_ms,
-                    message,
-                } => {
-                    tx.prepare_cached(
-                        "INSERT INTO flags (set_id, rule, fault, metric, value, limit_value,
-                             start_frame, start_ms, message)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            set,
-                            rule,
-                            fault_text(*fault),
-                            metric,
-                            value,
-                            limit,
-                            frame_int(*frame),
-                            t_ms,
-                            message
-                        ])
-                    })
-                    .map_err(err)?;
-                    last_ms = last_ms.max(*t_ms);
-                }
-                Event::FlagEnd {
-                    rule,
-                    peak,
-                    frame,
-                    t_ms,
-                    duration_ms,
-                    ..
-                } => {
-                    let closed = tx
-                        .prepare_cached(
-                            "UPDATE flags SET end_frame = ?3, end_ms = ?4, duration_ms = ?5,
-                                 peak = ?6
-                             WHERE id = (SELECT id FROM flags
-                                 WHERE set_id = ?1 AND rule = ?2 AND end_frame IS NULL
-                                 ORDER BY start_frame DESC, id DESC LIMIT 1)",
-                        )
-                        .and_then(|mut s| {
-                            s.execute(params![
-                                set,
-                                rule,
-                                frame_int(*frame),
-                                t_ms,
-                                duration_ms,
-                                peak
-                            ])
-                        })
-                        .map_err(err)?;
-                    if closed == 0 {
-                        tracing::warn!(
-                            "set {set}: flag_end of `{rule}` at frame {frame} has no flag_start; not stored"
-                        );
-                    }
-                    last_ms = last_ms.max(*t_ms);
-                }
-                Event::Rep {
-                    index,
-                    frame,
-                    t_ms,
-                    eccentric_s,
-                    turn_s,
-                    concentric_s,
-                    range,
-                    peaks,
-                    flags,
-                    ..
-                } => {
-                    let flags = serde_json::to_string(flags).map_err(|e| {
-                        StoreError::Invalid(format!("rep {index} of set {set}: {e}"))
-                    })?;
-                    tx.prepare_cached(
-                        "INSERT INTO reps (set_id, idx, frame, t_ms, eccentric_s, turn_s,
-                             concentric_s, range_reached, flags)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            set,
-                            index,
-                            frame_int(*frame),
-                            t_ms,
-                            eccentric_s,
-                            turn_s,
-                            concentric_s,
-                            range,
-                            flags
-                        ])
-                    })
-                    .map_err(err)?;
-                    let mut insert = tx
-                        .prepare_cached(
-                            "INSERT INTO rep_peaks (set_id, rep_idx, metric, low, high)
-                             VALUES (?1, ?2, ?3, ?4, ?5)",
-                        )
-                        .map_err(err)?;
-                    for (metric, [low, high]) in peaks {
-                        insert
-                            .execute(params![set, index, metric, low, high])
-                            .map_err(err)?;
-                    }
-                    last_ms = last_ms.max(*t_ms);
-                }
-                Event::Hold {
-                    index,
-                    frame,
-                    t_ms,
-                    duration_s,
-                    target_s,
-                } => {
-                    tx.prepare_cached(
-                        "INSERT INTO holds (set_id, idx, frame, t_ms, duration_s, target_s)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            set,
-                            index,
-                            frame_int(*frame),
-                            t_ms,
-                            duration_s,
-                            target_s
-                        ])
-                    })
-                    .map_err(err)?;
-                    last_ms = last_ms.max(*t_ms);
-                }
-                Event::SetSummary {
-                    frames,
-                    frames_without_person,
-                    reps,
-                    holds,
-                    longest_hold_s,
-                    flags,
-                    cannot_measure,
-                    ..
-                } => {
-                    let summary = SetSummaryRow {
-                        frames: *frames,
-                        frames_without_person: *frames_without_person,
-                        reps: *reps,
-                        holds: *holds,
-                        longest_hold_s: *longest_hold_s,
-                        flags: flags.clone(),
-                        cannot_measure: cannot_measure.clone(),
-                    };
-                    let json = serde_json::to_string(&summary)
-                        .map_err(|e| StoreError::Invalid(format!("summary of set {set}: {e}")))?;
-                    tx.prepare_cached("UPDATE sets SET summary = ?2 WHERE id = ?1")
-                        .and_then(|mut s| s.execute(params![set, json]))
-                        .map_err(err)?;
-                }
-                Event::View { .. } | Event::CannotSee { .. } => {}
+            if let Some(t_ms) = store_event(&tx, set, event, &err)? {
+                last_ms = last_ms.max(t_ms);
             }
         }
         if last_ms.is_finite() {
@@ -751,6 +586,208 @@ fn now() -> String {
 
 /// A transaction that takes the write lock at once (no upgrade deadlock
 /// with another writer).
+/// A database error in the words of the call that met it.
+type SqlError<'a> = &'a dyn Fn(rusqlite::Error) -> StoreError;
+
+/// Stores one event of `set` in `tx`; the time it counts towards the set's
+/// last event, if it does.
+fn store_event(
+    tx: &Transaction<'_>,
+    set: SetId,
+    event: &Event,
+    err: SqlError<'_>,
+) -> Result<Option<f64>, StoreError> {
+    match event {
+        Event::FlagStart {
+            rule,
+            fault,
+            metric,
+            value,
+            limit,
+            frame,
+            t_ms,
+            message,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO flags (set_id, rule, fault, metric, value, limit_value,
+                     start_frame, start_ms, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    set,
+                    rule,
+                    fault_text(*fault),
+                    metric,
+                    value,
+                    limit,
+                    frame_int(*frame),
+                    t_ms,
+                    message
+                ])
+            })
+            .map_err(err)?;
+            Ok(Some(*t_ms))
+        }
+        Event::FlagEnd {
+            rule,
+            peak,
+            frame,
+            t_ms,
+            duration_ms,
+            ..
+        } => {
+            close_flag(tx, set, rule, (*frame, *t_ms), (*duration_ms, *peak), err)?;
+            Ok(Some(*t_ms))
+        }
+        Event::Rep { .. } => store_rep(tx, set, event, err),
+        Event::Hold {
+            index,
+            frame,
+            t_ms,
+            duration_s,
+            target_s,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO holds (set_id, idx, frame, t_ms, duration_s, target_s)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    set,
+                    index,
+                    frame_int(*frame),
+                    t_ms,
+                    duration_s,
+                    target_s
+                ])
+            })
+            .map_err(err)?;
+            Ok(Some(*t_ms))
+        }
+        Event::SetSummary {
+            frames,
+            frames_without_person,
+            reps,
+            holds,
+            longest_hold_s,
+            flags,
+            cannot_measure,
+            ..
+        } => {
+            let summary = SetSummaryRow {
+                frames: *frames,
+                frames_without_person: *frames_without_person,
+                reps: *reps,
+                holds: *holds,
+                longest_hold_s: *longest_hold_s,
+                flags: flags.clone(),
+                cannot_measure: cannot_measure.clone(),
+            };
+            let json = serde_json::to_string(&summary)
+                .map_err(|e| StoreError::Invalid(format!("summary of set {set}: {e}")))?;
+            tx.prepare_cached("UPDATE sets SET summary = ?2 WHERE id = ?1")
+                .and_then(|mut s| s.execute(params![set, json]))
+                .map_err(err)?;
+            Ok(None)
+        }
+        Event::View { .. } | Event::CannotSee { .. } => Ok(None),
+    }
+}
+
+/// Closes the latest open flag of `rule` in `set` at `frame` and `t_ms`
+/// with its duration and peak; an end without a start is logged, not stored.
+fn close_flag(
+    tx: &Transaction<'_>,
+    set: SetId,
+    rule: &str,
+    (frame, t_ms): (u64, f64),
+    (duration_ms, peak): (f64, f32),
+    err: SqlError<'_>,
+) -> Result<(), StoreError> {
+    let closed = tx
+        .prepare_cached(
+            "UPDATE flags SET end_frame = ?3, end_ms = ?4, duration_ms = ?5, peak = ?6
+             WHERE id = (SELECT id FROM flags
+                 WHERE set_id = ?1 AND rule = ?2 AND end_frame IS NULL
+                 ORDER BY start_frame DESC, id DESC LIMIT 1)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                set,
+                rule,
+                frame_int(frame),
+                t_ms,
+                duration_ms,
+                peak
+            ])
+        })
+        .map_err(err)?;
+    if closed == 0 {
+        tracing::warn!(
+            "set {set}: flag_end of `{rule}` at frame {frame} has no flag_start; not stored"
+        );
+    }
+    Ok(())
+}
+
+/// Stores a rep of `set` and its peaks.
+fn store_rep(
+    tx: &Transaction<'_>,
+    set: SetId,
+    rep: &Event,
+    err: SqlError<'_>,
+) -> Result<Option<f64>, StoreError> {
+    let Event::Rep {
+        index,
+        frame,
+        t_ms,
+        eccentric_s,
+        turn_s,
+        concentric_s,
+        range,
+        peaks,
+        flags,
+        ..
+    } = rep
+    else {
+        return Ok(None);
+    };
+    let flags = serde_json::to_string(flags)
+        .map_err(|e| StoreError::Invalid(format!("rep {index} of set {set}: {e}")))?;
+    tx.prepare_cached(
+        "INSERT INTO reps (set_id, idx, frame, t_ms, eccentric_s, turn_s,
+             concentric_s, range_reached, flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            set,
+            index,
+            frame_int(*frame),
+            t_ms,
+            eccentric_s,
+            turn_s,
+            concentric_s,
+            range,
+            flags
+        ])
+    })
+    .map_err(err)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO rep_peaks (set_id, rep_idx, metric, low, high)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(err)?;
+    for (metric, [low, high]) in peaks {
+        insert
+            .execute(params![set, index, metric, low, high])
+            .map_err(err)?;
+    }
+    Ok(Some(*t_ms))
+}
+
 fn begin(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
