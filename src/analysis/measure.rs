@@ -391,17 +391,12 @@ pub fn nearer_side(pose: &Pose) -> Side {
 /// Measures `pose` (a frame of `size`), taking the chain of `side` for the
 /// one-sided metrics. `landmarks_px` may hold undistorted pixel positions;
 /// `None` uses the pose's own.
-#[expect(
-    clippy::too_many_lines,
-    reason = "every metric of a frame in one place; to split by body part"
-)]
 pub fn measure(
     pose: &Pose,
     size: ImageSize,
     side: Side,
     landmarks_px: Option<&[Vector2<f32>; 33]>,
 ) -> Measurements {
-    use Joint::*;
     let px = match landmarks_px {
         Some(px) => *px,
         None => pose
@@ -409,21 +404,54 @@ pub fn measure(
             .map(|l| Vector2::new(l.x * size.width as f32, l.y * size.height as f32)),
     };
     let pts = Points { pose, px };
+    let trunk = Trunk::of(&pts);
     let mut m = Measurements::default();
-    let [s, h, k, a, heel, toe] = side.chain();
+    measure_side_chain(&pts, &trunk, side, &mut m);
+    measure_legs(&pts, &mut m);
+    measure_frontal(&pts, &trunk, side, &mut m);
+    m
+}
 
-    let mid_sh = pts.mid(LeftShoulder, RightShoulder);
-    let mid_hip = pts.mid(LeftHip, RightHip);
-    let mid_ankle = pts.mid(LeftAnkle, RightAnkle);
-    let trunk_vis = pts.vis(&[LeftShoulder, RightShoulder, LeftHip, RightHip]);
-    let trunk_dir = direction_from_up(mid_hip, mid_sh);
-    m.set(Metric::TrunkDirection, trunk_dir, trunk_vis);
+/// The trunk in the picture: from mid-hip to mid-shoulder.
+struct Trunk {
+    mid_shoulder: Vector2<f32>,
+    mid_hip: Vector2<f32>,
+    /// Its length, px.
+    length: f32,
+    /// The visibility of its four landmarks.
+    vis: f32,
+}
+
+impl Trunk {
+    fn of(pts: &Points<'_>) -> Trunk {
+        use Joint::*;
+        let mid_shoulder = pts.mid(LeftShoulder, RightShoulder);
+        let mid_hip = pts.mid(LeftHip, RightHip);
+        Trunk {
+            mid_shoulder,
+            mid_hip,
+            length: (mid_shoulder - mid_hip).norm(),
+            vis: pts.vis(&[LeftShoulder, RightShoulder, LeftHip, RightHip]),
+        }
+    }
+}
+
+/// `num / den`, where `den` is not nothing.
+fn ratio(num: f32, den: f32) -> Option<f32> {
+    (den > f32::EPSILON).then(|| num / den)
+}
+
+/// What the side view judges: the trunk's lean and the angles along the
+/// chain of `side` (shoulder, hip, knee, ankle).
+fn measure_side_chain(pts: &Points<'_>, trunk: &Trunk, side: Side, m: &mut Measurements) {
+    let [s, h, k, a, ..] = side.chain();
+    let trunk_dir = direction_from_up(trunk.mid_hip, trunk.mid_shoulder);
+    m.set(Metric::TrunkDirection, trunk_dir, trunk.vis);
     m.set(
         Metric::TrunkFromVertical,
         trunk_dir.map(f32::abs),
-        trunk_vis,
+        trunk.vis,
     );
-
     m.set(
         Metric::HipAngle,
         angle_at(pts.p(s), pts.p(h), pts.p(k)),
@@ -444,7 +472,12 @@ pub fn measure(
         bend_above_line(pts.p(s), pts.p(h), pts.p(a)),
         pts.vis(&[s, h, a]),
     );
+}
 
+/// Each leg on its own: the knees' angles and their difference, and the
+/// raised and the lowered leg's elevation (by ankle height).
+fn measure_legs(pts: &Points<'_>, m: &mut Measurements) {
+    use Joint::*;
     let left = angle_at(pts.p(LeftHip), pts.p(LeftKnee), pts.p(LeftAnkle));
     let right = angle_at(pts.p(RightHip), pts.p(RightKnee), pts.p(RightAnkle));
     let lvis = pts.vis(&[LeftHip, LeftKnee, LeftAnkle]);
@@ -456,37 +489,6 @@ pub fn measure(
         left.zip(right).map(|(l, r)| (l - r).abs()),
         lvis.min(rvis),
     );
-
-    m.set(
-        Metric::PelvisTilt,
-        line_tilt(pts.p(LeftHip), pts.p(RightHip)),
-        pts.vis(&[LeftHip, RightHip]),
-    );
-    m.set(
-        Metric::ShoulderTilt,
-        line_tilt(pts.p(LeftShoulder), pts.p(RightShoulder)),
-        pts.vis(&[LeftShoulder, RightShoulder]),
-    );
-
-    let ratio = |num: f32, den: f32| (den > f32::EPSILON).then(|| num / den);
-    let trunk_len = (mid_sh - mid_hip).norm();
-    let shoulder_width = (pts.p(LeftShoulder) - pts.p(RightShoulder)).norm();
-    let hip_width = (pts.p(LeftHip) - pts.p(RightHip)).norm();
-    let trunk_axis = (pts.world(LeftShoulder) + pts.world(RightShoulder)) / 2.0
-        - (pts.world(LeftHip) + pts.world(RightHip)) / 2.0;
-    m.set(
-        Metric::TrunkTwist,
-        twist_about(
-            trunk_axis,
-            pts.world(RightHip) - pts.world(LeftHip),
-            pts.world(RightShoulder) - pts.world(LeftShoulder),
-        ),
-        trunk_vis.min(frontality(
-            ratio(shoulder_width, trunk_len),
-            ratio(hip_width, trunk_len),
-        )),
-    );
-
     // The legs by ankle height (image y grows downwards).
     let legs = [(LeftHip, LeftAnkle), (RightHip, RightAnkle)];
     let (high, low) = if pts.p(LeftAnkle).y <= pts.p(RightAnkle).y {
@@ -504,17 +506,52 @@ pub fn measure(
         elevation(pts.p(low.0), pts.p(low.1)),
         pts.vis(&[low.0, low.1]),
     );
+}
 
+/// What the front view judges (and what tells the views apart): the
+/// pelvis's and shoulders' tilt, the trunk's twist, the hips' height and
+/// shift over the feet, the heel's rise, the shoulders' width and the
+/// midline's bend.
+fn measure_frontal(pts: &Points<'_>, trunk: &Trunk, side: Side, m: &mut Measurements) {
+    use Joint::*;
+    let [.., heel, toe] = side.chain();
+    m.set(
+        Metric::PelvisTilt,
+        line_tilt(pts.p(LeftHip), pts.p(RightHip)),
+        pts.vis(&[LeftHip, RightHip]),
+    );
+    m.set(
+        Metric::ShoulderTilt,
+        line_tilt(pts.p(LeftShoulder), pts.p(RightShoulder)),
+        pts.vis(&[LeftShoulder, RightShoulder]),
+    );
+    let shoulder_width = (pts.p(LeftShoulder) - pts.p(RightShoulder)).norm();
+    let hip_width = (pts.p(LeftHip) - pts.p(RightHip)).norm();
+    let trunk_axis = (pts.world(LeftShoulder) + pts.world(RightShoulder)) / 2.0
+        - (pts.world(LeftHip) + pts.world(RightHip)) / 2.0;
+    m.set(
+        Metric::TrunkTwist,
+        twist_about(
+            trunk_axis,
+            pts.world(RightHip) - pts.world(LeftHip),
+            pts.world(RightShoulder) - pts.world(LeftShoulder),
+        ),
+        trunk.vis.min(frontality(
+            ratio(shoulder_width, trunk.length),
+            ratio(hip_width, trunk.length),
+        )),
+    );
+    let mid_ankle = pts.mid(LeftAnkle, RightAnkle);
     let foot_len = (pts.p(toe) - pts.p(heel)).norm();
     let legs_vis = pts.vis(&[LeftHip, RightHip, LeftAnkle, RightAnkle]);
     m.set(
         Metric::HipHeight,
-        ratio(mid_ankle.y - mid_hip.y, trunk_len),
-        legs_vis.min(trunk_vis),
+        ratio(mid_ankle.y - trunk.mid_hip.y, trunk.length),
+        legs_vis.min(trunk.vis),
     );
     m.set(
         Metric::LateralShift,
-        ratio(mid_hip.x - mid_ankle.x, hip_width),
+        ratio(trunk.mid_hip.x - mid_ankle.x, hip_width),
         legs_vis,
     );
     m.set(
@@ -524,15 +561,14 @@ pub fn measure(
     );
     m.set(
         Metric::ShoulderWidthRatio,
-        ratio(shoulder_width, trunk_len),
-        trunk_vis,
+        ratio(shoulder_width, trunk.length),
+        trunk.vis,
     );
     m.set(
         Metric::MidlineBend,
-        bend_above_line(mid_sh, mid_hip, mid_ankle),
-        legs_vis.min(trunk_vis),
+        bend_above_line(trunk.mid_shoulder, trunk.mid_hip, mid_ankle),
+        legs_vis.min(trunk.vis),
     );
-    m
 }
 
 #[cfg(test)]
