@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{ReportError, SetInput};
 use crate::analysis::config::{Exercise, Fault, Reference, Rule, View};
 use crate::analysis::measure::Metric;
-use crate::recording::events::EventLog;
+use crate::recording::events::{EventLog, LoggedHold};
 use crate::recording::metrics::MetricRows;
 
 /// Slack, ms, when placing a flag inside a rep (the rep's start is
@@ -74,19 +74,6 @@ impl Rep {
     pub fn start_ms(&self) -> f64 {
         self.end_ms - (self.eccentric_s + self.turn_s + self.concentric_s) * 1000.0
     }
-}
-
-/// A hold in correct position.
-#[derive(Clone, Debug)]
-pub struct Hold {
-    /// 1-based.
-    pub index: u32,
-    /// Time of its end, ms.
-    pub end_ms: f64,
-    /// How long, s.
-    pub duration_s: f64,
-    /// The target, s.
-    pub target_s: f32,
 }
 
 /// A stretch of the set with one camera view.
@@ -170,7 +157,7 @@ pub struct SetData<'a> {
     /// Reps.
     pub reps: Vec<Rep>,
     /// Holds.
-    pub holds: Vec<Hold>,
+    pub holds: Vec<LoggedHold>,
     /// Camera views over the set.
     pub views: Vec<ViewSpan>,
     /// Rule id → (times it could not be judged, what to bring into view).
@@ -251,16 +238,7 @@ impl<'a> SetData<'a> {
                 flags: r.flags,
             })
             .collect();
-        self.holds = log
-            .holds
-            .iter()
-            .map(|h| Hold {
-                index: h.index,
-                end_ms: h.end_ms,
-                duration_s: h.duration_s,
-                target_s: h.target_s,
-            })
-            .collect();
+        self.holds = log.holds;
         let froms: Vec<f64> = log.views.iter().map(|v| v.at.t_ms).collect();
         self.views = log
             .views
