@@ -113,14 +113,6 @@ pub struct HistoryPoint {
 /// Errors of building a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// A file could not be read.
-    #[error("{path}: cannot be read: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
     /// The set's event log cannot be read.
     #[error(transparent)]
     Events(#[from] crate::recording::events::EventLogError),

@@ -142,14 +142,6 @@ pub enum ReviewError {
     /// The set's metrics CSV cannot be read.
     #[error(transparent)]
     Metrics(#[from] crate::recording::metrics::MetricsError),
-    /// A file could not be read.
-    #[error("{path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
     /// The exercise is unknown or its file is invalid.
     #[error(transparent)]
     Exercise(#[from] ConfigError),

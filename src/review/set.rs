@@ -181,13 +181,20 @@ const UNKNOWN_VISIBILITY: f32 = 1.0;
 impl MetricsTable {
     /// Reads the metrics CSV at `path`.
     pub fn load(path: &Path) -> Result<MetricsTable, ReviewError> {
-        MetricsTable::parse(&read(path)?, path)
+        Ok(MetricsTable::from_rows(&MetricRows::read(path)?))
     }
 
-    /// Parses a metrics CSV's `text` (read from `path`, for errors); a
-    /// value whose visibility column is missing counts as seen.
+    /// Parses a metrics CSV's `text` (read from `path`, for errors).
     pub fn parse(text: &str, path: &Path) -> Result<MetricsTable, ReviewError> {
-        let read = MetricRows::parse(text.as_bytes(), path)?;
+        Ok(MetricsTable::from_rows(&MetricRows::parse(
+            text.as_bytes(),
+            path,
+        )?))
+    }
+
+    /// Each row's measurements, by frame; a value whose visibility column
+    /// is missing counts as seen.
+    fn from_rows(read: &MetricRows) -> MetricsTable {
         let mut rows: Vec<(u64, Measurements)> = read
             .frames
             .iter()
@@ -205,7 +212,7 @@ impl MetricsTable {
             })
             .collect();
         rows.sort_by_key(|(frame, _)| *frame);
-        Ok(MetricsTable { rows })
+        MetricsTable { rows }
     }
 
     /// The measurements of `frame`, when it was measured.
@@ -345,14 +352,6 @@ fn baselines_at_flags(rule: &Rule, events: &SetEvents, metrics: &MetricsTable) -
         .collect();
     found.sort_by_key(|(frame, _)| *frame);
     found
-}
-
-/// The text of `path`.
-fn read(path: &Path) -> Result<String, ReviewError> {
-    std::fs::read_to_string(path).map_err(|source| ReviewError::Read {
-        path: path.into(),
-        source,
-    })
 }
 
 /// Sets for the tests of review.
