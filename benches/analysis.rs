@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use formcheck::analysis::config::Exercise;
 use formcheck::analysis::Analyzer;
-use formcheck::pose::{ImageLandmark, ImageSize, Joint, Pose, WorldLandmark};
+use formcheck::body::{ImageLandmark, ImageSize, Joint, Pose, WorldLandmark};
 
 const FRAMES: usize = 3000;
 

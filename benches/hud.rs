@@ -10,7 +10,7 @@ use std::hint::black_box;
 use formcheck::analysis::config::{Direction, Exercise};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
-use formcheck::pose::{ImageLandmark, Joint, Pose};
+use formcheck::body::{ImageLandmark, Joint, Pose};
 use formcheck::sinks::hud::{Hud, HudExtras};
 use formcheck::sinks::window::argb_from_bgr;
 use opencv::core::{Mat, Scalar, CV_8UC3};

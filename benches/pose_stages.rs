@@ -7,11 +7,11 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
+use formcheck::body::{ImageLandmark, ImageSize};
 use formcheck::pose::anchors::{ssd_anchors, NUM_ANCHORS};
 use formcheck::pose::detector::{best_detection, DecodeScratch};
 use formcheck::pose::landmarker::{refine_from_heatmap, RawPose};
 use formcheck::pose::smoothing::PoseSmoother;
-use formcheck::pose::{ImageLandmark, ImageSize};
 
 /// A deterministic pseudo-random sequence in [0, 1).
 fn noise(n: usize, seed: u32) -> impl Iterator<Item = f32> {

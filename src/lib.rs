@@ -12,6 +12,7 @@
 
 pub mod analysis;
 pub mod bench;
+pub mod body;
 pub mod camera_calibration;
 pub mod data_dir;
 pub mod file_kinds;

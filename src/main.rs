@@ -14,11 +14,12 @@ use opencv::imgcodecs;
 
 use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::bench::{self, BenchOptions};
+use formcheck::body::ImageSize;
 use formcheck::camera_calibration;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::back::BackReader;
 use formcheck::pipeline::Input;
-use formcheck::pose::{ImageSize, ModelKind, PoseEngine, PoseOptions, RunningMode};
+use formcheck::pose::{ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::private_files;
 use formcheck::recording::track::TrackWriter;
 use formcheck::same_file;

@@ -13,7 +13,9 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use formcheck::pose::{ModelKind, Pose, PoseEngine, PoseOptions, Roi, RunningMode};
+use formcheck::body::Pose;
+
+use formcheck::pose::{ModelKind, PoseEngine, PoseOptions, Roi, RunningMode};
 use formcheck::source::FrameSource;
 use opencv::core::Mat;
 use opencv::prelude::*;
@@ -156,7 +158,7 @@ struct Worst {
 
 /// Compares one frame; returns a description of every miss.
 fn compare(
-    engine_pose: Option<&formcheck::pose::Pose>,
+    engine_pose: Option<&formcheck::body::Pose>,
     r: &RefFrame,
     worst: &mut Worst,
 ) -> Vec<String> {

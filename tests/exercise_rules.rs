@@ -17,7 +17,7 @@ use formcheck::analysis::events::Event;
 use formcheck::analysis::measure::{measure, nearer_side, Metric};
 use formcheck::analysis::status::{FormState, Status};
 use formcheck::analysis::{Analyzer, Extras};
-use formcheck::pose::Joint;
+use formcheck::body::Joint;
 use formcheck::recording::track::TrackRecord;
 use nalgebra::{Point3, Vector3};
 use synthetic::{

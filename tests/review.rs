@@ -17,7 +17,7 @@ use std::process::Command as Process;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use formcheck::pose::ImageSize;
+use formcheck::body::ImageSize;
 use formcheck::review::frames::scale_for_display;
 use formcheck::review::layout::{Layout, TimeAxis};
 use formcheck::review::set::SetEvents;

@@ -6,7 +6,9 @@
 
 mod common;
 
-use formcheck::pose::{Joint, ModelKind, PoseEngine, PoseOptions, RunningMode};
+use formcheck::body::Joint;
+
+use formcheck::pose::{ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::source::FrameSource;
 use opencv::core::Mat;
 

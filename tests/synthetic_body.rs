@@ -4,7 +4,7 @@
 
 mod synthetic;
 
-use formcheck::pose::{Joint, Pose, NUM_LANDMARKS};
+use formcheck::body::{Joint, Pose, NUM_LANDMARKS};
 use formcheck::recording::track::read_track;
 use nalgebra::{Point3, Rotation3, Vector2};
 use synthetic::*;

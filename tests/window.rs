@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use formcheck::analysis::config::{Direction, Exercise, Fault};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
-use formcheck::pose::{ImageSize, PoseEngine, PoseOptions, RunningMode};
+use formcheck::body::ImageSize;
+use formcheck::pose::{PoseEngine, PoseOptions, RunningMode};
 use formcheck::sinks::hud::{
     Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR,
 };

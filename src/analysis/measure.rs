@@ -15,7 +15,7 @@ use super::geometry::{
     angle_at, bend_above_line, direction_from_up, elevation, line_tilt, twist_about,
 };
 use super::view::frontality;
-use crate::pose::{ImageSize, Joint, Pose};
+use crate::body::{ImageSize, Joint, Pose};
 
 /// A landmark, or a measurement made from landmarks, less visible than this
 /// counts as not seen: not measured, judged, sampled for a baseline or
@@ -574,7 +574,7 @@ fn measure_frontal(pts: &Points<'_>, trunk: &Trunk, side: Side, m: &mut Measurem
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::ImageLandmark;
+    use crate::body::ImageLandmark;
 
     #[test]
     fn every_metric_has_a_distinct_name() {

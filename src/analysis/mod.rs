@@ -36,7 +36,7 @@ use view::ViewTracker;
 
 use nalgebra::Vector2;
 
-use crate::pose::{ImageSize, Pose, NUM_LANDMARKS};
+use crate::body::{ImageSize, Pose, NUM_LANDMARKS};
 
 /// Frames averaged for a baseline taken at the start of a set.
 const BASELINE_FRAMES: usize = 15;

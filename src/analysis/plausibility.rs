@@ -9,7 +9,7 @@
 
 use nalgebra::Vector2;
 
-use crate::pose::{ImageSize, Joint, Pose};
+use crate::body::{ImageSize, Joint, Pose};
 
 /// A joint moving more than this many trunk lengths between two frames has
 /// jumped (a fast squat moves the knee about 0.07 trunk lengths per frame at
@@ -94,7 +94,7 @@ impl PlausibilityGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::ImageLandmark;
+    use crate::body::ImageLandmark;
 
     fn standing() -> Pose {
         let mut pose = Pose::default();

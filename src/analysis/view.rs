@@ -11,7 +11,7 @@ use super::config::View;
 use serde::Serialize;
 
 use super::measure::{Measurements, Metric, MIN_VISIBILITY};
-use crate::pose::{Joint, Pose};
+use crate::body::{Joint, Pose};
 
 /// Width/length ratio below which the camera sees the body from the side.
 const SIDE_BELOW: f32 = 0.35;

@@ -14,8 +14,8 @@ use super::messages::{AnalysisCommand, Assessed, Assessment, Notice, PoseFrame};
 use crate::analysis::baseline::{BaselineCapture, BaselineProgress};
 use crate::analysis::config::{Exercise, Profile};
 use crate::analysis::{Analyzer, Extras};
+use crate::body::{ImageSize, Pose, NUM_LANDMARKS};
 use crate::camera_calibration::{CalibrationError, CameraCalibration, Undistorter};
-use crate::pose::{ImageSize, Pose, NUM_LANDMARKS};
 
 /// The analysis stage's thread.
 pub struct Assess {

@@ -10,7 +10,8 @@ use crate::analysis::back_outline::{
     back_side, dorsal_bend, BackOutline, BackReading, Bend, MaskView, OutlineDrawing, OutlineLine,
     TrunkInMask, Unmeasurable,
 };
-use crate::pose::{ImageSize, Joint, Pose, PoseEngine, Roi};
+use crate::body::{ImageSize, Joint, Pose};
+use crate::pose::{PoseEngine, Roi};
 
 /// The segmentation's side, pixels (the landmark model's input).
 const MASK: usize = 256;

@@ -18,7 +18,7 @@ use opencv::core::Mat;
 
 use super::messages::{Frame, Notice};
 use super::Shared;
-use crate::pose::ImageSize;
+use crate::body::ImageSize;
 use crate::source::{FrameInfo, FrameSource, SourceError, SourceSpec};
 
 /// First wait before reopening a lost camera or stream.

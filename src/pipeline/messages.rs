@@ -9,7 +9,7 @@ use crate::analysis::back_outline::BackOutline;
 use crate::analysis::events::Event;
 use crate::analysis::measure::{Measurements, Metric};
 use crate::analysis::status::Status;
-use crate::pose::{ImageSize, Pose};
+use crate::body::{ImageSize, Pose};
 use crate::source::FrameInfo;
 
 /// A captured frame: source → pose.

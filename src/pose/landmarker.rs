@@ -10,10 +10,10 @@
 use opencv::core::Mat;
 
 use super::image_to_tensor::{Border, TensorWarper, ValueRange};
-use super::landmark::{ImageLandmark, Pose, WorldLandmark, NUM_LANDMARKS};
 use super::model::{BoundModel, ModelError, ModelKind, ModelSpec, ModelStore, TensorSpec};
 use super::roi::Roi;
 use super::{sigmoid, PoseError};
+use crate::body::{ImageLandmark, Pose, WorldLandmark, NUM_LANDMARKS};
 
 /// Landmark model input side in pixels.
 pub const LANDMARK_INPUT: usize = 256;

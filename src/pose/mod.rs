@@ -15,7 +15,6 @@
 pub mod anchors;
 pub mod detector;
 pub mod image_to_tensor;
-pub mod landmark;
 pub mod landmarker;
 pub mod model;
 pub mod roi;
@@ -25,10 +24,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use opencv::core::Mat;
+
+use crate::body::{ImageSize, Pose};
 use opencv::prelude::*;
 
 pub use detector::Detection;
-pub use landmark::{ImageLandmark, Joint, Pose, WorldLandmark, NUM_LANDMARKS, SKELETON};
 pub use model::{ModelError, ModelKind};
 pub use roi::Roi;
 
@@ -36,26 +36,6 @@ use detector::Detector;
 use landmarker::{Landmarker, RawPose};
 use model::ModelStore;
 use smoothing::PoseSmoother;
-
-/// Width and height of a frame in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImageSize {
-    /// Pixels across.
-    pub width: u32,
-    /// Pixels down.
-    pub height: u32,
-}
-
-impl ImageSize {
-    /// The size of `mat`.
-    pub fn of(mat: &Mat) -> opencv::Result<ImageSize> {
-        let size = mat.size()?;
-        Ok(ImageSize {
-            width: size.width.max(0) as u32,
-            height: size.height.max(0) as u32,
-        })
-    }
-}
 
 /// Errors of the pose engine while processing a frame.
 #[derive(Debug, thiserror::Error)]

@@ -11,10 +11,10 @@
 
 use std::f64::consts::PI;
 
-use super::landmark::{ImageLandmark, NUM_LANDMARKS};
 use super::landmarker::{RawPose, NUM_AUX};
 use super::roi::Roi;
 use super::ImageSize;
+use crate::body::{ImageLandmark, NUM_LANDMARKS};
 
 /// Visibility low-pass weight of the new value.
 const VISIBILITY_ALPHA: f32 = 0.1;

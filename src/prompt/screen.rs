@@ -15,7 +15,7 @@ use opencv::imgproc;
 use opencv::prelude::*;
 
 use super::{Prompt, PromptError, PAIN_MAX};
-use crate::pose::ImageSize;
+use crate::body::ImageSize;
 use crate::sinks::hud::{fill, wrap, Font, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR};
 use crate::sinks::window::{Key, Window};
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::back_outline::{BackOutline, BackReading, OutlineDrawing};
-use crate::pose::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
+use crate::body::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
 use crate::source::FrameInfo;
 
 /// One line of a landmark track.

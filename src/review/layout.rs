@@ -17,7 +17,7 @@
 
 use opencv::core::Rect;
 
-use crate::pose::ImageSize;
+use crate::body::ImageSize;
 
 /// Height the recording is shown at, pixels (scaled up or down).
 pub const VIDEO_HEIGHT: i32 = 600;

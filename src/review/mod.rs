@@ -42,7 +42,7 @@ use opencv::core::{Mat, CV_8UC3};
 use opencv::prelude::*;
 
 use crate::analysis::config::{ConfigError, Exercise};
-use crate::pose::ImageSize;
+use crate::body::ImageSize;
 use crate::sinks::window::{Key, Window, WindowError};
 use crate::source::{FrameSource, SourceError};
 use frames::Frames;

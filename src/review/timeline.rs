@@ -397,7 +397,7 @@ mod tests {
     fn the_strip_shows_flags_red_unjudged_grey_and_the_playhead() {
         let set = crate::review::set::fixtures::squat_set();
         let rows = rule_rows(&set.exercise, &set.events.flags);
-        let size = crate::pose::ImageSize {
+        let size = crate::body::ImageSize {
             width: 1280,
             height: 720,
         };

@@ -36,7 +36,7 @@ use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::config::{Direction, Exercise};
 use crate::analysis::measure::{Metric, MIN_VISIBILITY};
 use crate::analysis::status::{FormState, Gauge, HoldClock, Status, Tempo};
-use crate::pose::{ImageSize, Pose};
+use crate::body::{ImageSize, Pose};
 
 /// A BGR colour from its red, green and blue components.
 const fn rgb(r: u8, g: u8, b: u8) -> Scalar {
@@ -1126,7 +1126,7 @@ fn hold_colour(hold: &HoldClock) -> Scalar {
 mod tests {
     use super::*;
     use crate::analysis::config::exercises_dir;
-    use crate::pose::{ImageLandmark, Joint};
+    use crate::body::{ImageLandmark, Joint};
     use opencv::core::{Scalar, CV_8UC1};
 
     fn black(width: i32, height: i32) -> Mat {

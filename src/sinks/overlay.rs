@@ -5,7 +5,7 @@ use opencv::imgproc;
 
 use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::measure::MIN_VISIBILITY;
-use crate::pose::{ImageSize, Pose, SKELETON};
+use crate::body::{ImageSize, Pose, SKELETON};
 
 /// Line colour of the bones in the plain overlay (BGR).
 const BONE: (f64, f64, f64) = (255.0, 255.0, 255.0);

@@ -29,7 +29,7 @@ use minifb::{InputCallback, ScaleMode, WindowOptions};
 use opencv::core::{Vec3b, CV_8UC3};
 use opencv::prelude::*;
 
-use crate::pose::ImageSize;
+use crate::body::ImageSize;
 
 /// What a key asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -53,7 +53,7 @@ use std::f32::consts::PI;
 use std::io::Write;
 use std::path::Path;
 
-use formcheck::pose::{ImageLandmark, Joint, Pose, WorldLandmark, NUM_LANDMARKS};
+use formcheck::body::{ImageLandmark, Joint, Pose, WorldLandmark, NUM_LANDMARKS};
 use formcheck::recording::track::TrackRecord;
 use nalgebra::{Matrix3, Point3, Rotation3, Vector3};
 

@@ -1,5 +1,7 @@
-//! The 33 BlazePose landmarks: their names, the skeleton that joins them, and
-//! the per-frame result of the pose engine.
+//! The body as the pose engine sees it and the analysis reads it: the 33
+//! BlazePose landmarks, their names, the skeleton that joins them, the
+//! per-frame result, and the size of the image they lie in. Pose and analysis
+//! both import these types; neither owns them.
 //!
 //! Conventions are MediaPipe's, so outputs compare field by field: image
 //! landmarks have `x`, `y` normalised to `[0, 1]` of the image width and
@@ -7,7 +9,29 @@
 //! on roughly the scale of `x`; world landmarks are metres in a frame centred
 //! between the hips.
 
+use opencv::core::Mat;
+use opencv::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Width and height of a frame in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageSize {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+}
+
+impl ImageSize {
+    /// The size of `mat`.
+    pub fn of(mat: &Mat) -> opencv::Result<ImageSize> {
+        let size = mat.size()?;
+        Ok(ImageSize {
+            width: size.width.max(0) as u32,
+            height: size.height.max(0) as u32,
+        })
+    }
+}
 
 /// Number of body landmarks BlazePose outputs.
 pub const NUM_LANDMARKS: usize = 33;
