@@ -11,8 +11,8 @@ use formcheck::analysis::config::{Direction, Exercise};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
 use formcheck::body::{ImageLandmark, Joint, Pose};
-use formcheck::sinks::hud::{Hud, HudExtras};
-use formcheck::sinks::window::argb_from_bgr;
+use formcheck::ui::hud::{Hud, HudExtras};
+use formcheck::ui::window::argb_from_bgr;
 use opencv::core::{Mat, Scalar, CV_8UC3};
 
 /// A person standing side on in the middle of the frame, every landmark

@@ -22,12 +22,12 @@ use formcheck::pipeline::Input;
 use formcheck::pose::{ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::private_files;
 use formcheck::recording::track::TrackWriter;
+use formcheck::recording::video::VideoSink;
 use formcheck::same_file;
 use formcheck::sinks::cues::CueOutput;
-use formcheck::sinks::overlay::draw_skeleton;
-use formcheck::sinks::video::VideoSink;
 use formcheck::source::{FrameSource, SourceSpec};
 use formcheck::store::{self, Pseudonym, Store};
+use formcheck::ui::skeleton::draw_skeleton;
 use run::{output, RunOptions};
 use session::SessionOptions;
 

@@ -19,17 +19,18 @@ use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::analysis::events::Event;
 use formcheck::analysis::measure::Metric;
 use formcheck::body::ImageSize;
+use formcheck::live::keys::{self, Command};
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use formcheck::pipeline::timings::Timings;
 use formcheck::pipeline::{Input, Pipeline};
 use formcheck::prompt::{Prompt, Terminal, WindowPrompt};
+use formcheck::recording::events::EventWriter;
+use formcheck::recording::metrics::MetricsWriter;
+use formcheck::recording::video::VideoSink;
 use formcheck::sinks::cues::{cues_dir, CueBook, CueOutput, CuePlayer, CueSelector, CueTexts};
-use formcheck::sinks::event_log::EventLog;
-use formcheck::sinks::hud::{Hud, HudExtras};
-use formcheck::sinks::metrics_csv::MetricsCsv;
-use formcheck::sinks::video::VideoSink;
-use formcheck::sinks::window::{Command, Window, WindowError};
+use formcheck::ui::hud::{Hud, HudExtras};
+use formcheck::ui::window::{Window, WindowError};
 
 use crate::private_files::Replacement;
 use crate::session::{Session, SessionOptions};
@@ -190,8 +191,8 @@ struct Asking {
 
 /// The sinks of one run.
 struct Sinks {
-    events: Option<EventLog<BufWriter<Output>>>,
-    metrics: Option<MetricsCsv<BufWriter<Output>>>,
+    events: Option<EventWriter<BufWriter<Output>>>,
+    metrics: Option<MetricsWriter<BufWriter<Output>>>,
     video: Option<VideoSink>,
     screen: Screen,
     timings: Timings,
@@ -326,7 +327,7 @@ impl Screen {
         if idle || self.paused {
             window.refresh()?;
         }
-        let mut commands: Vec<Command> = window.commands().collect();
+        let mut commands: Vec<Command> = keys::commands(window).collect();
         if !window.is_open() && !commands.contains(&Command::Quit) {
             commands.push(Command::Quit);
         }
@@ -523,12 +524,12 @@ pub fn run(options: RunOptions) -> Result<RunOutcome> {
     let (mut baseline, mut baseline_refused, mut baseline_unsaved) = (None, None, None);
     let events = events
         .as_deref()
-        .map(|path| output(path).map(EventLog::new))
+        .map(|path| output(path).map(EventWriter::new))
         .transpose()?;
     let metrics = match metrics.as_deref() {
         Some(path) => {
             let file = output(&path.to_string_lossy())?;
-            Some(MetricsCsv::new(file).context("cannot write the metrics")?)
+            Some(MetricsWriter::new(file).context("cannot write the metrics")?)
         }
         None => None,
     };

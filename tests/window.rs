@@ -19,12 +19,12 @@ use formcheck::analysis::config::{Direction, Exercise, Fault};
 use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
 use formcheck::body::ImageSize;
+use formcheck::live::keys::{self, Command};
 use formcheck::pose::{PoseEngine, PoseOptions, RunningMode};
-use formcheck::sinks::hud::{
-    Hud, HudExtras, CANNOT_SEE_COLOUR, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR,
-};
-use formcheck::sinks::window::{Command, Window, WindowError};
 use formcheck::source::FrameSource;
+use formcheck::ui::hud::{BannerEdge, Hud, HudExtras};
+use formcheck::ui::palette::{CANNOT_SEE_COLOUR, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR};
+use formcheck::ui::window::{Window, WindowError};
 use opencv::core::{Mat, Size, Vec3b, Vector};
 use opencv::imgproc;
 use opencv::prelude::*;
@@ -188,8 +188,8 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     // The banner: full-width red rows at the edge the display chose.
     let edge = hud.banner_edge().expect("a banner for the flag");
     let rows: Vec<i32> = match edge {
-        formcheck::sinks::hud::BannerEdge::Top => (2..40).collect(),
-        formcheck::sinks::hud::BannerEdge::Bottom => (HEIGHT - 40..HEIGHT - 2).collect(),
+        BannerEdge::Top => (2..40).collect(),
+        BannerEdge::Bottom => (HEIGHT - 40..HEIGHT - 2).collect(),
     };
     for y in rows {
         let row = shot.at_row::<Vec3b>(y).unwrap();
@@ -198,8 +198,8 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     }
     // The skeleton: red bones on the body, away from the banner.
     let body = match edge {
-        formcheck::sinks::hud::BannerEdge::Top => HEIGHT / 2..HEIGHT - 60,
-        formcheck::sinks::hud::BannerEdge::Bottom => 60..HEIGHT / 2,
+        BannerEdge::Top => HEIGHT / 2..HEIGHT - 60,
+        BannerEdge::Bottom => 60..HEIGHT / 2,
     };
     let skeleton: usize = body
         .map(|y| {
@@ -224,7 +224,7 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
     let started = Instant::now();
     while got.len() < 4 && started.elapsed() < Duration::from_secs(5) {
         window.refresh().unwrap();
-        got.extend(window.commands());
+        got.extend(keys::commands(&mut window));
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
@@ -245,8 +245,11 @@ fn the_window_shows_the_display_and_answers_keys_on_a_virtual_screen() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!window.is_open());
-    assert_eq!(window.commands().collect::<Vec<_>>(), [Command::Quit]);
-    assert_eq!(window.next_command(), None);
+    assert_eq!(
+        keys::commands(&mut window).collect::<Vec<_>>(),
+        [Command::Quit]
+    );
+    assert_eq!(keys::commands(&mut window).next(), None);
 }
 
 /// A rendered squat filmed from the front at the virtual screen's size,

@@ -9,7 +9,7 @@ use std::io::{BufRead, Write};
 
 pub use screen::WindowPrompt;
 
-use crate::sinks::window::WindowError;
+use crate::ui::window::WindowError;
 
 /// The highest pain score.
 pub const PAIN_MAX: u8 = 10;

@@ -16,8 +16,9 @@ use opencv::prelude::*;
 
 use super::{Prompt, PromptError, PAIN_MAX};
 use crate::body::ImageSize;
-use crate::sinks::hud::{fill, wrap, Font, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR};
-use crate::sinks::window::{Key, Window};
+use crate::ui::palette::{rgb, BLACK, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR, WHITE};
+use crate::ui::text::{fill, wrap, Font};
+use crate::ui::window::{Key, Window};
 
 /// How often the window is polled for keys while a question is up.
 const POLL: Duration = Duration::from_millis(15);
@@ -47,11 +48,11 @@ const CHOSEN_BORDER: f32 = 6.0;
 /// an answer is chosen.
 const UNCHOSEN_DIM: f64 = 0.45;
 
-const BACKGROUND: Scalar = Scalar::new(32.0, 26.0, 24.0, 0.0);
-const TEXT: Scalar = Scalar::new(255.0, 255.0, 255.0, 0.0);
-const HINT: Scalar = Scalar::new(200.0, 200.0, 200.0, 0.0);
-const INK: Scalar = Scalar::new(0.0, 0.0, 0.0, 0.0);
-const NEUTRAL_BUTTON: Scalar = Scalar::new(110.0, 110.0, 110.0, 0.0);
+const BACKGROUND: Scalar = rgb(24, 26, 32);
+const TEXT: Scalar = WHITE;
+const HINT: Scalar = rgb(200, 200, 200);
+const INK: Scalar = BLACK;
+const NEUTRAL_BUTTON: Scalar = rgb(110, 110, 110);
 
 /// What a question takes for an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! A set's event log (`events.jsonl`: the JSON Lines of
-//! [`Event`](crate::analysis::events::Event)) read back, once, for every
-//! reader: the lines parsed, each flag's start paired with its end, the
+//! [`Event`](crate::analysis::events::Event), one event per line): written
+//! by [`EventWriter`], and read back, once, for every reader by
+//! [`EventLog`]: the lines parsed, each flag's start paired with its end, the
 //! reps, holds, camera views, what could not be seen, and the set's summary.
 //!
 //! A last line cut short (the recording stopped while writing it) is
@@ -8,11 +9,59 @@
 //! Other events and fields are skipped.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
 use crate::analysis::config::{Fault, View};
+use crate::analysis::events::Event;
+
+/// Longest time events wait in the buffer before they are written out.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Writes events as JSON Lines, flushing at least once a second so that a
+/// crash loses at most the last second.
+pub struct EventWriter<W: Write> {
+    out: W,
+    flushed: Instant,
+}
+
+impl<W: Write> EventWriter<W> {
+    /// A log writing to `out`.
+    pub fn new(out: W) -> Self {
+        EventWriter {
+            out,
+            flushed: Instant::now(),
+        }
+    }
+
+    /// Writes `events`.
+    pub fn write(&mut self, events: &[Event]) -> std::io::Result<()> {
+        for e in events {
+            serde_json::to_writer(&mut self.out, e)?;
+            self.out.write_all(b"\n")?;
+        }
+        if self.flushed.elapsed() >= FLUSH_EVERY {
+            self.out.flush()?;
+            self.flushed = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.flushed = Instant::now();
+        self.out.flush()
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
 
 /// Why an event log cannot be read.
 #[derive(Debug, thiserror::Error)]

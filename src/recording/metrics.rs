@@ -1,7 +1,7 @@
-//! A set's metrics CSV (`metrics.csv`, written by
-//! [`MetricsCsv`](crate::sinks::metrics_csv::MetricsCsv)) read back, once,
-//! for every reader: `frame,t_ms`, then a value and a `_visibility` column
-//! per metric, empty where it was not measured.
+//! A set's metrics CSV (`metrics.csv`): every measurement of every frame,
+//! `frame,t_ms`, then a value and a `_visibility` column per metric, empty
+//! where it was not measured. Written by [`MetricsWriter`], read back once
+//! for every reader by [`MetricRows`].
 //!
 //! Columns are found by their header's name. A metric whose column is
 //! absent (a file written before the metric existed) was not measured; a
@@ -10,9 +10,50 @@
 //! rows.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::measure::Metric;
+use crate::analysis::measure::{Measurements, Metric};
+
+/// Writes the metrics CSV.
+pub struct MetricsWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> MetricsWriter<W> {
+    /// Writes the header to `out`.
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        write!(out, "frame,t_ms")?;
+        for m in Metric::ALL {
+            write!(out, ",{0},{0}_visibility", m.name())?;
+        }
+        writeln!(out)?;
+        Ok(MetricsWriter { out })
+    }
+
+    /// Writes one frame's row.
+    pub fn write(&mut self, frame: u64, t_ms: f64, m: &Measurements) -> std::io::Result<()> {
+        write!(self.out, "{frame},{t_ms:.1}")?;
+        for metric in Metric::ALL {
+            match m.get(metric) {
+                Some(v) => write!(self.out, ",{:.3},{:.3}", v.value, v.visibility)?,
+                None => write!(self.out, ",,")?,
+            }
+        }
+        writeln!(self.out)
+    }
+
+    /// Flushes what is buffered.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Flushes and returns the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
 
 /// Why a metrics CSV cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -156,7 +197,6 @@ impl MetricRows {
 mod tests {
     use super::*;
     use crate::analysis::measure::Measurements;
-    use crate::sinks::metrics_csv::MetricsCsv;
 
     fn parse(text: &str) -> Result<MetricRows, MetricsError> {
         MetricRows::parse(text.as_bytes(), Path::new("metrics.csv"))
@@ -166,7 +206,7 @@ mod tests {
     fn what_the_analysis_writes_is_read_back_by_column() {
         let mut a = Measurements::default();
         a.set(Metric::TrunkFromVertical, Some(12.5), 0.9);
-        let mut csv = MetricsCsv::new(Vec::new()).unwrap();
+        let mut csv = MetricsWriter::new(Vec::new()).unwrap();
         csv.write(7, 233.3, &a).unwrap();
         csv.write(9, 300.0, &Measurements::default()).unwrap();
         let rows = parse(&String::from_utf8(csv.finish().unwrap()).unwrap()).unwrap();

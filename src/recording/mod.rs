@@ -1,10 +1,11 @@
-//! A recorded set's files and their formats: [`events`] reads the event log
-//! and [`metrics`] the metrics CSV, once for every reader (the report,
-//! review); [`track`] writes and reads the landmark track (`formcheck pose`,
-//! replayed by the pipeline). The sinks write the log and the CSV
-//! (`sinks::event_log`, `sinks::metrics_csv`) and the videos
-//! (`sinks::video`), through `sinks::recorder` for a session's set.
+//! A recorded set's files and their formats, written and read here only:
+//! [`events`] (the event log), [`metrics`] (the metrics CSV), [`track`] (the
+//! landmark track of `formcheck pose`, replayed by the pipeline) and
+//! [`video`] (the overlay video and a set's recordings). `sinks::recorder`
+//! writes a session's set with them on its own thread; the report and review
+//! read them.
 
 pub mod events;
 pub mod metrics;
 pub mod track;
+pub mod video;

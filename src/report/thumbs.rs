@@ -10,7 +10,7 @@ use opencv::prelude::*;
 use opencv::{imgcodecs, imgproc, videoio};
 
 use crate::analysis::back_outline::OutlineDrawing;
-use crate::sinks::overlay::draw_back_outline;
+use crate::ui::skeleton::draw_back_outline;
 
 /// Width of a thumbnail, px.
 pub const THUMB_WIDTH: i32 = 320;
@@ -138,7 +138,7 @@ fn jpeg_data_uri(frame: &Mat) -> opencv::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::video::VideoSink;
+    use crate::recording::video::VideoSink;
     use opencv::core::{Scalar, CV_8UC3};
 
     /// Brightness of frame `i` of the test video: neighbours differ by 25.

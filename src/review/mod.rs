@@ -43,8 +43,8 @@ use opencv::prelude::*;
 
 use crate::analysis::config::{ConfigError, Exercise};
 use crate::body::ImageSize;
-use crate::sinks::window::{Key, Window, WindowError};
 use crate::source::{FrameSource, SourceError};
+use crate::ui::window::{Key, Window, WindowError};
 use frames::Frames;
 use layout::Layout;
 use panel::{Panel, PANEL_BACKGROUND};

@@ -14,15 +14,14 @@ use crate::analysis::config::{Direction, Reference, RepExtreme, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::measure::MIN_VISIBILITY;
 use crate::analysis::status::{FormState, Gauge};
-use crate::sinks::hud::{
-    fill, put_reading, wrap, write_label, write_number, Font, Unit, BLACK, CAUTION_COLOUR,
-    FLAG_COLOUR, MUTED_TEXT, WHITE,
-};
+use crate::ui::gauge::put_reading;
+use crate::ui::palette::{rgb, BLACK, CAUTION_COLOUR, FLAG_COLOUR, MUTED_TEXT, WHITE};
+use crate::ui::text::{fill, wrap, write_label, write_number, Font, Unit};
 
 /// The panel's background.
-pub const PANEL_BACKGROUND: Scalar = Scalar::new(28.0, 28.0, 28.0, 0.0);
+pub const PANEL_BACKGROUND: Scalar = rgb(28, 28, 28);
 /// Lines between the panel's sections.
-const DIVIDER: Scalar = Scalar::new(70.0, 70.0, 70.0, 0.0);
+const DIVIDER: Scalar = rgb(70, 70, 70);
 /// Font scale of the set's title.
 const TITLE_SCALE: f32 = 0.72;
 /// Font scale of the panel's text.

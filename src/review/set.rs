@@ -2,7 +2,7 @@
 //! its event log (`events.jsonl`, the JSON Lines of
 //! [`Event`](crate::analysis::events::Event)) and every frame's
 //! measurements from its metrics CSV (`metrics.csv`, see
-//! [`MetricsCsv`](crate::sinks::metrics_csv::MetricsCsv)).
+//! [`MetricsWriter`](crate::recording::metrics::MetricsWriter)).
 //!
 //! Everything is placed on the video's own timeline, by position in the
 //! recording. The events and metrics number frames as the source did: a
@@ -411,7 +411,7 @@ mod tests {
     use super::*;
     use crate::analysis::config::Fault;
     use crate::analysis::events::Event;
-    use crate::sinks::metrics_csv::MetricsCsv;
+    use crate::recording::metrics::MetricsWriter;
 
     #[test]
     fn a_later_set_with_a_dropped_frame_is_placed_by_position_in_its_recording() {
@@ -620,7 +620,7 @@ mod tests {
         let mut a = Measurements::default();
         a.set(Metric::TrunkFromVertical, Some(12.5), 0.9);
         a.set(Metric::LateralShift, Some(-0.25), 0.4);
-        let mut csv = MetricsCsv::new(Vec::new()).unwrap();
+        let mut csv = MetricsWriter::new(Vec::new()).unwrap();
         csv.write(7, 233.3, &a).unwrap();
         csv.write(9, 300.0, &Measurements::default()).unwrap();
         let text = String::from_utf8(csv.finish().unwrap()).unwrap();

@@ -18,14 +18,13 @@ use super::set::{FlagSpan, RecordedSet, Sight};
 use super::write_time;
 use crate::analysis::config::Exercise;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
-use crate::sinks::hud::{
-    fill, write_label, Font, CANNOT_SEE_COLOUR, FLAG_COLOUR, MUTED_TEXT, TRACK, WHITE,
-};
+use crate::ui::palette::{rgb, CANNOT_SEE_COLOUR, FLAG_COLOUR, MUTED_TEXT, TRACK, WHITE};
+use crate::ui::text::{fill, write_label, Font};
 
 /// The timeline's background.
-const BACKGROUND: Scalar = Scalar::new(18.0, 18.0, 18.0, 0.0);
+const BACKGROUND: Scalar = rgb(18, 18, 18);
 /// The playhead: a colour none of the form states uses.
-pub const PLAYHEAD_COLOUR: Scalar = Scalar::new(248.0, 189.0, 56.0, 0.0);
+pub const PLAYHEAD_COLOUR: Scalar = rgb(56, 189, 248);
 /// Width of the playhead's line, pixels.
 const PLAYHEAD_WIDTH: i32 = 2;
 /// Size of the playhead's marker above the rows, pixels.

@@ -1,13 +1,6 @@
-//! Where results go: the event log, the metrics CSV, the skeleton overlay
-//! drawn on frames, the heads-up display and the live window, the overlay
-//! video and the spoken cues; a session's set recorded on its own thread
-//! (the landmark track's format is `recording::track`).
+//! Where results go besides the files of [`crate::recording`]: the spoken
+//! cues on their own thread, and a session's set recorded on its own thread
+//! (events, metrics, track and videos, in the formats of `recording`).
 
 pub mod cues;
-pub mod event_log;
-pub mod hud;
-pub mod metrics_csv;
-pub mod overlay;
 pub mod recorder;
-pub mod video;
-pub mod window;

@@ -27,10 +27,10 @@ use opencv::prelude::MatTraitConst;
 use crate::analysis::events::Event;
 use crate::pipeline::messages::Assessment;
 use crate::private_files;
+use crate::recording::events::EventWriter;
+use crate::recording::metrics::MetricsWriter;
 use crate::recording::track::TrackWriter;
-use crate::sinks::event_log::EventLog;
-use crate::sinks::metrics_csv::MetricsCsv;
-use crate::sinks::video::{VideoError, VideoSink};
+use crate::recording::video::{VideoError, VideoSink};
 
 /// How often everything is flushed to disk.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -83,8 +83,8 @@ struct SetFiles {
     raw: VideoSink,
     overlay: VideoSink,
     track: TrackWriter<BufWriter<File>>,
-    events: EventLog<BufWriter<File>>,
-    metrics: MetricsCsv<BufWriter<File>>,
+    events: EventWriter<BufWriter<File>>,
+    metrics: MetricsWriter<BufWriter<File>>,
     flushed: Instant,
 }
 
@@ -103,8 +103,8 @@ impl SetFiles {
             raw: VideoSink::recording(&dir.join("raw.mkv"), fps),
             overlay: VideoSink::recording(&dir.join("overlay.mkv"), fps),
             track: TrackWriter::new(text("track.jsonl")?),
-            events: EventLog::new(text("events.jsonl")?),
-            metrics: MetricsCsv::new(text("metrics.csv")?).map_err(io(&metrics_path))?,
+            events: EventWriter::new(text("events.jsonl")?),
+            metrics: MetricsWriter::new(text("metrics.csv")?).map_err(io(&metrics_path))?,
             flushed: Instant::now(),
             dir: dir.into(),
         })

@@ -1,6 +1,7 @@
 //! The window: shows frames (with the display drawn on them) and reports
-//! the keys pressed, as the live [`Command`]s of [`KEYMAP`] or through any
-//! other keymap (review has its own, see [`Window::next_mapped`]).
+//! the keys pressed through a keymap, `&[(Key, C)]`, of the screen's own
+//! commands (the live run's, review's, the prompts'; see
+//! [`Window::next_mapped`]).
 //!
 //! A `minifb` window on X11 (also XWayland), owned by the main thread. Each
 //! frame is converted from OpenCV's 8-bit BGR into the one `0RGB` pixel
@@ -30,40 +31,6 @@ use opencv::core::{Vec3b, CV_8UC3};
 use opencv::prelude::*;
 
 use crate::body::ImageSize;
-
-/// What a key asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Command {
-    /// Pause or resume (space).
-    Pause,
-    /// Capture the patient's neutral baseline now (`c`).
-    CaptureBaseline,
-    /// Start or stop recording (`r`).
-    Record,
-    /// End this set and start the next (`n`).
-    NextSet,
-    /// Mute or unmute the cues (`m`).
-    Mute,
-    /// Show or hide the stage timings (`d`).
-    Timings,
-    /// Show or hide the back's outline the rules measure (`b`).
-    Outline,
-    /// Quit (`q`, Escape, or closing the window).
-    Quit,
-}
-
-/// The keys and what each asks for.
-pub const KEYMAP: [(Key, Command); 9] = [
-    (Key::Space, Command::Pause),
-    (Key::C, Command::CaptureBaseline),
-    (Key::R, Command::Record),
-    (Key::N, Command::NextSet),
-    (Key::M, Command::Mute),
-    (Key::D, Command::Timings),
-    (Key::B, Command::Outline),
-    (Key::Q, Command::Quit),
-    (Key::Escape, Command::Quit),
-];
 
 /// Errors of the live window.
 #[derive(Debug, thiserror::Error)]
@@ -244,24 +211,19 @@ impl Window {
         std::iter::from_fn(|| self.next_key()).find_map(|pressed| mapped(keymap, pressed))
     }
 
-    /// The next live command of a key pressed (see [`Window::next_mapped`]
-    /// with [`KEYMAP`]); once the window has been closed and the keys are
-    /// read, [`Command::Quit`] once.
-    pub fn next_command(&mut self) -> Option<Command> {
-        let pressed = self.next_mapped(&KEYMAP);
+    /// What `keymap` maps the next key pressed that it knows to (see
+    /// [`Window::next_mapped`]); once the window has been closed and the
+    /// keys are read, `closed` once.
+    pub fn next_or_closed<C: Copy>(&mut self, keymap: &[(Key, C)], closed: C) -> Option<C> {
+        let pressed = self.next_mapped(keymap);
         if pressed.is_some() {
             return pressed;
         }
         if !self.window.is_open() && !self.quit_reported {
             self.quit_reported = true;
-            return Some(Command::Quit);
+            return Some(closed);
         }
         None
-    }
-
-    /// The commands waiting, oldest first (see [`Window::next_command`]).
-    pub fn commands(&mut self) -> impl Iterator<Item = Command> + '_ {
-        std::iter::from_fn(move || self.next_command())
     }
 }
 
@@ -383,24 +345,6 @@ mod tests {
     }
 
     #[test]
-    fn every_key_maps_to_one_command_and_all_commands_have_keys() {
-        for (i, (key, _)) in KEYMAP.iter().enumerate() {
-            assert!(KEYMAP[i + 1..].iter().all(|(k, _)| k != key));
-        }
-        for command in [
-            Command::Pause,
-            Command::CaptureBaseline,
-            Command::Record,
-            Command::NextSet,
-            Command::Mute,
-            Command::Timings,
-            Command::Quit,
-        ] {
-            assert!(KEYMAP.iter().any(|(_, c)| *c == command), "{command:?}");
-        }
-    }
-
-    #[test]
     fn every_key_pressed_is_kept_in_order_once_per_press() {
         let keys = Rc::new(RefCell::new(KeyPresses {
             pending: VecDeque::new(),
@@ -439,8 +383,6 @@ mod tests {
         assert_eq!(mapped(&review, Key::Period), Some(1));
         assert_eq!(mapped(&review, Key::N), Some(2));
         assert_eq!(mapped(&review, Key::Q), None);
-        assert_eq!(mapped(&KEYMAP, Key::N), Some(Command::NextSet));
-        assert_eq!(mapped(&KEYMAP, Key::Right), None);
     }
 
     #[test]

@@ -25,83 +25,34 @@
 //! frames in between.
 
 use std::fmt::Write as _;
-use std::ops::Range;
 
-use opencv::core::{Mat, Point, Rect, Scalar, Vec3b, CV_8UC3};
+use opencv::core::{Mat, Point, Rect, Scalar, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::overlay::{draw_back_outline, draw_skeleton_styled, SkeletonStyle};
+use super::banner::{clearer_edge, BannerLayout};
+use super::gauge::{draw_bar, gauge_fraction, put_reading, reading_width, LIMIT_AT};
+use super::palette::{
+    state_colour, BLACK, CANNOT_SEE_COLOUR, CAUTION_COLOUR, CHIP, DANGER_TRACK, FINE_COLOUR,
+    FLAG_COLOUR, MUTED_TEXT, SKELETON_OUTLINE, WHITE,
+};
+use super::sizes::Sizes;
+use super::skeleton::{draw_back_outline, draw_skeleton_styled, SkeletonStyle};
+use super::text::{fill, shade, write_label};
 use crate::analysis::back_outline::OutlineDrawing;
-use crate::analysis::config::{Direction, Exercise};
-use crate::analysis::measure::{Metric, MIN_VISIBILITY};
-use crate::analysis::status::{FormState, Gauge, HoldClock, Status, Tempo};
+use crate::analysis::config::Exercise;
+use crate::analysis::measure::Metric;
+use crate::analysis::status::{FormState, HoldClock, Status, Tempo};
 use crate::body::{ImageSize, Pose};
 
-/// A BGR colour from its red, green and blue components.
-const fn rgb(r: u8, g: u8, b: u8) -> Scalar {
-    Scalar::from_array([b as f64, g as f64, r as f64, 0.0])
-}
+pub use super::banner::BannerEdge;
 
-/// Skeleton and gauge colour when all is well.
-pub const FINE_COLOUR: Scalar = rgb(34, 197, 94);
-/// Colour of a caution: near a limit, or past it for less than its minimum
-/// duration; also the colour of the banner's warnings.
-pub const CAUTION_COLOUR: Scalar = rgb(245, 158, 11);
-/// Colour of a raised flag: skeleton, gauge and the banner's background.
-pub const FLAG_COLOUR: Scalar = rgb(220, 38, 38);
-/// Colour when the camera cannot see enough to judge.
-pub const CANNOT_SEE_COLOUR: Scalar = rgb(160, 160, 160);
-/// Text on dark panels and on the red banner.
-pub(crate) const WHITE: Scalar = rgb(255, 255, 255);
-/// Text on light banners (amber, grey, green).
-pub(crate) const BLACK: Scalar = rgb(0, 0, 0);
-/// Secondary text on dark panels.
-pub(crate) const MUTED_TEXT: Scalar = rgb(190, 190, 190);
-/// Outline under the skeleton, so it shows on light and dark scenes alike.
-const SKELETON_OUTLINE: Scalar = rgb(20, 20, 20);
-/// Empty part of a gauge or progress bar.
-pub(crate) const TRACK: Scalar = rgb(70, 70, 70);
-/// The part of a gauge past the limit, while the value is short of it.
-const DANGER_TRACK: Scalar = rgb(110, 40, 40);
-/// The limit's tick on a gauge and the target's on the hold bar.
-const LIMIT_MARK: Scalar = WHITE;
-/// Background of the indicator chips.
-const CHIP: Scalar = rgb(30, 30, 30);
-
-/// The frame height at which the sizes below are given.
-const REFERENCE_HEIGHT: f32 = 720.0;
-/// The frame width at which the sizes below still fit side by side; a
-/// narrower frame scales them down.
-const REFERENCE_WIDTH: f32 = 960.0;
-/// The one typeface (OpenCV's Hershey fonts; it has no degree sign, so one is
-/// drawn).
-const FONT: i32 = imgproc::FONT_HERSHEY_DUPLEX;
-/// Cap height of [`FONT`] at scale 1, pixels.
-const FONT_CAP_HEIGHT: f32 = 22.0;
-/// Stroke thickness per unit of font scale.
-const STROKE_PER_SCALE: f32 = 1.7;
-/// Banner font scale at 720 lines: capitals about 48 px tall, about 1.3 cm on
-/// a 720-line laptop screen, three times the 20/20 letter at 3 m.
-const BANNER_SCALE: f32 = 2.2;
-/// Smallest banner font scale, for long messages, at 720 lines.
-const BANNER_MIN_SCALE: f32 = 1.3;
-/// Lines the banner may wrap to before its font shrinks.
-const BANNER_MAX_LINES: usize = 2;
-/// Each step of shrinking the banner's font for a long message.
-const BANNER_SHRINK: f32 = 0.9;
-/// Space between banner lines, in cap heights.
-const BANNER_LINE_GAP: f32 = 0.55;
-/// Padding inside the banner, in cap heights.
-const BANNER_PAD: f32 = 0.6;
 /// Space between the frame's edges and the panels, pixels at 720 lines.
 const MARGIN: f32 = 16.0;
 /// Padding inside panels, pixels at 720 lines.
 const PAD: f32 = 14.0;
 /// Width of the left and right panels, pixels at 720 lines.
 const PANEL_WIDTH: f32 = 340.0;
-/// How much of a panel's background brightness is kept (of 256).
-const PANEL_SHADE: u16 = 80;
 /// Font scale of panel text at 720 lines.
 const TEXT_SCALE: f32 = 0.8;
 /// The left panel's row for an exercise whose back's outline is not judged.
@@ -116,51 +67,15 @@ const READING_SCALE: f32 = 0.6;
 const CHIP_SCALE: f32 = 0.9;
 /// Font scale of the timings block at 720 lines.
 const TIMINGS_SCALE: f32 = 0.55;
-/// Space between text lines, in cap heights.
-const LINE_GAP: f32 = 0.6;
 /// Height of a gauge or progress bar, pixels at 720 lines.
 const BAR_HEIGHT: f32 = 16.0;
-/// Extra height of the limit tick above and below a bar, pixels at 720 lines.
-const TICK_OVERHANG: f32 = 5.0;
-/// Width of the limit tick, pixels at 720 lines.
-const TICK_WIDTH: f32 = 3.0;
-/// Radius of the drawn degree sign, in cap heights.
-const DEGREE_RADIUS: f32 = 0.14;
-/// Room taken by the drawn degree sign, in cap heights.
-const DEGREE_ROOM: f32 = 0.45;
-/// The degree sign, drawn by [`Font::put_with_degrees`].
-const DEGREE: char = '°';
 /// The hold bar's length past the target when there is no longest hold, as
 /// a multiple of the target.
 const HOLD_BAR_PAST_TARGET: f32 = 1.25;
-/// Where a gauge's limit sits along its bar (0 left, 1 right).
-const LIMIT_AT: f32 = 0.75;
-/// The widest range of degrees a gauge shows on the safe side of its limit.
-const GAUGE_SPAN_DEGREES: f32 = 45.0;
-/// The widest reading a gauge is laid out for (degree signs drawn apart).
-const WIDEST_READING: &str = "188 / 190";
 /// Thickness of the skeleton's bones relative to the plain overlay.
 const SKELETON_WEIGHT: f32 = 1.5;
 /// Radius of the skeleton's joints, in bone thicknesses.
 const SKELETON_JOINT_RADIUS: f32 = 1.1;
-
-/// The colour of a form state.
-pub fn state_colour(state: FormState) -> Scalar {
-    match state {
-        FormState::Fine => FINE_COLOUR,
-        FormState::Caution => CAUTION_COLOUR,
-        FormState::Flag => FLAG_COLOUR,
-        FormState::CannotSee => CANNOT_SEE_COLOUR,
-    }
-}
-
-/// The colour of text on a background of `state`'s colour.
-fn ink_on(state: FormState) -> Scalar {
-    match state {
-        FormState::Flag => WHITE,
-        FormState::Fine | FormState::Caution | FormState::CannotSee => BLACK,
-    }
-}
 
 /// What the window shows besides the set itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -191,374 +106,6 @@ pub enum HudError {
     Image(#[from] opencv::Error),
 }
 
-/// The unit a metric is shown in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Unit {
-    /// Shown in whole degrees.
-    Degrees,
-    /// A ratio, shown in percent.
-    Ratio,
-}
-
-impl Unit {
-    pub(crate) fn of(metric: Metric) -> Unit {
-        match metric {
-            Metric::HipHeight
-            | Metric::LateralShift
-            | Metric::HeelRise
-            | Metric::ShoulderWidthRatio => Unit::Ratio,
-            Metric::TrunkDirection
-            | Metric::TrunkFromVertical
-            | Metric::HipAngle
-            | Metric::KneeAngle
-            | Metric::HipExtension
-            | Metric::BodyLine
-            | Metric::KneeAngleLeft
-            | Metric::KneeAngleRight
-            | Metric::KneeAsymmetry
-            | Metric::PelvisTilt
-            | Metric::ShoulderTilt
-            | Metric::TrunkTwist
-            | Metric::MidlineBend
-            | Metric::BackBend
-            | Metric::RaisedLegElevation
-            | Metric::LoweredLegElevation => Unit::Degrees,
-        }
-    }
-}
-
-/// Where `gauge`'s value sits along its bar, 0 (left, safe) to 1 (right,
-/// past the limit), with the limit three quarters along; `None` when the
-/// value could not be judged.
-///
-/// The bar shows how far the value is from going wrong: the safe part
-/// spans the limit's own size (a limit of 10° from baseline shows 0–10°),
-/// at most 45° for angles measured from zero (a knee that must not bend
-/// past 90° fills from 135°).
-pub fn gauge_fraction(gauge: &Gauge) -> Option<f32> {
-    let value = gauge.value.filter(|v| v.is_finite())?;
-    let limit = gauge.limit;
-    let past = match gauge.fires {
-        Direction::Above => value - limit,
-        Direction::Below => limit - value,
-        Direction::Beyond => value.abs() - limit.abs(),
-    };
-    let mut span = limit.abs();
-    if Unit::of(gauge.metric) == Unit::Degrees {
-        span = span.min(GAUGE_SPAN_DEGREES);
-    }
-    let span = span.max(f32::EPSILON);
-    Some((LIMIT_AT * (1.0 + past / span)).clamp(0.0, 1.0))
-}
-
-/// Writes `id` (`trunk_flexion`) as a label (`Trunk flexion`) into `out`.
-pub(crate) fn write_label(out: &mut String, id: &str) {
-    out.clear();
-    for (i, c) in id.chars().enumerate() {
-        match c {
-            '_' | '-' => out.push(' '),
-            c if i == 0 => out.extend(c.to_uppercase()),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Sizes of this frame: the constants above scaled to its size.
-#[derive(Clone, Copy, Debug)]
-struct Sizes {
-    width: i32,
-    height: i32,
-    scale: f32,
-}
-
-impl Sizes {
-    fn of(size: ImageSize) -> Sizes {
-        let scale =
-            (size.height as f32 / REFERENCE_HEIGHT).min(size.width as f32 / REFERENCE_WIDTH);
-        Sizes {
-            width: size.width as i32,
-            height: size.height as i32,
-            scale,
-        }
-    }
-
-    /// `px` pixels at 720 lines, in this frame's pixels (at least 1).
-    fn px(&self, px: f32) -> i32 {
-        ((px * self.scale).round() as i32).max(1)
-    }
-
-    /// A text style at font scale `scale` (at 720 lines).
-    fn font(&self, scale: f32) -> Font {
-        Font::new(scale * self.scale)
-    }
-}
-
-/// A font scale with its stroke and cap height.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Font {
-    scale: f64,
-    thickness: i32,
-    pub(crate) cap: i32,
-}
-
-impl Font {
-    pub(crate) fn new(scale: f32) -> Font {
-        Font {
-            scale: f64::from(scale),
-            thickness: ((scale * STROKE_PER_SCALE).round() as i32).max(1),
-            cap: ((scale * FONT_CAP_HEIGHT).round() as i32).max(1),
-        }
-    }
-
-    /// Cap height plus the gap below it, in pixels.
-    pub(crate) fn line(&self) -> i32 {
-        self.cap + (self.cap as f32 * LINE_GAP).round() as i32
-    }
-
-    pub(crate) fn width(&self, text: &str) -> opencv::Result<i32> {
-        let mut baseline = 0;
-        let size = imgproc::get_text_size(text, FONT, self.scale, self.thickness, &mut baseline)?;
-        Ok(size.width)
-    }
-
-    /// Draws `text` with its baseline's left end at `org`; returns the x of
-    /// its right end.
-    pub(crate) fn put(
-        &self,
-        frame: &mut Mat,
-        text: &str,
-        org: Point,
-        colour: Scalar,
-    ) -> opencv::Result<i32> {
-        imgproc::put_text(
-            frame,
-            text,
-            org,
-            FONT,
-            self.scale,
-            colour,
-            self.thickness,
-            imgproc::LINE_AA,
-            false,
-        )?;
-        Ok(org.x + self.width(text)?)
-    }
-
-    /// Draws `text`, whose degree signs (which the font lacks) are drawn
-    /// as small circles, with its baseline's left end at `org`; returns the
-    /// x of its right end.
-    pub(crate) fn put_with_degrees(
-        &self,
-        frame: &mut Mat,
-        text: &str,
-        org: Point,
-        colour: Scalar,
-    ) -> opencv::Result<i32> {
-        let mut x = org.x;
-        for (i, part) in text.split(DEGREE).enumerate() {
-            if i > 0 {
-                self.put_degree(frame, x, org.y, colour)?;
-                x += self.degree_width();
-            }
-            if !part.is_empty() {
-                x = self.put(frame, part, Point::new(x, org.y), colour)?;
-            }
-        }
-        Ok(x)
-    }
-
-    /// Padding inside the banner.
-    fn banner_pad(&self) -> i32 {
-        (self.cap as f32 * BANNER_PAD).round() as i32
-    }
-
-    /// Space between banner lines.
-    fn banner_gap(&self) -> i32 {
-        (self.cap as f32 * BANNER_LINE_GAP).round() as i32
-    }
-
-    /// Width of the drawn degree sign.
-    fn degree_width(&self) -> i32 {
-        (self.cap as f32 * DEGREE_ROOM).round() as i32
-    }
-
-    /// Draws a degree sign after text ending at `x` on baseline `y`.
-    fn put_degree(&self, frame: &mut Mat, x: i32, y: i32, colour: Scalar) -> opencv::Result<()> {
-        let radius = (self.cap as f32 * DEGREE_RADIUS).round().max(1.0) as i32;
-        let centre = Point::new(x + radius + self.thickness, y - self.cap + radius);
-        imgproc::circle(
-            frame,
-            centre,
-            radius,
-            colour,
-            self.thickness.clamp(1, 2),
-            imgproc::LINE_AA,
-            0,
-        )
-    }
-}
-
-/// Darkens `rect` of `frame` to [`PANEL_SHADE`]/256 of its brightness, so
-/// that text on it reads against any scene.
-fn shade(frame: &mut Mat, rect: Rect) -> opencv::Result<()> {
-    let size = frame.size()?;
-    let x0 = rect.x.clamp(0, size.width) as usize;
-    let x1 = (rect.x + rect.width).clamp(0, size.width) as usize;
-    for y in rect.y.max(0)..(rect.y + rect.height).min(size.height) {
-        let row = frame.at_row_mut::<Vec3b>(y)?;
-        for px in &mut row[x0..x1] {
-            for c in px.iter_mut() {
-                *c = ((u16::from(*c) * PANEL_SHADE) >> 8) as u8;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A filled rectangle.
-pub(crate) fn fill(frame: &mut Mat, rect: Rect, colour: Scalar) -> opencv::Result<()> {
-    imgproc::rectangle(frame, rect, colour, imgproc::FILLED, imgproc::LINE_8, 0)
-}
-
-/// The banner's message broken into lines for a frame width, and the
-/// banner drawn once for as long as its message, width and state last.
-#[derive(Debug, Default)]
-struct BannerLayout {
-    /// The message laid out.
-    message: String,
-    /// The frame size (width, height) it was laid out for.
-    frame: (i32, i32),
-    /// The font chosen.
-    font: Option<Font>,
-    /// Byte ranges of `message`, one per line.
-    lines: Vec<Range<usize>>,
-    /// The banner as drawn.
-    image: Mat,
-    /// The state `image` was drawn in; `None` when it must be drawn again.
-    drawn: Option<FormState>,
-}
-
-impl BannerLayout {
-    /// Lays `message` out for a frame of `sizes`, unless it already is;
-    /// returns whether the message changed.
-    fn update(
-        &mut self,
-        message: &str,
-        sizes: &Sizes,
-        scratch: &mut String,
-    ) -> opencv::Result<bool> {
-        let changed = self.message != message;
-        let frame = (sizes.width, sizes.height);
-        if !changed && self.frame == frame && self.font.is_some() {
-            return Ok(false);
-        }
-        self.drawn = None;
-        self.message.clear();
-        self.message.push_str(message);
-        self.frame = frame;
-        let mut scale = BANNER_SCALE;
-        loop {
-            let font = sizes.font(scale);
-            let room = sizes.width - 4 * font.banner_pad();
-            wrap(&self.message, &font, room, scratch, &mut self.lines)?;
-            self.font = Some(font);
-            if self.lines.len() <= BANNER_MAX_LINES || scale <= BANNER_MIN_SCALE {
-                return Ok(changed);
-            }
-            scale = (scale * BANNER_SHRINK).max(BANNER_MIN_SCALE);
-        }
-    }
-
-    /// Height of the banner box, pixels (at most the frame's).
-    fn height(&self, sizes: &Sizes) -> i32 {
-        let Some(font) = self.font else {
-            return 0;
-        };
-        let lines = self.lines.len().max(1) as i32;
-        let height = 2 * font.banner_pad()
-            + lines * font.cap
-            + (lines - 1) * font.banner_gap()
-            + font.thickness;
-        height.min(sizes.height)
-    }
-
-    /// Draws the banner in `state`'s colours into `image`, unless it is
-    /// already.
-    fn render(&mut self, state: FormState, sizes: &Sizes) -> opencv::Result<()> {
-        if self.drawn == Some(state) {
-            return Ok(());
-        }
-        let Some(font) = self.font else {
-            return Ok(());
-        };
-        self.image = Mat::new_rows_cols_with_default(
-            self.height(sizes),
-            sizes.width,
-            CV_8UC3,
-            state_colour(state),
-        )?;
-        let (pad, gap) = (font.banner_pad(), font.banner_gap());
-        let ink = ink_on(state);
-        let mut baseline = pad + font.cap;
-        for range in &self.lines {
-            let line = &self.message[range.clone()];
-            let x = ((sizes.width - font.width(line)?) / 2).max(pad);
-            font.put(&mut self.image, line, Point::new(x, baseline), ink)?;
-            baseline += font.cap + gap;
-        }
-        self.drawn = Some(state);
-        Ok(())
-    }
-}
-
-/// Breaks `message` at spaces into `lines` (byte ranges of it) no wider than
-/// `room` in `font` (a single word wider than that gets a line of its own).
-pub(crate) fn wrap(
-    message: &str,
-    font: &Font,
-    room: i32,
-    scratch: &mut String,
-    lines: &mut Vec<Range<usize>>,
-) -> opencv::Result<()> {
-    lines.clear();
-    let text = message.trim();
-    let offset = message.len() - message.trim_start().len();
-    let mut start: Option<usize> = None;
-    let mut end = 0;
-    for (at, word) in words(text) {
-        let (at, word_end) = (offset + at, offset + at + word.len());
-        let Some(s) = start else {
-            start = Some(at);
-            end = word_end;
-            continue;
-        };
-        scratch.clear();
-        scratch.push_str(&message[s..word_end]);
-        if font.width(scratch)? <= room {
-            end = word_end;
-        } else {
-            lines.push(s..end);
-            start = Some(at);
-            end = word_end;
-        }
-    }
-    if let Some(s) = start {
-        lines.push(s..end);
-    }
-    Ok(())
-}
-
-/// The words of `text` with their byte offsets.
-fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(' ')
-        .scan(0usize, |at, word| {
-            let start = *at;
-            *at += word.len() + 1;
-            Some((start, word))
-        })
-        .filter(|(_, w)| !w.is_empty())
-}
-
 /// A row of the left panel.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Row {
@@ -572,16 +119,6 @@ enum Row {
     /// The exercise's rules do not judge the back's outline (the back on
     /// the floor or a backrest, or a view that cannot show it).
     NoOutline,
-}
-
-/// Which edge of the frame the banner is on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BannerEdge {
-    /// Across the top.
-    #[default]
-    Top,
-    /// Across the bottom.
-    Bottom,
 }
 
 /// Draws the heads-up display; keeps its buffers from frame to frame.
@@ -959,140 +496,6 @@ impl Hud {
     }
 }
 
-/// The edge where a banner `height` pixels tall hides less of `pose`'s
-/// visible landmarks (the top on a tie).
-fn clearer_edge(pose: &Pose, height: i32, sizes: &Sizes) -> BannerEdge {
-    let ys = pose
-        .landmarks
-        .iter()
-        .filter(|l| l.visibility >= MIN_VISIBILITY)
-        .map(|l| l.y * sizes.height as f32);
-    let (top, bottom) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), y| {
-        (lo.min(y), hi.max(y))
-    });
-    if top > bottom {
-        return BannerEdge::Top;
-    }
-    let hidden_at_top = (height as f32 - top).max(0.0);
-    let hidden_at_bottom = (bottom - (sizes.height - height) as f32).max(0.0);
-    if hidden_at_bottom < hidden_at_top {
-        BannerEdge::Bottom
-    } else {
-        BannerEdge::Top
-    }
-}
-
-/// Draws a horizontal bar in `track`: filled to `frac` in `colour`, the part
-/// past `mark` on the empty track in `danger` when given, and a tick at
-/// `mark`.
-fn draw_bar(
-    frame: &mut Mat,
-    track: Rect,
-    frac: f32,
-    colour: Scalar,
-    danger: Option<Scalar>,
-    mark: f32,
-    sizes: &Sizes,
-) -> opencv::Result<()> {
-    let at = |f: f32| track.x + (f * track.width as f32).round() as i32;
-    fill(frame, track, TRACK)?;
-    if let Some(danger) = danger {
-        let from = at(mark);
-        fill(
-            frame,
-            Rect::new(from, track.y, track.x + track.width - from, track.height),
-            danger,
-        )?;
-    }
-    let filled = at(frac) - track.x;
-    if filled > 0 {
-        fill(
-            frame,
-            Rect::new(track.x, track.y, filled, track.height),
-            colour,
-        )?;
-    }
-    let tick = at(mark);
-    let over = sizes.px(TICK_OVERHANG);
-    let width = sizes.px(TICK_WIDTH);
-    fill(
-        frame,
-        Rect::new(
-            tick - width / 2,
-            track.y - over,
-            width,
-            track.height + 2 * over,
-        ),
-        LIMIT_MARK,
-    )?;
-    Ok(())
-}
-
-/// "38° / 45°", right-aligned at `end` (the baseline's right end): the
-/// gauge's value (its size for rules that fire either way) in its state's
-/// colour and its limit; `text` and `scratch` are buffers to format in.
-pub(crate) fn put_reading(
-    frame: &mut Mat,
-    gauge: &Gauge,
-    font: &Font,
-    end: Point,
-    text: &mut String,
-    scratch: &mut String,
-) -> opencv::Result<()> {
-    let (right, baseline) = (end.x, end.y);
-    let unit = Unit::of(gauge.metric);
-    let shown = |v: f32| match gauge.fires {
-        Direction::Beyond => v.abs(),
-        Direction::Above | Direction::Below => v,
-    };
-    let value = gauge.value.filter(|v| v.is_finite()).map(shown);
-    let sign = if unit == Unit::Degrees {
-        font.degree_width()
-    } else {
-        0
-    };
-    text.clear();
-    match value {
-        Some(v) => write_number(text, v, unit),
-        None => text.push_str("--"),
-    }
-    let value_sign = if value.is_some() { sign } else { 0 };
-    let value_width = font.width(text)? + value_sign;
-    scratch.clear();
-    scratch.push_str(" / ");
-    write_number(scratch, shown(gauge.limit), unit);
-    let limit_width = font.width(scratch)? + sign;
-    let colour = if value.is_some() {
-        state_colour(gauge.state)
-    } else {
-        MUTED_TEXT
-    };
-    let mut x = right - value_width - limit_width;
-    x = font.put(frame, text, Point::new(x, baseline), colour)?;
-    if value_sign > 0 {
-        font.put_degree(frame, x, baseline, colour)?;
-        x += value_sign;
-    }
-    x = font.put(frame, scratch, Point::new(x, baseline), MUTED_TEXT)?;
-    if sign > 0 {
-        font.put_degree(frame, x, baseline, MUTED_TEXT)?;
-    }
-    Ok(())
-}
-
-/// Room for the widest reading a gauge shows ("188° / 190°").
-fn reading_width(font: &Font) -> opencv::Result<i32> {
-    Ok(font.width(WIDEST_READING)? + 2 * font.degree_width())
-}
-
-/// `v` in `unit`: whole degrees, or percent for ratios.
-pub(crate) fn write_number(out: &mut String, v: f32, unit: Unit) {
-    let _ = match unit {
-        Unit::Degrees => write!(out, "{v:.0}"),
-        Unit::Ratio => write!(out, "{:.0}%", v * 100.0),
-    };
-}
-
 /// "down 2.1 s / 2 s" (or "down 2.1 s" without a target).
 fn write_tempo(out: &mut String, phase: &str, took_s: f64, target_s: Option<f32>) {
     out.clear();
@@ -1125,8 +528,11 @@ fn hold_colour(hold: &HoldClock) -> Scalar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::config::exercises_dir;
+    use crate::analysis::config::{exercises_dir, Direction};
+    use crate::analysis::status::Gauge;
     use crate::body::{ImageLandmark, Joint};
+    use crate::ui::text::{write_number, Font, Unit};
+    use opencv::core::Vec3b;
     use opencv::core::{Scalar, CV_8UC1};
 
     fn black(width: i32, height: i32) -> Mat {
@@ -1277,36 +683,6 @@ mod tests {
         assert!(white > total / 20, "{white} of {total} white: no text?");
         // Just below the banner, in the middle, the frame is untouched.
         assert_eq!(pixel(&frame, 640, height + 200), [0, 0, 0]);
-    }
-
-    #[test]
-    fn the_banner_wraps_long_messages_inside_the_frame() {
-        let message = "Slow down and keep your pelvis level: both hips at the same \
-                       height, knees over your toes, and breathe out as you push";
-        for (w, h) in [(640, 480), (1280, 720), (320, 240)] {
-            let sizes = Sizes::of(ImageSize {
-                width: w as u32,
-                height: h as u32,
-            });
-            let mut layout = BannerLayout::default();
-            assert!(layout.update(message, &sizes, &mut String::new()).unwrap());
-            let font = layout.font.unwrap();
-            let room = w - 4 * font.banner_pad();
-            assert!(layout.lines.len() >= 2);
-            for line in &layout.lines {
-                let text = &layout.message[line.clone()];
-                assert!(font.width(text).unwrap() <= room, "{text:?} at {w}x{h}");
-            }
-            let rejoined: Vec<&str> = layout
-                .lines
-                .iter()
-                .map(|r| &layout.message[r.clone()])
-                .collect();
-            assert_eq!(rejoined.join(" "), message);
-            assert!(layout.height(&sizes) < h / 2, "{w}x{h}");
-            // Laid out once: the same message again is not laid out anew.
-            assert!(!layout.update(message, &sizes, &mut String::new()).unwrap());
-        }
     }
 
     #[test]

@@ -3,18 +3,19 @@
 use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
 
+use super::palette::{rgb, WHITE};
 use crate::analysis::back_outline::OutlineDrawing;
 use crate::analysis::measure::MIN_VISIBILITY;
 use crate::body::{ImageSize, Pose, SKELETON};
 
-/// Line colour of the bones in the plain overlay (BGR).
-const BONE: (f64, f64, f64) = (255.0, 255.0, 255.0);
-/// Fill colour of the joints in the plain overlay (BGR).
-const JOINT: (f64, f64, f64) = (0.0, 200.0, 255.0);
-/// Colour of the back's outline as measured (BGR: cyan).
-const OUTLINE: (f64, f64, f64) = (255.0, 255.0, 0.0);
-/// Colour of the two lines fitted to it (BGR: magenta).
-const OUTLINE_FIT: (f64, f64, f64) = (255.0, 0.0, 255.0);
+/// Line colour of the bones in the plain overlay.
+const BONE: Scalar = WHITE;
+/// Fill colour of the joints in the plain overlay (amber).
+const JOINT: Scalar = rgb(255, 200, 0);
+/// Colour of the back's outline as measured (cyan).
+const OUTLINE: Scalar = rgb(0, 255, 255);
+/// Colour of the two lines fitted to it (magenta).
+const OUTLINE_FIT: Scalar = rgb(255, 0, 255);
 /// Frame pixels (of the longer side) per pixel of bone thickness.
 const PIXELS_PER_THICKNESS: f32 = 400.0;
 /// Thinnest bone, pixels.
@@ -22,19 +23,15 @@ const MIN_THICKNESS: i32 = 2;
 /// Joint radius of the plain overlay, in bone thicknesses.
 const JOINT_RADIUS: f32 = 2.0;
 
-fn scalar(c: (f64, f64, f64)) -> Scalar {
-    Scalar::new(c.0, c.1, c.2, 0.0)
-}
-
 /// How a skeleton is drawn: colours of bones and joints, and an optional
 /// dark outline that keeps it visible on any background.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SkeletonStyle {
-    /// Bone colour (BGR).
+    /// Bone colour .
     pub bone: Scalar,
-    /// Joint colour (BGR).
+    /// Joint colour .
     pub joint: Scalar,
-    /// Outline colour drawn under bones and joints, if any (BGR).
+    /// Outline colour drawn under bones and joints, if any .
     pub outline: Option<Scalar>,
     /// Bone thickness as a multiple of the size-scaled default.
     pub weight: f32,
@@ -46,8 +43,8 @@ impl Default for SkeletonStyle {
     /// White bones, amber joints, no outline: the overlay of `formcheck pose`.
     fn default() -> Self {
         SkeletonStyle {
-            bone: scalar(BONE),
-            joint: scalar(JOINT),
+            bone: BONE,
+            joint: JOINT,
             outline: None,
             weight: 1.0,
             joint_radius: JOINT_RADIUS,
@@ -166,7 +163,7 @@ pub fn draw_back_outline(frame: &mut Mat, drawing: &OutlineDrawing) -> opencv::R
             frame,
             px(&a),
             px(&b),
-            scalar(OUTLINE_FIT),
+            OUTLINE_FIT,
             thickness * 2,
             imgproc::LINE_AA,
             0,
@@ -177,7 +174,7 @@ pub fn draw_back_outline(frame: &mut Mat, drawing: &OutlineDrawing) -> opencv::R
             frame,
             px(&w[0]),
             px(&w[1]),
-            scalar(OUTLINE),
+            OUTLINE,
             thickness,
             imgproc::LINE_AA,
             0,
