@@ -3,10 +3,13 @@
 //!
 //! The pipeline's stages are modules: [`source`] (frames from images, video
 //! files, cameras and streams), [`pose`] (BlazePose landmarks on ONNX
-//! Runtime), [`analysis`] (angles, view, reps, holds and form flags) and
-//! [`sinks`] (event log, landmark track, the live window and HUD, spoken
-//! cues, overlay video); [`pipeline`] runs them on their own threads.
-//! [`review`] plays a recorded set back with its flags on a timeline.
+//! Runtime, as the [`body`] types) and [`analysis`] (angles, view, reps,
+//! holds and form flags); [`pipeline`] runs them on their own threads.
+//! [`live`] takes what the pipeline gives on the main thread: the display
+//! ([`ui`]), the spoken cues and a session's recorder ([`sinks`]), the files
+//! ([`recording`], [`output`]) and a patient's session ([`store`],
+//! [`safety`], [`prompt`]). [`report`] and [`review`] read a recorded set
+//! back. `ARCHITECTURE.md` has the whole map.
 
 #![deny(missing_docs)]
 
@@ -17,6 +20,7 @@ pub mod camera_calibration;
 pub mod data_dir;
 pub mod file_kinds;
 pub mod live;
+pub mod output;
 pub mod pipeline;
 pub mod pose;
 pub mod private_files;

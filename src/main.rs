@@ -1,8 +1,5 @@
 //! The `formcheck` command line.
 
-mod run;
-mod session;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +13,9 @@ use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::bench::{self, BenchOptions};
 use formcheck::body::ImageSize;
 use formcheck::camera_calibration;
+use formcheck::live::session::SessionOptions;
+use formcheck::live::{self, RunOptions, RECORDINGS};
+use formcheck::output;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::back::BackReader;
 use formcheck::pipeline::Input;
@@ -28,11 +28,6 @@ use formcheck::sinks::cues::CueOutput;
 use formcheck::source::{FrameSource, SourceSpec};
 use formcheck::store::{self, Pseudonym, Store};
 use formcheck::ui::skeleton::draw_skeleton;
-use run::{output, RunOptions};
-use session::SessionOptions;
-
-/// Default folder of recordings made in the live window.
-const RECORDINGS: &str = "recordings";
 
 #[derive(Parser)]
 #[command(
@@ -451,7 +446,7 @@ fn pose(args: &PoseArgs) -> Result<()> {
         ..PoseOptions::default()
     })?;
     let mut back = BackReader::default();
-    let out = output(&args.out)?;
+    let out = output::create(&args.out)?;
     if let Some(dir) = &args.overlay {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -482,7 +477,7 @@ fn pose(args: &PoseArgs) -> Result<()> {
     }
     writer
         .finish()
-        .and_then(run::commit)
+        .and_then(output::commit)
         .context("cannot write the landmark track")?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
@@ -526,26 +521,21 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
         .as_deref()
         .map(VideoSink::check_name)
         .transpose()?;
-    let outcome = run::run(RunOptions {
-        input: input_of(&args.input, args.model),
-        setup: setup(
-            &args.exercise,
-            args.profile.as_deref(),
-            args.camera_calibration.as_deref(),
-        )?,
+    let input = input_of(&args.input, args.model);
+    let setup = setup(
+        &args.exercise,
+        args.profile.as_deref(),
+        args.camera_calibration.as_deref(),
+    )?;
+    let outcome = live::run(RunOptions {
         events: Some(args.events),
         metrics: args.metrics,
         overlay_video: args.overlay_video,
         print_timings: args.timings,
         timings_json: args.timings_json,
-        profile_path: None,
-        baseline_after_s: None,
         cues: args.cues_wav.map(CueOutput::Wav),
-        mute: false,
-        window: false,
         outline: args.outline,
-        record_dir: PathBuf::from(RECORDINGS),
-        session: None,
+        ..RunOptions::new(input, setup)
     })?;
     if outcome.interrupted {
         anyhow::bail!(
@@ -608,30 +598,28 @@ fn live(args: LiveArgs) -> Result<()> {
         profile: setup.profile.clone(),
         exercise: setup.exercise.clone(),
     });
-    run::run(RunOptions {
-        input: Input::Frames {
-            source,
-            realtime: args.realtime,
-            pose: PoseOptions {
-                model: args.model,
-                threads: args.threads,
-                ..PoseOptions::default()
-            },
+    let input = Input::Frames {
+        source,
+        realtime: args.realtime,
+        pose: PoseOptions {
+            model: args.model,
+            threads: args.threads,
+            ..PoseOptions::default()
         },
-        setup,
+    };
+    live::run(RunOptions {
         events: args.events.clone(),
-        metrics: None,
         overlay_video: args.overlay_video,
         print_timings: true,
         timings_json: args.timings_json,
         profile_path: args.profile,
-        baseline_after_s: None,
         cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
         mute: args.mute,
         window: !args.no_window,
         outline: args.outline,
         record_dir: args.record_dir,
         session,
+        ..RunOptions::new(input, setup)
     })?;
     Ok(())
 }
@@ -659,30 +647,19 @@ fn calibrate_camera(args: &CalibrateCameraArgs) -> Result<()> {
 
 fn calibrate_baseline(args: &CalibrateBaselineArgs) -> Result<()> {
     let exercise = Exercise::named(&args.exercise)?;
-    let outcome = run::run(RunOptions {
-        input: input_of(&args.input, ModelKind::Full),
-        setup: AssessSetup {
-            exercise,
-            profile: None,
-            calibration: args
-                .camera_calibration
-                .as_deref()
-                .map(camera_calibration::load)
-                .transpose()?,
-        },
-        events: None,
-        metrics: None,
-        overlay_video: None,
-        print_timings: false,
-        timings_json: None,
+    let setup = AssessSetup {
+        exercise,
+        profile: None,
+        calibration: args
+            .camera_calibration
+            .as_deref()
+            .map(camera_calibration::load)
+            .transpose()?,
+    };
+    let outcome = live::run(RunOptions {
         profile_path: Some(args.profile.clone()),
         baseline_after_s: Some(args.from_s),
-        cues: None,
-        mute: false,
-        window: false,
-        outline: false,
-        record_dir: PathBuf::from(RECORDINGS),
-        session: None,
+        ..RunOptions::new(input_of(&args.input, ModelKind::Full), setup)
     })?;
     match (outcome.baseline, outcome.baseline_refused) {
         (Some(values), _) => {

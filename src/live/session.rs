@@ -4,17 +4,20 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use opencv::core::Mat;
 
-use formcheck::analysis::config::{exercises_dir, Exercise, Profile};
-use formcheck::analysis::events::Event;
-use formcheck::pipeline::messages::Assessment;
-use formcheck::private_files;
-use formcheck::prompt::{Prompt, PromptError};
-use formcheck::safety::{Programme, RedFlag, SetOutcome, SetVerdict};
-use formcheck::sinks::recorder::{self, SetRecorder};
-use formcheck::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
+use super::LiveError;
+use crate::analysis::config::{exercises_dir, Exercise, Profile};
+use crate::analysis::events::Event;
+use crate::pipeline::messages::Assessment;
+use crate::private_files;
+use crate::prompt::{Prompt, PromptError};
+use crate::safety::{Programme, RedFlag, SetOutcome, SetVerdict};
+use crate::sinks::recorder::{self, SetRecorder};
+use crate::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
+
+/// A session's result.
+type Result<T> = std::result::Result<T, LiveError>;
 
 /// Where a session starts.
 pub struct SessionOptions {
@@ -60,8 +63,11 @@ fn same_muscles(exercise: &Exercise) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(exercises_dir()).context("cannot list the exercises")? {
-        let path = entry.context("cannot list the exercises")?.path();
+    let listing = LiveError::io("cannot list the exercises");
+    for entry in std::fs::read_dir(exercises_dir()).map_err(listing)? {
+        let path = entry
+            .map_err(LiveError::io("cannot list the exercises"))?
+            .path();
         let other = Exercise::load(&path)?;
         if other.resistance && other.muscles.iter().any(|m| exercise.muscles.contains(m)) {
             names.push(other.name);
@@ -91,7 +97,7 @@ impl Session {
         for q in &programme.red_flags.questions {
             let yes = prompt
                 .yes_no(&q.text)
-                .context("the red-flag check was not finished: no session started")?;
+                .map_err(LiveError::RedFlagsUnanswered)?;
             let answer = match q.id {
                 RedFlag::BothLegs => &mut answers.both_legs,
                 RedFlag::LegWeakness => &mut answers.leg_weakness,
@@ -110,7 +116,7 @@ impl Session {
         // Named by the patient's id, never by the text typed for them.
         let folder = data.join(format!("patient-{patient}-{stamp}"));
         private_files::create_dir(&folder)
-            .with_context(|| format!("cannot create {}", folder.display()))?;
+            .map_err(LiveError::io(format!("cannot create {}", folder.display())))?;
         let id = store.start_session(patient, &folder)?;
         eprintln!("session {id} for {}", options.patient);
         store.record_red_flags(id, &answers)?;
@@ -185,7 +191,7 @@ impl Session {
     /// gave it (before the display was drawn on it), and the assessed frame
     /// with its picture as shown.
     pub fn frame(&mut self, raw: Mat, a: Box<Assessment>) -> Result<()> {
-        let set = self.set.as_mut().context("no set is open")?;
+        let set = self.set.as_mut().ok_or(LiveError::NoOpenSet)?;
         set.flags += a
             .events
             .iter()
@@ -289,10 +295,10 @@ impl Session {
         number: u32,
         dir: &Path,
         pending: &[Event],
-        error: anyhow::Error,
-    ) -> anyhow::Error {
+        error: LiveError,
+    ) -> LiveError {
         self.stopped = true;
-        let because = format!("the recording failed: {error:#}");
+        let because = format!("the recording failed: {}", error.chain());
         let kept = self
             .store
             .add_events(id, pending)
@@ -301,10 +307,11 @@ impl Session {
             // Marked incomplete at the next start instead.
             eprintln!("error: {e}");
         }
-        error.context(format!(
-            "set {number} stopped: its recording in {} failed",
-            dir.display()
-        ))
+        LiveError::RecordingFailed {
+            number,
+            dir: dir.to_path_buf(),
+            source: Box::new(error),
+        }
     }
 
     /// Ends the session (an open set is ended first).
@@ -348,7 +355,7 @@ fn open_store(db: &Path) -> Result<Store> {
 }
 
 /// The answer, or `None` when it was not given (said on the terminal).
-fn answered<T>(answer: Result<T, PromptError>) -> Result<Option<T>> {
+fn answered<T>(answer: std::result::Result<T, PromptError>) -> Result<Option<T>> {
     match answer {
         Ok(a) => Ok(Some(a)),
         Err(e @ PromptError::Unanswered { .. }) => {
