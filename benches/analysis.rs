@@ -80,7 +80,7 @@ fn analysis(c: &mut Criterion) {
                 events.clear();
                 analyzer.push(
                     i as u64,
-                    i as f64 * 33.3,
+                    formcheck::time::SourceTime::from_ms(i as f64 * 33.3),
                     size,
                     Some(black_box(pose)),
                     &mut events,

@@ -111,7 +111,7 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport, BenchError> {
             break;
         };
         decode.push(t.elapsed());
-        frames.push((frame, (info.t_ms * 1000.0).round() as i64));
+        frames.push((frame, info.t_ms.micros()));
     }
     let mut engine = PoseEngine::new(PoseOptions {
         model: options.model,

@@ -33,5 +33,6 @@ pub mod same_file;
 pub mod sinks;
 pub mod source;
 pub mod store;
+pub mod time;
 mod toml_text;
 pub mod ui;

@@ -456,9 +456,7 @@ fn pose(args: &PoseArgs) -> Result<()> {
     let started = std::time::Instant::now();
     while let Some(info) = source.read(&mut frame)? {
         let size = ImageSize::of(&frame)?;
-        let pose = engine
-            .process(&frame, (info.t_ms * 1000.0).round() as i64)?
-            .cloned();
+        let pose = engine.process(&frame, info.t_ms.micros())?.cloned();
         let pose = pose.as_ref();
         let outline = back.read(&engine, pose, size);
         writer

@@ -41,7 +41,7 @@ fn video_mode_allocates_nothing_per_frame_in_steady_state() {
     for _ in 0..40 {
         let mut frame = Mat::default();
         let info = source.read(&mut frame).unwrap().unwrap();
-        frames.push((frame, (info.t_ms * 1000.0) as i64));
+        frames.push((frame, info.t_ms.micros()));
     }
     let mut engine = PoseEngine::new(PoseOptions {
         model: ModelKind::Lite,

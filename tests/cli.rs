@@ -79,9 +79,9 @@ fn a_video_gives_a_record_and_an_overlay_per_frame() {
     for (i, r) in recs.iter().enumerate() {
         assert_eq!(r.frame, i as u64);
         assert!(
-            (r.t_ms - i as f64 * 1000.0 / 30.0).abs() < 1.0,
+            (r.t_ms.ms() - i as f64 * 1000.0 / 30.0).abs() < 1.0,
             "frame {i} at {} ms",
-            r.t_ms
+            r.t_ms.ms()
         );
     }
     assert!(recs.iter().filter(|r| r.landmarks.is_some()).count() > 200);
@@ -348,7 +348,7 @@ fn still_track(dir: &Path, seconds: f64) -> std::path::PathBuf {
     for i in 0..(seconds * 30.0) as u64 {
         let r = TrackRecord {
             frame: i,
-            t_ms: i as f64 * 1000.0 / 30.0,
+            t_ms: formcheck::time::SourceTime::from_ms(i as f64 * 1000.0 / 30.0),
             ..record.clone()
         };
         text.push_str(&serde_json::to_string(&r).unwrap());

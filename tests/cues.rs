@@ -23,6 +23,7 @@ use formcheck::sinks::cues::{
     cues_dir, Cue, CueBook, CueKind, CueOutput, CuePlayer, CueSelector, CueTexts, COOL_DOWN_MS,
     GAP_MS, QUEUE_CAPACITY,
 };
+use formcheck::time::SourceTime;
 
 /// The glute bridge's one rule, and its cue.
 const RULE: &str = "hyperextension";
@@ -66,7 +67,7 @@ fn flag(rule: &str, t_ms: f64) -> Event {
         value: 195.0,
         limit: 190.0,
         frame: frame_of(t_ms),
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         message: "Don't arch your back".into(),
     }
 }
@@ -78,7 +79,7 @@ fn flag_end(rule: &str, t_ms: f64) -> Event {
         peak: 195.0,
         limit: 190.0,
         frame: frame_of(t_ms),
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         duration_ms: 500.0,
     }
 }
@@ -87,7 +88,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
     Event::Rep {
         index,
         frame: frame_of(t_ms),
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         eccentric_s: 1.5,
         turn_s: 0.5,
         concentric_s: 1.5,
@@ -101,7 +102,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
 fn view(t_ms: f64, message: &str) -> Event {
     Event::View {
         frame: frame_of(t_ms),
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         view: View::Front,
         needed: View::Side,
         orientation: None,
@@ -114,7 +115,7 @@ fn cannot_see(rule: &str, t_ms: f64) -> Event {
         rule: rule.into(),
         metric: "hip_extension",
         frame: frame_of(t_ms),
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         hint: "Keep your hips in view".into(),
     }
 }
@@ -136,9 +137,9 @@ fn said(selector: &mut CueSelector, frames: &[(f64, Vec<Event>)]) -> Vec<Option<
     frames
         .iter()
         .map(|(t, events)| {
-            let cue = selector.select(*t, events, &Status::default());
+            let cue = selector.select(SourceTime::from_ms(*t), events, &Status::default());
             if let Some(cue) = &cue {
-                assert_eq!(cue.t_ms, *t);
+                assert_eq!(cue.t_ms, SourceTime::from_ms(*t));
             }
             cue.map(|c| c.text.to_string())
         })
@@ -219,21 +220,28 @@ fn a_hold_is_told_when_its_target_is_reached_and_when_too_long() {
     let mut s = selector("plank");
     let mut heard = Vec::new();
     // Two holds of 12 s at 30 fps, 5 s apart, then one too long.
-    let mut t = 0.0;
+    let mut t: f64 = 0.0;
     for _hold in 0..2 {
         for i in 0..=360 {
             let held = f64::from(i) / 30.0;
-            if let Some(cue) = s.select(t, &[], &hold_status(held)) {
+            if let Some(cue) = s.select(SourceTime::from_ms(t), &[], &hold_status(held)) {
                 heard.push((cue.text.to_string(), cue.kind, (t / 1000.0).round()));
             }
             t += 1000.0 / 30.0;
         }
         for _ in 0..150 {
-            assert_eq!(s.select(t, &[], &hold_status(0.0)), None);
+            assert_eq!(
+                s.select(SourceTime::from_ms(t), &[], &hold_status(0.0)),
+                None
+            );
             t += 1000.0 / 30.0;
         }
     }
-    let too_long = s.select(t, &[flag(HOLD_RULE, t)], &hold_status(31.0));
+    let too_long = s.select(
+        SourceTime::from_ms(t),
+        &[flag(HOLD_RULE, t)],
+        &hold_status(31.0),
+    );
     assert_eq!(
         too_long.map(|c| (c.text.to_string(), c.kind)),
         Some((texts.hold_too_long.clone(), CueKind::Flag))
@@ -254,10 +262,28 @@ fn muted_cues_are_not_said_and_do_not_start_the_cool_down() {
     let mute = s.mute_switch();
     mute.set_muted(true);
     assert!(mute.is_muted());
-    assert_eq!(s.select(0.0, &[flag(RULE, 0.0)], &Status::default()), None);
-    assert_eq!(s.select(500.0, &[rep(5, 500.0)], &Status::default()), None);
+    assert_eq!(
+        s.select(
+            SourceTime::from_ms(0.0),
+            &[flag(RULE, 0.0)],
+            &Status::default()
+        ),
+        None
+    );
+    assert_eq!(
+        s.select(
+            SourceTime::from_ms(500.0),
+            &[rep(5, 500.0)],
+            &Status::default()
+        ),
+        None
+    );
     assert!(!mute.toggle(), "toggled back on");
-    let cue = s.select(1_000.0, &[flag(RULE, 1_000.0)], &Status::default());
+    let cue = s.select(
+        SourceTime::from_ms(1_000.0),
+        &[flag(RULE, 1_000.0)],
+        &Status::default(),
+    );
     assert_eq!(cue.map(|c| c.text.to_string()), Some(RULE_CUE.into()));
     // A clone is the same switch (a key handler on another thread holds one).
     let from_another_thread = s.mute_switch();
@@ -268,7 +294,11 @@ fn muted_cues_are_not_said_and_do_not_start_the_cool_down() {
         .join()
         .unwrap();
     assert_eq!(
-        s.select(20_000.0, &[flag(RULE, 20_000.0)], &Status::default()),
+        s.select(
+            SourceTime::from_ms(20_000.0),
+            &[flag(RULE, 20_000.0)],
+            &Status::default()
+        ),
         None
     );
 }
@@ -399,7 +429,7 @@ fn the_cues_wav_holds_the_expected_cues_in_order_without_repeats() {
     let player = CuePlayer::start(book.clone(), CueOutput::Wav(wav.clone())).unwrap();
     for frame in 0..400 {
         let events = script.remove(&frame).unwrap_or_default();
-        if let Some(cue) = s.select(t(frame), &events, &Status::default()) {
+        if let Some(cue) = s.select(SourceTime::from_ms(t(frame)), &events, &Status::default()) {
             assert!(player.play(cue), "queued");
         }
     }
@@ -462,7 +492,10 @@ fn unrendered_cues_play_a_tone_and_nothing_fails() {
         kind: CueKind::Flag,
         t_ms,
     };
-    assert!(player.play(cue(500.0)) && player.play(cue(9_000.0)));
+    assert!(
+        player.play(cue(SourceTime::from_ms(500.0)))
+            && player.play(cue(SourceTime::from_ms(9_000.0)))
+    );
     assert_eq!(player.finish().unwrap().played, 2);
     let samples = read_wav(&wav, book.sample_rate());
     let heard = split_into_cues(&samples, &book, &[RULE_CUE]);
@@ -521,7 +554,7 @@ fn the_queue_never_blocks_even_when_the_output_stalls() {
                 let ok = player.play(Cue {
                     text: "Slow down".into(),
                     kind: CueKind::Flag,
-                    t_ms: f64::from(i),
+                    t_ms: SourceTime::from_ms(f64::from(i)),
                 });
                 slowest = slowest.max(started.elapsed());
                 queued += u64::from(ok);

@@ -104,11 +104,11 @@ fn noisy() -> Render {
 /// Time, s, of the first `flag_start` of `rule`, and of its `flag_end`.
 fn flag_times(events: &[Event], rule: &str) -> (Option<f32>, Option<f32>) {
     let start = events.iter().find_map(|e| match e {
-        Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(*t_ms as f32 / 1000.0),
+        Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(t_ms.secs() as f32),
         _ => None,
     });
     let end = events.iter().find_map(|e| match e {
-        Event::FlagEnd { rule: r, t_ms, .. } if r == rule => Some(*t_ms as f32 / 1000.0),
+        Event::FlagEnd { rule: r, t_ms, .. } if r == rule => Some(t_ms.secs() as f32),
         _ => None,
     });
     (start, end)
@@ -205,7 +205,7 @@ fn rule_values(rule: &Rule, records: &[TrackRecord]) -> Vec<(f32, f32)> {
             let pose = r.pose().unwrap();
             let m = measure(&pose, r.size(), side, None);
             let v = m.get(rule.metric).expect("the metric is defined").value;
-            (r.t_ms as f32 / 1000.0, v)
+            (r.t_ms.secs() as f32, v)
         })
         .collect();
     let start = values[..BASELINE_FRAMES].iter().map(|v| v.1);
@@ -290,10 +290,10 @@ impl<M: Fn(f32, f32) -> Posed> Proof<M> {
         // sight of the joints or the camera's view.
         let lost = events.iter().find(|e| match e {
             Event::CannotSee { rule, t_ms, .. } if rule == id => {
-                (onset..=cleared).contains(&(*t_ms as f32 / 1000.0))
+                (onset..=cleared).contains(&(t_ms.secs() as f32))
             }
             Event::View { view, t_ms, .. } if !rule.view.accepts(*view) => {
-                (onset..=cleared).contains(&(*t_ms as f32 / 1000.0))
+                (onset..=cleared).contains(&(t_ms.secs() as f32))
             }
             _ => false,
         });
@@ -780,10 +780,7 @@ fn holds(events: &[Event]) -> Vec<(f32, f32)> {
         .filter_map(|e| match e {
             Event::Hold {
                 t_ms, duration_s, ..
-            } => Some((
-                *t_ms as f32 / 1000.0 - *duration_s as f32,
-                *t_ms as f32 / 1000.0,
-            )),
+            } => Some((t_ms.secs() as f32 - *duration_s as f32, t_ms.secs() as f32)),
             _ => None,
         })
         .collect()
@@ -1234,7 +1231,7 @@ fn analyse_with_back(
     for r in records {
         let extras = Extras {
             pixels: None,
-            back: Some(back(r.t_ms as f32 / 1000.0)),
+            back: Some(back(r.t_ms.secs() as f32)),
         };
         let pose = r.pose();
         analyzer.push_with(
@@ -1300,7 +1297,7 @@ fn back_rounding_is_judged_at_each_reps_deepest_point() {
                     t_ms,
                     message,
                     ..
-                } if rule == "back_rounding" => Some((*t_ms, message.clone())),
+                } if rule == "back_rounding" => Some((t_ms.ms(), message.clone())),
                 _ => None,
             })
             .collect();
@@ -1462,7 +1459,7 @@ fn statuses(exercise: &str, records: &[TrackRecord]) -> Vec<(f32, Status)> {
         .iter()
         .map(|r| {
             push(&mut analyzer, r, &mut events);
-            (r.t_ms as f32 / 1000.0, analyzer.status())
+            (r.t_ms.secs() as f32, analyzer.status())
         })
         .collect()
 }
@@ -1636,7 +1633,7 @@ fn instant_flags(events: &[Event], rule: &str) -> Vec<f64> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(*t_ms),
+            Event::FlagStart { rule: r, t_ms, .. } if r == rule => Some(t_ms.ms()),
             _ => None,
         })
         .collect()

@@ -37,7 +37,7 @@ fn the_segmentation_model_gives_the_same_landmarks_and_a_mask_of_the_person() {
     let mut frame = Mat::default();
     let mut checked = 0;
     while let Some(info) = source.read(&mut frame).unwrap() {
-        let t_us = (info.t_ms * 1000.0).round() as i64;
+        let t_us = info.t_ms.micros();
         let a = plain.process(&frame, t_us).unwrap().cloned();
         let b = segmenting.process(&frame, t_us).unwrap().cloned();
         assert_eq!(a, b, "frame {}", info.index);

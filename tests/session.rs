@@ -174,7 +174,7 @@ fn a_session_is_recorded_and_reads_back_equal_to_its_events() {
     assert_eq!(set.flags.len(), flags.len());
     for (row, (rule, t_ms)) in set.flags.iter().zip(&flags) {
         assert_eq!(row.rule, *rule);
-        assert!((row.start_ms - t_ms).abs() < 1e-6, "{row:?}");
+        assert!((row.start_ms.ms() - t_ms).abs() < 1e-6, "{row:?}");
     }
     assert_eq!(integrity(&db), "ok");
 

@@ -20,6 +20,7 @@ use formcheck::store::{
     current_version, FlagRow, HoldRow, RedFlagAnswers, RepRow, SetRow, SetStatus, SetSummaryRow,
     Store, StoreError, APPLICATION_ID, MIGRATIONS,
 };
+use formcheck::time::SourceTime;
 use rusqlite::Connection;
 use tempfile::TempDir;
 
@@ -46,7 +47,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
     Event::Rep {
         index,
         frame: u64::from(index) * 90,
-        t_ms,
+        t_ms: SourceTime::from_ms(t_ms),
         eccentric_s: 1.5 + f64::from(index) * 0.01,
         turn_s: 0.25,
         concentric_s: 1.125,
@@ -72,7 +73,7 @@ fn flag_start(rule: &str, frame: u64, value: f32) -> Event {
         value,
         limit: 95.0,
         frame,
-        t_ms: frame as f64 * 1000.0 / 30.0,
+        t_ms: SourceTime::from_ms(frame as f64 * 1000.0 / 30.0),
         message: "Not so deep: stay within your range".to_string(),
     }
 }
@@ -84,7 +85,7 @@ fn flag_end(rule: &str, frame: u64, peak: f32, started: u64) -> Event {
         peak,
         limit: 95.0,
         frame,
-        t_ms: frame as f64 * 1000.0 / 30.0,
+        t_ms: SourceTime::from_ms(frame as f64 * 1000.0 / 30.0),
         duration_ms: (frame - started) as f64 * 1000.0 / 30.0,
     }
 }
@@ -435,7 +436,7 @@ fn sets_reps_and_flags_read_back_as_given() {
         Event::Hold {
             index: 1,
             frame: 500,
-            t_ms: 16_666.0,
+            t_ms: SourceTime::from_ms(16_666.0),
             duration_s: 4.5,
             target_s: 5.0,
         },
@@ -560,7 +561,7 @@ fn event_of_json(line: &str) -> Option<Event> {
             value: f32_("value"),
             limit: f32_("limit"),
             frame: u64_("frame"),
-            t_ms: f64_("t_ms"),
+            t_ms: SourceTime::from_ms(f64_("t_ms")),
             message: s("message"),
         },
         "flag_end" => Event::FlagEnd {
@@ -569,13 +570,13 @@ fn event_of_json(line: &str) -> Option<Event> {
             peak: f32_("peak"),
             limit: f32_("limit"),
             frame: u64_("frame"),
-            t_ms: f64_("t_ms"),
+            t_ms: SourceTime::from_ms(f64_("t_ms")),
             duration_ms: f64_("duration_ms"),
         },
         "rep" => Event::Rep {
             index: u64_("index") as u32,
             frame: u64_("frame"),
-            t_ms: f64_("t_ms"),
+            t_ms: SourceTime::from_ms(f64_("t_ms")),
             eccentric_s: f64_("eccentric_s"),
             turn_s: f64_("turn_s"),
             concentric_s: f64_("concentric_s"),
@@ -598,7 +599,7 @@ fn event_of_json(line: &str) -> Option<Event> {
         "hold" => Event::Hold {
             index: u64_("index") as u32,
             frame: u64_("frame"),
-            t_ms: f64_("t_ms"),
+            t_ms: SourceTime::from_ms(f64_("t_ms")),
             duration_s: f64_("duration_s"),
             target_s: f32_("target_s"),
         },

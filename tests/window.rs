@@ -55,7 +55,7 @@ fn flagged_frame(hud: &mut Hud) -> Mat {
             .read(&mut frame)
             .unwrap()
             .expect("frame in the video");
-        let t_us = (info.t_ms * 1000.0).round() as i64;
+        let t_us = info.t_ms.micros();
         let pose = engine.process(&frame, t_us).unwrap().cloned();
         if info.index == DEMO_FRAME {
             break pose.expect("a person");

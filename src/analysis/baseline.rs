@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::measure::{Measurements, Metric, MIN_VISIBILITY};
+use crate::time::SourceTime;
 
 /// Seconds of countdown before the hold starts, live.
 pub const COUNTDOWN_S: f64 = 3.0;
@@ -38,7 +39,7 @@ pub enum BaselineProgress {
 #[derive(Clone, Debug)]
 pub struct BaselineCapture {
     countdown_s: f64,
-    started_ms: Option<f64>,
+    started: Option<SourceTime>,
     frames: usize,
     samples: BTreeMap<Metric, Vec<f32>>,
     needed: Vec<Metric>,
@@ -51,7 +52,7 @@ impl BaselineCapture {
     pub fn new(needed: Vec<Metric>, countdown_s: f64) -> BaselineCapture {
         BaselineCapture {
             countdown_s,
-            started_ms: None,
+            started: None,
             frames: 0,
             samples: BTreeMap::new(),
             needed,
@@ -65,9 +66,9 @@ impl BaselineCapture {
     }
 
     /// Feeds one frame's measurements (`None` without a person).
-    pub fn update(&mut self, t_ms: f64, m: Option<&Measurements>) -> BaselineProgress {
-        let started = *self.started_ms.get_or_insert(t_ms);
-        let elapsed = (t_ms - started) / 1000.0;
+    pub fn update(&mut self, t_ms: SourceTime, m: Option<&Measurements>) -> BaselineProgress {
+        let started = *self.started.get_or_insert(t_ms);
+        let elapsed = t_ms.secs_since(started);
         if elapsed < self.countdown_s {
             return BaselineProgress::Countdown(self.countdown_s - elapsed);
         }
@@ -135,7 +136,7 @@ mod tests {
         let mut last = BaselineProgress::Countdown(1.0);
         for i in 0..=(7.0 * 30.0) as usize {
             let m = values(i).map(frame);
-            last = c.update(i as f64 * 1000.0 / 30.0, m.as_ref());
+            last = c.update(SourceTime::from_ms(i as f64 * 1000.0 / 30.0), m.as_ref());
             if matches!(
                 last,
                 BaselineProgress::Done(_) | BaselineProgress::Failed(_)

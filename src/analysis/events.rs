@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{Fault, View};
 use super::view::Orientation;
+use crate::time::SourceTime;
 
 /// One event of an analysed set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,7 +27,7 @@ pub enum Event {
         /// Frame index.
         frame: u64,
         /// Frame time, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// What the patient is told.
         message: String,
     },
@@ -44,7 +45,7 @@ pub enum Event {
         /// Frame index.
         frame: u64,
         /// Frame time, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// How long the flag was up, ms.
         duration_ms: f64,
     },
@@ -55,7 +56,7 @@ pub enum Event {
         /// Frame of its end.
         frame: u64,
         /// Time of its end, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// Working (lowering) phase, seconds.
         eccentric_s: f64,
         /// Time at the turning point, seconds.
@@ -80,7 +81,7 @@ pub enum Event {
         /// Frame of its end.
         frame: u64,
         /// Time of its end, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// How long the position was held correctly, seconds.
         duration_s: f64,
         /// The target, seconds.
@@ -91,7 +92,7 @@ pub enum Event {
         /// Frame index.
         frame: u64,
         /// Frame time, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// The view the camera has.
         view: View,
         /// The view the exercise or a rule needs.
@@ -110,7 +111,7 @@ pub enum Event {
         /// Frame index.
         frame: u64,
         /// Frame time, ms.
-        t_ms: f64,
+        t_ms: SourceTime,
         /// What to do.
         hint: String,
     },
@@ -249,7 +250,7 @@ mod tests {
             rule: "hip_sag".into(),
             metric: "body_line",
             frame: 0,
-            t_ms: 0.0,
+            t_ms: SourceTime::from_ms(0.0),
             hint: String::new(),
         };
         assert!(rep_less.summary_text().is_none());

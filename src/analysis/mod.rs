@@ -37,6 +37,7 @@ use view::ViewTracker;
 use nalgebra::Vector2;
 
 use crate::body::{ImageSize, Pose, NUM_LANDMARKS};
+use crate::time::SourceTime;
 
 /// Frames averaged for a baseline taken at the start of a set.
 const BASELINE_FRAMES: usize = 15;
@@ -108,7 +109,7 @@ enum Settling {
     #[default]
     Out,
     /// In position since this time (ms), not yet settled.
-    Since(f64),
+    Since(SourceTime),
     /// Settled: the form rules judge.
     Settled,
 }
@@ -177,10 +178,10 @@ pub struct Analyzer {
     last_rep: Option<Tempo>,
     /// The last flag that is not a rule's continuous one (tempo, rep rule,
     /// hold too long): when, what it said, what it guards against.
-    last_instant: Option<(f64, String, Fault)>,
+    last_instant: Option<(SourceTime, String, Fault)>,
     /// The last rep a rule could not judge at its turn: when, and what to
     /// do about it.
-    last_blind: Option<(f64, String)>,
+    last_blind: Option<(SourceTime, String)>,
     /// Why the back's outline was not measured on the last frame.
     back_unmeasurable: Option<Unmeasurable>,
     /// Whether the back's outline was read on the last frame, and on any.
@@ -247,7 +248,7 @@ impl Analyzer {
             person: false,
             last: At {
                 frame: 0,
-                t_ms: 0.0,
+                t_ms: SourceTime::START,
             },
             measurements: Measurements::default(),
             exercise,
@@ -304,7 +305,7 @@ impl Analyzer {
     pub fn push(
         &mut self,
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
         size: ImageSize,
         pose: Option<&Pose>,
         events: &mut Vec<Event>,
@@ -317,7 +318,7 @@ impl Analyzer {
     pub fn push_with(
         &mut self,
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
         size: ImageSize,
         pose: Option<&Pose>,
         extras: Extras,
@@ -416,7 +417,7 @@ impl Analyzer {
     /// rules judge only in position, while the body is out of it (getting
     /// in, resting on the knees) or still settling into it (hips coming up
     /// from the floor). The exercise is judged, not the set-up.
-    fn resting(&mut self, m: &Measurements, view: View, t_ms: f64) -> bool {
+    fn resting(&mut self, m: &Measurements, view: View, t_ms: SourceTime) -> bool {
         let Some(def) = self.exercise.hold.as_ref() else {
             return false;
         };
@@ -437,7 +438,7 @@ impl Analyzer {
                     let judged = RuleTracker::judge(rule, m.get(rule.metric), Some(view), baseline);
                     !matches!(judged, Judgement::Seen(v) if rule.exceeded_by(v))
                 });
-                self.settled = if inside || t_ms - since >= f64::from(def.settle_s) * 1000.0 {
+                self.settled = if inside || t_ms.secs_since(since) >= f64::from(def.settle_s) {
                     Settling::Settled
                 } else {
                     Settling::Since(since)
@@ -895,11 +896,9 @@ impl Analyzer {
             status.state = FormState::Flag;
             status.fault = Some(rule.fault);
             status.message = rule.message.clone();
-        } else if let Some((_, message, fault)) = self
-            .last_instant
-            .as_ref()
-            .filter(|(t, ..)| self.hold_too_long || self.last.t_ms - t < INSTANT_FLAG_SHOWN_MS)
-        {
+        } else if let Some((_, message, fault)) = self.last_instant.as_ref().filter(|(t, ..)| {
+            self.hold_too_long || self.last.t_ms.ms_since(*t) < INSTANT_FLAG_SHOWN_MS
+        }) {
             status.state = FormState::Flag;
             status.fault = Some(*fault);
             status.message = message.clone();
@@ -909,7 +908,7 @@ impl Analyzer {
         } else if let Some((_, hint)) = self
             .last_blind
             .as_ref()
-            .filter(|(t, _)| self.last.t_ms - t < INSTANT_FLAG_SHOWN_MS)
+            .filter(|(t, _)| self.last.t_ms.ms_since(*t) < INSTANT_FLAG_SHOWN_MS)
         {
             status.state = FormState::CannotSee;
             status.message = hint.clone();

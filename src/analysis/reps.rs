@@ -9,6 +9,7 @@
 
 use super::config::{HoldDefinition, RepDefinition};
 use super::measure::Measurements;
+use crate::time::SourceTime;
 
 /// Timing and range of a completed rep.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +50,7 @@ enum Phase {
     Returning,
     /// Back past the start threshold; waiting for the metric to settle.
     Settling {
-        since: f64,
+        since: SourceTime,
     },
 }
 
@@ -66,7 +67,7 @@ pub struct RepCounter {
     min_frames: u32,
     phase: Phase,
     streak: u32,
-    samples: Vec<(f64, f32)>,
+    samples: Vec<(SourceTime, f32)>,
 }
 
 impl RepCounter {
@@ -98,7 +99,7 @@ impl RepCounter {
 
     /// Feeds one seen value at `t_ms`; returns a rep once it has completed
     /// and the metric has settled at the start position.
-    pub fn update(&mut self, v: f32, t_ms: f64) -> Option<RepTiming> {
+    pub fn update(&mut self, v: f32, t_ms: SourceTime) -> Option<RepTiming> {
         let d = self.depth(v);
         let at_start = d <= self.depth(self.start);
         let at_turn = d >= self.depth(self.turn);
@@ -121,7 +122,7 @@ impl RepCounter {
                 Phase::Working if at_start => self.phase = Phase::AtStart,
                 // Keep a few seconds of the start position for timing.
                 Phase::AtStart => {
-                    let keep_from = t_ms - 3000.0;
+                    let keep_from = t_ms.plus_ms(-3000.0);
                     let old = self
                         .samples
                         .iter()
@@ -143,7 +144,7 @@ impl RepCounter {
 
     /// After the rep: reports it once the metric stops returning (it is back
     /// at its start plateau, turns into the next rep, or time runs out).
-    fn settle(&mut self, d: f32, t_ms: f64, since: f64) -> Option<RepTiming> {
+    fn settle(&mut self, d: f32, t_ms: SourceTime, since: SourceTime) -> Option<RepTiming> {
         let bottom = self.samples.iter().map(|s| s.1).fold(f32::MIN, f32::max);
         let top_before = self
             .samples
@@ -159,7 +160,7 @@ impl RepCounter {
             .map(|s| s.1)
             .fold(f32::MAX, f32::min);
         let settled =
-            d <= top_before + band || d > lowest_since + band || t_ms - since >= SETTLE_MS;
+            d <= top_before + band || d > lowest_since + band || t_ms.ms_since(since) >= SETTLE_MS;
         if !settled {
             return None;
         }
@@ -198,9 +199,9 @@ impl RepCounter {
                 .position(|x| x.1 <= top_before + band)
                 .unwrap_or(highest);
         RepTiming {
-            eccentric_s: (s[first_bottom].0 - s[leave_top].0) / 1000.0 * PHASE_SCALE,
-            turn_s: (s[last_bottom].0 - s[first_bottom].0) / 1000.0,
-            concentric_s: (s[reach_top].0 - s[last_bottom].0) / 1000.0 * PHASE_SCALE,
+            eccentric_s: s[first_bottom].0.secs_since(s[leave_top].0) * PHASE_SCALE,
+            turn_s: s[last_bottom].0.secs_since(s[first_bottom].0),
+            concentric_s: s[reach_top].0.secs_since(s[last_bottom].0) * PHASE_SCALE,
             range: self.depth(bottom),
         }
     }
@@ -225,8 +226,8 @@ pub enum HoldFrame {
 /// bridging short stretches where it cannot be seen.
 #[derive(Clone, Debug)]
 pub struct HoldTimer {
-    since: Option<f64>,
-    unseen_since: Option<f64>,
+    since: Option<SourceTime>,
+    unseen_since: Option<SourceTime>,
 }
 
 impl HoldTimer {
@@ -250,12 +251,12 @@ impl HoldTimer {
     }
 
     /// Seconds held so far, if holding.
-    pub fn held_s(&self, t_ms: f64) -> Option<f64> {
-        self.since.map(|s| (t_ms - s) / 1000.0)
+    pub fn held_s(&self, t_ms: SourceTime) -> Option<f64> {
+        self.since.map(|s| t_ms.secs_since(s))
     }
 
     /// Feeds a frame at `t_ms`; returns the duration of a hold that ended.
-    pub fn update(&mut self, frame: HoldFrame, t_ms: f64) -> Option<f64> {
+    pub fn update(&mut self, frame: HoldFrame, t_ms: SourceTime) -> Option<f64> {
         let since = match (self.since, frame) {
             (None, HoldFrame::Correct) => {
                 self.since = Some(t_ms);
@@ -271,16 +272,16 @@ impl HoldTimer {
             }
             HoldFrame::Unseen => {
                 let unseen = *self.unseen_since.get_or_insert(t_ms);
-                (t_ms - unseen >= HOLD_GAP_MS).then(|| self.end(since, unseen))
+                (t_ms.ms_since(unseen) >= HOLD_GAP_MS).then(|| self.end(since, unseen))
             }
             HoldFrame::Broken => Some(self.end(since, self.unseen_since.unwrap_or(t_ms))),
         }
     }
 
-    fn end(&mut self, since: f64, at: f64) -> f64 {
+    fn end(&mut self, since: SourceTime, at: SourceTime) -> f64 {
         self.since = None;
         self.unseen_since = None;
-        (at - since) / 1000.0
+        at.secs_since(since)
     }
 }
 
@@ -293,6 +294,10 @@ impl Default for HoldTimer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ms(t: f64) -> SourceTime {
+        SourceTime::from_ms(t)
+    }
     use toml::Spanned;
 
     fn def(start: f32, turn: f32) -> RepDefinition {
@@ -324,7 +329,7 @@ mod tests {
             } else {
                 170.0
             } as f32;
-            reps.extend(c.update(v, t * 1000.0));
+            reps.extend(c.update(v, SourceTime::from_secs(t)));
         }
         assert_eq!(reps.len(), 2);
         let r = reps[0];
@@ -355,7 +360,7 @@ mod tests {
             } else {
                 1.0 - min_jerk(((phase - 5.0) / 1.5).min(1.0))
             };
-            reps.extend(c.update((170.0 - 90.0 * depth) as f32, t * 1000.0));
+            reps.extend(c.update((170.0 - 90.0 * depth) as f32, SourceTime::from_secs(t)));
         }
         let r = reps[0];
         assert!((r.eccentric_s - 3.0).abs() < 0.1, "{r:?}");
@@ -375,7 +380,10 @@ mod tests {
             } else {
                 170.0
             };
-            n += u32::from(c.update(v, f64::from(i) * 33.3).is_some());
+            n += u32::from(
+                c.update(v, SourceTime::from_ms(f64::from(i) * 33.3))
+                    .is_some(),
+            );
         }
         assert_eq!(n, 0);
     }
@@ -383,20 +391,20 @@ mod tests {
     #[test]
     fn holds_are_timed_while_correct() {
         let mut h = HoldTimer::new();
-        assert_eq!(h.update(HoldFrame::Correct, 1000.0), None);
-        assert_eq!(h.held_s(4000.0), Some(3.0));
-        assert_eq!(h.update(HoldFrame::Broken, 8000.0), Some(7.0));
-        assert_eq!(h.held_s(9000.0), None);
+        assert_eq!(h.update(HoldFrame::Correct, ms(1000.0)), None);
+        assert_eq!(h.held_s(ms(4000.0)), Some(3.0));
+        assert_eq!(h.update(HoldFrame::Broken, ms(8000.0)), Some(7.0));
+        assert_eq!(h.held_s(ms(9000.0)), None);
     }
 
     #[test]
     fn a_hold_survives_a_short_unseen_stretch_but_not_a_long_one() {
         let mut h = HoldTimer::new();
-        h.update(HoldFrame::Correct, 0.0);
-        assert_eq!(h.update(HoldFrame::Unseen, 2000.0), None);
-        assert_eq!(h.update(HoldFrame::Correct, 2500.0), None);
+        h.update(HoldFrame::Correct, ms(0.0));
+        assert_eq!(h.update(HoldFrame::Unseen, ms(2000.0)), None);
+        assert_eq!(h.update(HoldFrame::Correct, ms(2500.0)), None);
         // Unseen from 3 s: the hold ends there once 1 s has passed.
-        assert_eq!(h.update(HoldFrame::Unseen, 3000.0), None);
-        assert_eq!(h.update(HoldFrame::Unseen, 4000.0), Some(3.0));
+        assert_eq!(h.update(HoldFrame::Unseen, ms(3000.0)), None);
+        assert_eq!(h.update(HoldFrame::Unseen, ms(4000.0)), Some(3.0));
     }
 }

@@ -6,6 +6,7 @@
 use super::config::{Direction, Reference, Rule, View};
 use super::events::Event;
 use super::measure::Measurement;
+use crate::time::SourceTime;
 
 /// Where a rule stands on a frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,8 +32,8 @@ pub enum Judgement {
 #[derive(Clone, Debug, Default)]
 pub struct RuleTracker {
     last: Option<Judgement>,
-    violating_since: Option<f64>,
-    active: Option<(f64, f32)>,
+    violating_since: Option<SourceTime>,
+    active: Option<(SourceTime, f32)>,
     blind: bool,
     raised: u32,
 }
@@ -43,7 +44,7 @@ pub struct At {
     /// Frame index.
     pub frame: u64,
     /// Frame time, ms.
-    pub t_ms: f64,
+    pub t_ms: SourceTime,
 }
 
 fn worse(direction: Direction, a: f32, b: f32) -> f32 {
@@ -149,7 +150,7 @@ impl RuleTracker {
             return;
         }
         let since = *self.violating_since.get_or_insert(at.t_ms);
-        if (at.t_ms - since) / 1000.0 + 1e-9 >= f64::from(*rule.min_duration_s.get_ref()) {
+        if at.t_ms.secs_since(since) + 1e-9 >= f64::from(*rule.min_duration_s.get_ref()) {
             self.active = Some((at.t_ms, v));
             self.raised += 1;
             events.push(Event::FlagStart {
@@ -176,7 +177,7 @@ impl RuleTracker {
                 limit: *rule.limit.get_ref(),
                 frame: at.frame,
                 t_ms: at.t_ms,
-                duration_ms: at.t_ms - start,
+                duration_ms: at.t_ms.ms_since(start),
             });
         }
     }

@@ -195,7 +195,7 @@ impl Live {
             }
             _ => self.pipeline.recycle(std::mem::take(&mut a.frame.image)),
         }
-        self.timings.sinks(started.elapsed().as_secs_f64() * 1000.0);
+        self.timings.sinks(started.elapsed());
         Ok(())
     }
 

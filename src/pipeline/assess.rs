@@ -110,7 +110,7 @@ fn run(
         frame,
         pose,
         back,
-        pose_ms,
+        pose_time,
     } in frames
     {
         for command in commands.try_iter() {
@@ -180,8 +180,8 @@ fn run(
             events,
             pose,
             back,
-            pose_ms,
-            analysis_ms: started.elapsed().as_secs_f64() * 1000.0,
+            pose_time,
+            analysis_time: started.elapsed(),
             ready: Instant::now(),
             frame,
         };

@@ -20,6 +20,7 @@ use super::messages::{Frame, Notice};
 use super::Shared;
 use crate::body::ImageSize;
 use crate::source::{FrameInfo, FrameSource, SourceError, SourceSpec};
+use crate::time::SourceTime;
 
 /// First wait before reopening a lost camera or stream.
 const RECONNECT_FIRST: Duration = Duration::from_millis(500);
@@ -104,7 +105,7 @@ fn run(
 ) -> Result<(), SourceError> {
     let started = Instant::now();
     // Frame numbers and times run on across reconnections.
-    let (mut next_index, mut offset_ms, mut last_ms) = (0u64, 0.0f64, 0.0f64);
+    let (mut next_index, mut offset_ms, mut last) = (0u64, 0.0f64, SourceTime::START);
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -127,7 +128,7 @@ fn run(
                 match reconnect(spec, links, shared) {
                     Some(reopened) => {
                         source = reopened;
-                        offset_ms = last_ms + 1000.0 / source.fps().max(1.0);
+                        offset_ms = last.ms() + 1000.0 / source.fps().max(1.0);
                         continue;
                     }
                     None => return Ok(()),
@@ -136,9 +137,9 @@ fn run(
             Ok(None) => return Ok(()),
             Err(e) => return Err(e),
         };
-        let read_ms = read_started.elapsed().as_secs_f64() * 1000.0;
-        let t_ms = offset_ms + info.t_ms;
-        last_ms = t_ms;
+        let read = read_started.elapsed();
+        let t_ms = info.t_ms.plus_ms(offset_ms);
+        last = t_ms;
         let size = ImageSize::of(&image).map_err(|source| SourceError::Read {
             path: spec.describe().into(),
             source,
@@ -151,7 +152,7 @@ fn run(
             image,
             size,
             captured: source.grabbed_at().unwrap_or(read_started),
-            read_ms,
+            read,
         };
         next_index += 1;
         shared.frames_read.fetch_add(1, Ordering::Relaxed);

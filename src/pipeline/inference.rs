@@ -32,15 +32,14 @@ impl Inference {
                 let mut back = BackReader::default();
                 for frame in frames {
                     let started = Instant::now();
-                    let time_us = (frame.info.t_ms * 1000.0).round() as i64;
+                    let time_us = frame.info.t_ms.micros();
                     let pose = engine.process(&frame.image, time_us)?.cloned();
                     let back = back.read(&engine, pose.as_ref(), frame.size);
-                    let pose_ms = started.elapsed().as_secs_f64() * 1000.0;
                     let message = PoseFrame {
                         frame,
                         pose,
                         back,
-                        pose_ms,
+                        pose_time: started.elapsed(),
                     };
                     if out.send(message).is_err() {
                         break;

@@ -1,7 +1,7 @@
 //! The typed messages that travel between the pipeline's stages.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use opencv::core::Mat;
 
@@ -23,8 +23,8 @@ pub struct Frame {
     /// When the frame was handed to the pipeline: the start of the
     /// glass-to-flag latency.
     pub captured: Instant,
-    /// Time spent reading and decoding it, ms.
-    pub read_ms: f64,
+    /// Time spent reading and decoding it.
+    pub read: Duration,
 }
 
 /// A frame with its landmarks: pose → analysis.
@@ -35,8 +35,8 @@ pub struct PoseFrame {
     pub pose: Option<Pose>,
     /// The back's outline, when the segmentation runs (or the track has it).
     pub back: Option<BackOutline>,
-    /// Time spent in the pose engine, ms.
-    pub pose_ms: f64,
+    /// Time spent in the pose engine.
+    pub pose_time: Duration,
 }
 
 /// A frame assessed: analysis → sinks.
@@ -53,18 +53,18 @@ pub struct Assessment {
     pub events: Vec<Event>,
     /// Where the set stands.
     pub status: Status,
-    /// Time spent in the pose engine, ms.
-    pub pose_ms: f64,
-    /// Time spent in the analysis, ms.
-    pub analysis_ms: f64,
+    /// Time spent in the pose engine.
+    pub pose_time: Duration,
+    /// Time spent in the analysis.
+    pub analysis_time: Duration,
     /// When the assessment was ready: the end of the glass-to-flag latency.
     pub ready: Instant,
 }
 
 impl Assessment {
-    /// Capture to assessment, ms.
-    pub fn latency_ms(&self) -> f64 {
-        self.ready.duration_since(self.frame.captured).as_secs_f64() * 1000.0
+    /// Capture to assessment.
+    pub fn latency(&self) -> Duration {
+        self.ready.duration_since(self.frame.captured)
     }
 }
 

@@ -2,7 +2,7 @@
 //! stage, so that any analysis can be re-run without the video.
 
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 use opencv::core::Mat;
@@ -33,7 +33,7 @@ impl Replay {
                         image: Mat::default(),
                         size: record.size(),
                         captured: Instant::now(),
-                        read_ms: 0.0,
+                        read: Duration::ZERO,
                     };
                     let message = PoseFrame {
                         pose: record.pose(),
@@ -42,7 +42,7 @@ impl Replay {
                             drawing: record.outline.clone(),
                         }),
                         frame,
-                        pose_ms: 0.0,
+                        pose_time: Duration::ZERO,
                     };
                     if out.send(message).is_err() {
                         return;

@@ -2,7 +2,7 @@
 //! from the assessments as they reach the sinks.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -114,15 +114,15 @@ impl Default for Timings {
 impl Timings {
     /// Records an assessment as it arrives.
     pub fn assessed(&mut self, a: &Assessment) {
-        self.read.push(a.frame.read_ms);
-        self.pose.push(a.pose_ms);
-        self.analysis.push(a.analysis_ms);
-        self.latency.push(a.latency_ms());
+        self.read.push(ms(a.frame.read));
+        self.pose.push(ms(a.pose_time));
+        self.analysis.push(ms(a.analysis_time));
+        self.latency.push(ms(a.latency()));
     }
 
     /// Records the time the sinks took over a frame.
-    pub fn sinks(&mut self, ms: f64) {
-        self.sinks.push(ms);
+    pub fn sinks(&mut self, took: Duration) {
+        self.sinks.push(ms(took));
     }
 
     /// The last `n` frames' figures, for the on-screen display.
@@ -156,6 +156,11 @@ impl Timings {
             latency_ms: Spread::of(&mut self.latency.clone()),
         }
     }
+}
+
+/// `d` in milliseconds, the unit every figure here is kept and shown in.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 #[cfg(test)]

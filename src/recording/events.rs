@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::analysis::config::{Fault, View};
 use crate::analysis::events::Event;
+use crate::time::SourceTime;
 
 /// Longest time events wait in the buffer before they are written out.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -97,19 +98,19 @@ enum Record {
         value: f32,
         limit: f32,
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
         message: String,
     },
     FlagEnd {
         rule: String,
         peak: f32,
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
     },
     Rep {
         index: u32,
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
         eccentric_s: f64,
         turn_s: f64,
         concentric_s: f64,
@@ -121,13 +122,13 @@ enum Record {
     },
     Hold {
         index: u32,
-        t_ms: f64,
+        t_ms: SourceTime,
         duration_s: f64,
         target_s: f32,
     },
     View {
         frame: u64,
-        t_ms: f64,
+        t_ms: SourceTime,
         view: View,
         needed: View,
     },
@@ -151,7 +152,7 @@ pub struct Moment {
     /// The frame's index.
     pub frame: u64,
     /// Its time, ms from the start of the source.
-    pub t_ms: f64,
+    pub t_ms: SourceTime,
 }
 
 /// A flag, from the line that raised it to the one that cleared it.
@@ -207,7 +208,7 @@ pub struct LoggedHold {
     /// 1-based hold number.
     pub index: u32,
     /// When it ended, ms.
-    pub end_ms: f64,
+    pub end: SourceTime,
     /// How long it was held, s.
     pub duration_s: f64,
     /// The target, s.
@@ -361,7 +362,7 @@ impl EventLog {
                 target_s,
             } => self.holds.push(LoggedHold {
                 index,
-                end_ms: t_ms,
+                end: t_ms,
                 duration_s,
                 target_s,
             }),

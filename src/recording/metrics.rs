@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::measure::{Measurements, Metric};
+use crate::time::SourceTime;
 
 /// Writes the metrics CSV.
 pub struct MetricsWriter<W: Write> {
@@ -32,8 +33,8 @@ impl<W: Write> MetricsWriter<W> {
     }
 
     /// Writes one frame's row.
-    pub fn write(&mut self, frame: u64, t_ms: f64, m: &Measurements) -> std::io::Result<()> {
-        write!(self.out, "{frame},{t_ms:.1}")?;
+    pub fn write(&mut self, frame: u64, t_ms: SourceTime, m: &Measurements) -> std::io::Result<()> {
+        write!(self.out, "{frame},{:.1}", t_ms.ms())?;
         for metric in Metric::ALL {
             match m.get(metric) {
                 Some(v) => write!(self.out, ",{:.3},{:.3}", v.value, v.visibility)?,
@@ -94,7 +95,7 @@ pub struct MetricRows {
     /// Frame index per row, as the source numbered it.
     pub frames: Vec<u64>,
     /// Time per row, ms.
-    pub t_ms: Vec<f64>,
+    pub t_ms: Vec<SourceTime>,
     /// The columns of the metrics the file has.
     pub columns: BTreeMap<Metric, MetricColumn>,
 }
@@ -178,7 +179,7 @@ impl MetricRows {
             })?;
             let t_ms = number(t_at)?.ok_or_else(|| bad(line, "`t_ms` is empty".into()))?;
             rows.frames.push(frame);
-            rows.t_ms.push(t_ms);
+            rows.t_ms.push(SourceTime::from_ms(t_ms));
             for &(metric, value_at, visibility_at) in &wanted {
                 let value = number(value_at)?.map(|v| v as f32);
                 let visibility = visibility_at.map(number).transpose()?;
@@ -207,11 +208,15 @@ mod tests {
         let mut a = Measurements::default();
         a.set(Metric::TrunkFromVertical, Some(12.5), 0.9);
         let mut csv = MetricsWriter::new(Vec::new()).unwrap();
-        csv.write(7, 233.3, &a).unwrap();
-        csv.write(9, 300.0, &Measurements::default()).unwrap();
+        csv.write(7, SourceTime::from_ms(233.3), &a).unwrap();
+        csv.write(9, SourceTime::from_ms(300.0), &Measurements::default())
+            .unwrap();
         let rows = parse(&String::from_utf8(csv.finish().unwrap()).unwrap()).unwrap();
         assert_eq!(rows.frames, [7, 9]);
-        assert_eq!(rows.t_ms, [233.3, 300.0]);
+        assert_eq!(
+            rows.t_ms,
+            [SourceTime::from_ms(233.3), SourceTime::from_ms(300.0)]
+        );
         let trunk = &rows.columns[&Metric::TrunkFromVertical];
         assert_eq!(trunk.value, [Some(12.5), None]);
         assert_eq!(trunk.visibility, Some(vec![Some(0.9), None]));

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::back_outline::{BackOutline, BackReading, OutlineDrawing};
 use crate::body::{ImageLandmark, ImageSize, Pose, WorldLandmark, NUM_LANDMARKS};
 use crate::source::FrameInfo;
+use crate::time::SourceTime;
 
 /// One line of a landmark track.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ pub struct TrackRecord {
     /// 0-based frame number.
     pub frame: u64,
     /// Frame time in milliseconds.
-    pub t_ms: f64,
+    pub t_ms: SourceTime,
     /// Frame width in pixels.
     pub width: u32,
     /// Frame height in pixels.
@@ -145,7 +146,8 @@ pub fn read_track(path: &Path) -> Result<Vec<TrackRecord>, TrackError> {
             return Err(malformed(format!(
                 "time goes back or stands still ({} ms after {} ms): phases and tempo would be \
                  measured backwards",
-                record.t_ms, last.t_ms
+                record.t_ms.ms(),
+                last.t_ms.ms()
             )));
         }
         records.push(record);
@@ -159,7 +161,7 @@ pub fn read_track(path: &Path) -> Result<Vec<TrackRecord>, TrackError> {
 #[derive(Serialize)]
 struct TrackLine<'a> {
     frame: u64,
-    t_ms: f64,
+    t_ms: SourceTime,
     width: u32,
     height: u32,
     landmarks: Option<&'a [ImageLandmark]>,
@@ -234,7 +236,7 @@ mod tests {
         w.write(
             &FrameInfo {
                 index: 0,
-                t_ms: 0.0,
+                t_ms: SourceTime::START,
             },
             size,
             Some(&pose),
@@ -254,7 +256,7 @@ mod tests {
         w.write(
             &FrameInfo {
                 index: 1,
-                t_ms: 33.3,
+                t_ms: SourceTime::from_ms(33.3),
             },
             size,
             None,

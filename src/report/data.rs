@@ -9,6 +9,7 @@ use crate::analysis::config::{Exercise, Fault, Reference, Rule, View};
 use crate::analysis::measure::Metric;
 use crate::recording::events::{EventLog, LoggedHold};
 use crate::recording::metrics::MetricRows;
+use crate::time::SourceTime;
 
 /// Slack, ms, when placing a flag inside a rep (the rep's start is
 /// reconstructed from its phase durations).
@@ -31,12 +32,12 @@ pub struct Flag {
     pub limit: f32,
     /// Frame and time it was raised.
     pub start_frame: u64,
-    /// Time it was raised, ms.
-    pub start_ms: f64,
+    /// Time it was raised.
+    pub start: SourceTime,
     /// Frame it cleared.
     pub end_frame: u64,
-    /// Time it cleared, ms.
-    pub end_ms: f64,
+    /// Time it cleared.
+    pub end: SourceTime,
     /// Whether the log ends with the flag still up.
     pub open: bool,
     /// What the patient was told.
@@ -52,8 +53,8 @@ pub struct Rep {
     pub index: u32,
     /// Frame of its end.
     pub end_frame: u64,
-    /// Time of its end, ms.
-    pub end_ms: f64,
+    /// Time of its end.
+    pub end: SourceTime,
     /// Working phase, s.
     pub eccentric_s: f64,
     /// At the turning point, s.
@@ -70,19 +71,20 @@ pub struct Rep {
 }
 
 impl Rep {
-    /// When the rep started, ms (its end less its phases).
-    pub fn start_ms(&self) -> f64 {
-        self.end_ms - (self.eccentric_s + self.turn_s + self.concentric_s) * 1000.0
+    /// When the rep started (its end less its phases).
+    pub fn start(&self) -> SourceTime {
+        self.end
+            .plus_ms(-(self.eccentric_s + self.turn_s + self.concentric_s) * 1000.0)
     }
 }
 
 /// A stretch of the set with one camera view.
 #[derive(Clone, Debug)]
 pub struct ViewSpan {
-    /// From, ms.
-    pub from_ms: f64,
-    /// To, ms.
-    pub to_ms: f64,
+    /// From.
+    pub from: SourceTime,
+    /// To.
+    pub to: SourceTime,
     /// The view the camera had.
     pub view: View,
     /// The view the exercise needs.
@@ -203,7 +205,7 @@ impl<'a> SetData<'a> {
     /// Takes the flags, reps, holds, views and summary of the set's event
     /// log; open flags and the last view run to the metrics' last time.
     fn take_events(&mut self, log: EventLog) {
-        let end_ms = self.series.end_s() * 1000.0;
+        let end = SourceTime::from_secs(self.series.end_s());
         self.flags = log
             .flags
             .into_iter()
@@ -215,9 +217,9 @@ impl<'a> SetData<'a> {
                 peak: f.peak,
                 limit: f.limit,
                 start_frame: f.start.frame,
-                start_ms: f.start.t_ms,
+                start: f.start.t_ms,
                 end_frame: f.end.map_or(f.start.frame, |e| e.frame),
-                end_ms: f.end.map_or(end_ms.max(f.start.t_ms), |e| e.t_ms),
+                end: f.end.map_or(end.max(f.start.t_ms), |e| e.t_ms),
                 open: f.end.is_none(),
                 message: f.message,
                 rep: None,
@@ -229,7 +231,7 @@ impl<'a> SetData<'a> {
             .map(|r| Rep {
                 index: r.index,
                 end_frame: r.end.frame,
-                end_ms: r.end.t_ms,
+                end: r.end.t_ms,
                 eccentric_s: r.eccentric_s,
                 turn_s: r.turn_s,
                 concentric_s: r.concentric_s,
@@ -239,14 +241,14 @@ impl<'a> SetData<'a> {
             })
             .collect();
         self.holds = log.holds;
-        let froms: Vec<f64> = log.views.iter().map(|v| v.at.t_ms).collect();
+        let froms: Vec<SourceTime> = log.views.iter().map(|v| v.at.t_ms).collect();
         self.views = log
             .views
             .iter()
             .enumerate()
             .map(|(i, v)| ViewSpan {
-                from_ms: v.at.t_ms,
-                to_ms: froms.get(i + 1).copied().unwrap_or(end_ms.max(v.at.t_ms)),
+                from: v.at.t_ms,
+                to: froms.get(i + 1).copied().unwrap_or(end.max(v.at.t_ms)),
                 view: v.view,
                 needed: v.needed,
             })
@@ -266,19 +268,19 @@ impl<'a> SetData<'a> {
                 .reps
                 .iter()
                 .find(|r| {
-                    flag.start_ms >= r.start_ms() - REP_SLACK_MS
-                        && flag.start_ms <= r.end_ms + REP_SLACK_MS
+                    flag.start >= r.start().plus_ms(-REP_SLACK_MS)
+                        && flag.start <= r.end.plus_ms(REP_SLACK_MS)
                 })
                 .map(|r| r.index);
         }
     }
 
-    /// The camera's view at `t_ms`, once known.
-    pub fn view_at(&self, t_ms: f64) -> Option<View> {
+    /// The camera's view at `t`, once known.
+    pub fn view_at(&self, t: SourceTime) -> Option<View> {
         self.views
             .iter()
             .rev()
-            .find(|v| v.from_ms <= t_ms)
+            .find(|v| v.from <= t)
             .map(|v| v.view)
     }
 
@@ -397,7 +399,7 @@ fn read_metrics(path: &Path, metrics: &[Metric]) -> Result<Series, ReportError> 
         .collect();
     Ok(Series {
         frames: rows.frames,
-        t_s: rows.t_ms.iter().map(|t| t / 1000.0).collect(),
+        t_s: rows.t_ms.iter().map(|t| t.secs()).collect(),
         columns,
     })
 }
@@ -445,7 +447,7 @@ mod tests {
         assert_eq!(set.flags.len(), 1);
         let f = &set.flags[0];
         assert!(!f.open && f.peak == 51.0 && f.end_frame == 2);
-        assert_eq!(set.reps[0].start_ms(), 0.0);
+        assert_eq!(set.reps[0].start(), SourceTime::START);
         assert_eq!(set.reps[0].back_bend, None, "a rep without the outline");
         assert_eq!(set.reps[1].back_bend, Some(12.5));
         let rule = set.exercise.rules[0].clone();

@@ -471,7 +471,7 @@ fn set_section(set: &SetData, rise: u8) -> Result<Markup, ReportError> {
                     @if i > 0 { " · " }
                     @if v.needed.accepts(v.view) { (view_name(v.view)) }
                     @else { span.bad { (view_name(v.view)) } }
-                    " " (format!("{:.1}–{:.1} s", v.from_ms / 1000.0, v.to_ms / 1000.0))
+                    " " (format!("{:.1}–{:.1} s", v.from.secs(), v.to.secs()))
                 }
                 " (the exercise needs: " (view_name(set.exercise.view)) ")"
             }
@@ -625,7 +625,7 @@ fn reps_table(set: &SetData) -> Markup {
                     @for rep in &set.reps {
                         tr.rep.flagged[!rep.flags.is_empty()] {
                             td { (rep.index) }
-                            td.num { (format!("{:.1}–{:.1}", rep.start_ms().max(0.0) / 1000.0, rep.end_ms / 1000.0)) }
+                            td.num { (format!("{:.1}–{:.1}", rep.start().secs().max(0.0), rep.end.secs())) }
                             td.num { (phase(rep.eccentric_s, ecc_min)) }
                             td.num { (format!("{:.2}", rep.turn_s)) }
                             td.num { (phase(rep.concentric_s, con_min)) }
@@ -673,7 +673,7 @@ fn holds_table(set: &SetData) -> Markup {
                     @for h in &set.holds {
                         tr {
                             td { (h.index) }
-                            td.num { (format!("{:.1}", h.end_ms / 1000.0)) }
+                            td.num { (format!("{:.1}", h.end.secs())) }
                             td.num {
                                 @if h.duration_s + 1e-9 < f64::from(h.target_s) { span.bad { (format!("{:.1}", h.duration_s)) } }
                                 @else { (format!("{:.1}", h.duration_s)) }
@@ -707,9 +707,9 @@ fn flags_table(set: &SetData, thumbs: &Result<Vec<Option<String>>, String>) -> M
                     @for (i, flag) in set.flags.iter().enumerate() {
                         tr.flag.flagged {
                             td { (i + 1) }
-                            td.num { (format!("{:.2}", flag.start_ms / 1000.0)) }
+                            td.num { (format!("{:.2}", flag.start.secs())) }
                             td.num {
-                                (format!("{:.2}", (flag.end_ms - flag.start_ms) / 1000.0))
+                                (format!("{:.2}", flag.end.secs_since(flag.start)))
                                 @if flag.open { br; span.small.muted { "still up at the end" } }
                             }
                             td { b { (flag.rule) } br; span.small.muted { (fault_label(flag.fault)) } }

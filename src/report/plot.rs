@@ -10,6 +10,7 @@ use super::data::{Baseline, SetData};
 use super::{HistoryPoint, ReportError};
 use crate::analysis::config::{Direction, Exercise, View};
 use crate::analysis::measure::Metric;
+use crate::time::SourceTime;
 
 /// Width of every plot, px (the page scales it to the column).
 const WIDTH: u32 = 1000;
@@ -156,7 +157,7 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
                 .filter_map(|(t, (v, vis))| {
                     let v = (*v)?;
                     let visible = vis.is_some_and(|vis| vis >= min_visibility);
-                    let view = set.view_at(t * 1000.0);
+                    let view = set.view_at(SourceTime::from_secs(*t));
                     let placed = view.is_some_and(|view| views.iter().any(|r| r.accepts(view)));
                     Some((*t, f64::from(v), visible && placed))
                 })
@@ -212,8 +213,8 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
 
         // Reps behind everything.
         for (i, rep) in set.reps.iter().enumerate() {
-            let from = (rep.start_ms() / 1000.0).max(0.0);
-            let to = (rep.end_ms / 1000.0).min(x_end);
+            let from = rep.start().secs().max(0.0);
+            let to = rep.end.secs().min(x_end);
             if i % 2 == 0 {
                 draw_rect(&mut chart, from, to, &y, REP.filled()).map_err(&err)?;
             }
@@ -252,8 +253,8 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
             if !(mine || whole_rep) {
                 continue;
             }
-            let from = flag.start_ms / 1000.0;
-            let to = flag.end_ms / 1000.0;
+            let from = flag.start.secs();
+            let to = flag.end.secs();
             if to - from > 0.05 {
                 draw_rect(&mut chart, from, to, &y, FLAG.mix(FLAG_ALPHA).filled()).map_err(&err)?;
             } else {

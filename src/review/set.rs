@@ -412,6 +412,7 @@ mod tests {
     use crate::analysis::config::Fault;
     use crate::analysis::events::Event;
     use crate::recording::metrics::MetricsWriter;
+    use crate::time::SourceTime;
 
     #[test]
     fn a_later_set_with_a_dropped_frame_is_placed_by_position_in_its_recording() {
@@ -477,7 +478,7 @@ mod tests {
             value,
             limit: 0.1,
             frame,
-            t_ms: frame as f64 * 100.0 / 3.0,
+            t_ms: SourceTime::from_ms(frame as f64 * 100.0 / 3.0),
             message: format!("{rule} message"),
         }
     }
@@ -489,7 +490,7 @@ mod tests {
             peak,
             limit: 0.1,
             frame,
-            t_ms: frame as f64 * 100.0 / 3.0,
+            t_ms: SourceTime::from_ms(frame as f64 * 100.0 / 3.0),
             duration_ms: 0.0,
         }
     }
@@ -498,7 +499,7 @@ mod tests {
         Event::Rep {
             index,
             frame,
-            t_ms: 0.0,
+            t_ms: SourceTime::from_ms(0.0),
             eccentric_s: 1.0,
             turn_s: 0.1,
             concentric_s: 1.0,
@@ -512,7 +513,7 @@ mod tests {
     fn view(frame: u64, view: View) -> Event {
         Event::View {
             frame,
-            t_ms: 0.0,
+            t_ms: SourceTime::from_ms(0.0),
             view,
             needed: View::Side,
             orientation: None,
@@ -543,7 +544,7 @@ mod tests {
                 rule: "trunk_flexion".into(),
                 metric: "trunk_from_vertical",
                 frame: 180,
-                t_ms: 0.0,
+                t_ms: SourceTime::from_ms(0.0),
                 hint: String::new(),
             },
             start("trunk_flexion", 200, 46.0),
@@ -621,8 +622,9 @@ mod tests {
         a.set(Metric::TrunkFromVertical, Some(12.5), 0.9);
         a.set(Metric::LateralShift, Some(-0.25), 0.4);
         let mut csv = MetricsWriter::new(Vec::new()).unwrap();
-        csv.write(7, 233.3, &a).unwrap();
-        csv.write(9, 300.0, &Measurements::default()).unwrap();
+        csv.write(7, SourceTime::from_ms(233.3), &a).unwrap();
+        csv.write(9, SourceTime::from_ms(300.0), &Measurements::default())
+            .unwrap();
         let text = String::from_utf8(csv.finish().unwrap()).unwrap();
         let table = MetricsTable::parse(&text, Path::new("metrics.csv")).unwrap();
         let read = table.at(7).unwrap();

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::time::SourceTime;
 use opencv::core::Mat;
 use opencv::imgcodecs;
 use opencv::prelude::*;
@@ -71,8 +72,8 @@ pub enum SourceError {
 pub struct FrameInfo {
     /// 0-based frame number.
     pub index: u64,
-    /// Presentation time in milliseconds from the start of the source.
-    pub t_ms: f64,
+    /// Presentation time, from the start of the source.
+    pub t_ms: SourceTime,
 }
 
 /// What to read frames from.
@@ -428,7 +429,10 @@ impl FrameSource {
             }
         };
         self.next_index += 1;
-        Ok(Some(FrameInfo { index, t_ms }))
+        Ok(Some(FrameInfo {
+            index,
+            t_ms: SourceTime::from_ms(t_ms),
+        }))
     }
 }
 
@@ -469,7 +473,7 @@ mod tests {
             source.seek(index).unwrap();
             let info = source.read(&mut frame).unwrap().expect("a frame");
             assert_eq!(info.index, index);
-            assert_eq!(info.t_ms, index as f64 * 1000.0 / source.fps());
+            assert_eq!(info.t_ms.ms(), index as f64 * 1000.0 / source.fps());
             let exact = mean_difference(&frame, &frames[index as usize]);
             assert!(exact < 0.5, "frame {index}: differs by {exact}");
         }

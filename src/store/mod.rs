@@ -59,6 +59,7 @@ pub use rows::{
 pub use schema::{current_version, APPLICATION_ID, MIGRATIONS};
 pub use text::{detail_text, sessions_text};
 
+use crate::time::SourceTime;
 use error::{from_io, from_sqlite};
 
 /// File name of the database in the default folder.
@@ -399,13 +400,13 @@ impl Store {
         let err = |e| from_sqlite(path, &context, e);
         let tx = begin(&mut self.conn).map_err(err)?;
         ensure_recording(&tx, set).map_err(err)??;
-        let mut last_ms = f64::NEG_INFINITY;
+        let mut last: Option<SourceTime> = None;
         for event in events {
             if let Some(t_ms) = store_event(&tx, set, event, &err)? {
-                last_ms = last_ms.max(t_ms);
+                last = Some(last.map_or(t_ms, |l| l.max(t_ms)));
             }
         }
-        if last_ms.is_finite() {
+        if let Some(last_ms) = last {
             tx.prepare_cached(
                 "UPDATE sets SET last_event_ms = max(coalesce(last_event_ms, ?2), ?2) WHERE id = ?1",
             )
@@ -596,7 +597,7 @@ fn store_event(
     set: SetId,
     event: &Event,
     err: SqlError<'_>,
-) -> Result<Option<f64>, StoreError> {
+) -> Result<Option<SourceTime>, StoreError> {
     match event {
         Event::FlagStart {
             rule,
@@ -701,7 +702,7 @@ fn close_flag(
     tx: &Transaction<'_>,
     set: SetId,
     rule: &str,
-    (frame, t_ms): (u64, f64),
+    (frame, t_ms): (u64, SourceTime),
     (duration_ms, peak): (f64, f32),
     err: SqlError<'_>,
 ) -> Result<(), StoreError> {
@@ -737,7 +738,7 @@ fn store_rep(
     set: SetId,
     rep: &Event,
     err: SqlError<'_>,
-) -> Result<Option<f64>, StoreError> {
+) -> Result<Option<SourceTime>, StoreError> {
     let Event::Rep {
         index,
         frame,

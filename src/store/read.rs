@@ -13,6 +13,7 @@ use super::rows::{
 };
 use super::text::shown;
 use super::{fault_of, hours_since, Store};
+use crate::time::SourceTime;
 
 impl Store {
     /// The sessions, oldest first; only `patient`'s when given (an unknown
@@ -238,7 +239,7 @@ impl Store {
                 Ok(RepRow {
                     index: r.get(0)?,
                     frame: frame_of(r, 1)?,
-                    t_ms: real(r, 2)?,
+                    t_ms: SourceTime::from_ms(real(r, 2)?),
                     eccentric_s: real(r, 3)?,
                     turn_s: real(r, 4)?,
                     concentric_s: real(r, 5)?,
@@ -273,7 +274,7 @@ impl Store {
                 Ok(HoldRow {
                     index: r.get(0)?,
                     frame: frame_of(r, 1)?,
-                    t_ms: real(r, 2)?,
+                    t_ms: SourceTime::from_ms(real(r, 2)?),
                     duration_s: real(r, 3)?,
                     target_s: real(r, 4)? as f32,
                 })
@@ -298,7 +299,7 @@ impl Store {
                     value: real(r, 3)? as f32,
                     limit: real(r, 4)? as f32,
                     start_frame: frame_of(r, 5)?,
-                    start_ms: real(r, 6)?,
+                    start_ms: SourceTime::from_ms(real(r, 6)?),
                     message: r.get(7)?,
                     end_frame: match r.get_ref(8)? {
                         rusqlite::types::ValueRef::Null => None,

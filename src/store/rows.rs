@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
 use crate::analysis::config::Fault;
+use crate::time::SourceTime;
 
 /// Id of a patient row.
 pub type PatientId = i64;
@@ -192,8 +195,8 @@ pub struct RepRow {
     pub index: u32,
     /// Frame of its end.
     pub frame: u64,
-    /// Time of its end, ms.
-    pub t_ms: f64,
+    /// Time of its end.
+    pub t_ms: SourceTime,
     /// Working (lowering) phase, seconds.
     pub eccentric_s: f64,
     /// Time at the turning point, seconds.
@@ -215,8 +218,8 @@ pub struct HoldRow {
     pub index: u32,
     /// Frame of its end.
     pub frame: u64,
-    /// Time of its end, ms.
-    pub t_ms: f64,
+    /// Time of its end.
+    pub t_ms: SourceTime,
     /// How long it was held correctly, seconds.
     pub duration_s: f64,
     /// The target, seconds.
@@ -238,14 +241,14 @@ pub struct FlagRow {
     pub limit: f32,
     /// Frame it was raised at.
     pub start_frame: u64,
-    /// Time it was raised at, ms.
-    pub start_ms: f64,
+    /// Time it was raised at.
+    pub start_ms: SourceTime,
     /// What the patient was told.
     pub message: String,
     /// Frame it ended at; `None` when it was still up at the end of the set.
     pub end_frame: Option<u64>,
-    /// Time it ended at, ms.
-    pub end_ms: Option<f64>,
+    /// Time it ended at.
+    pub end_ms: Option<SourceTime>,
     /// How long it was up, ms.
     pub duration_ms: Option<f64>,
     /// Worst value while it was up (known once it ended).
@@ -269,4 +272,17 @@ pub struct SetSummaryRow {
     pub flags: BTreeMap<String, u32>,
     /// What the camera cannot measure for this exercise.
     pub cannot_measure: Vec<String>,
+}
+
+/// A moment is stored as its milliseconds (`REAL`).
+impl ToSql for SourceTime {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.ms()))
+    }
+}
+
+impl FromSql for SourceTime {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        f64::column_result(value).map(SourceTime::from_ms)
+    }
 }

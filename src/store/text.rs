@@ -169,7 +169,7 @@ fn set_text(out: &mut String, s: &SetRow) {
     }
     for f in &s.flags {
         let end = match (f.end_ms, f.peak) {
-            (Some(end), Some(peak)) => format!("{:.1} s, peak {peak:.1}", end / 1000.0),
+            (Some(end), Some(peak)) => format!("{:.1} s, peak {peak:.1}", end.secs()),
             _ => "end of set".to_string(),
         };
         let _ = writeln!(
@@ -177,7 +177,7 @@ fn set_text(out: &mut String, s: &SetRow) {
             "  flag {} ({}): {:.1} s to {end}, limit {:.1}",
             shown(&f.rule),
             shown(&f.metric),
-            f.start_ms / 1000.0,
+            f.start_ms.secs(),
             f.limit
         );
     }

@@ -852,7 +852,7 @@ pub fn track(
             let gone = render.dropouts.iter().any(|(a, b)| (*a..*b).contains(&t));
             TrackRecord {
                 frame: i as u64,
-                t_ms: t,
+                t_ms: formcheck::time::SourceTime::from_ms(t),
                 width: camera.width,
                 height: camera.height,
                 landmarks: (!gone).then(|| pose.landmarks.to_vec()),

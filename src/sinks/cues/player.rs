@@ -13,6 +13,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::{Cue, CueBook, CueError};
+use crate::time::SourceTime;
 
 /// Cues waiting to be played at most; past it a cue is dropped (and
 /// counted): a cue heard seconds late is worse than none.
@@ -156,7 +157,7 @@ fn play_all(
                 if closing.load(Ordering::Relaxed) {
                     break;
                 }
-                tracing::debug!("cue at {:.0} ms: {}", cue.t_ms, cue.text);
+                tracing::debug!("cue at {:.0} ms: {}", cue.t_ms.ms(), cue.text);
                 let opened = speaker.get_or_insert_with(|| Speaker::open(book.sample_rate()));
                 if let Some(speaker) = opened {
                     speaker.say(book.samples(&cue.text));
@@ -257,8 +258,8 @@ impl WavTimeline {
 
     /// Places `samples` at `t_ms`, or when the previous cue and the gap
     /// have ended if that is later.
-    fn add(&mut self, t_ms: f64, samples: &[i16]) -> Result<(), CueError> {
-        let at = (t_ms.max(0.0) / 1000.0 * self.rate).round() as u64;
+    fn add(&mut self, t_ms: SourceTime, samples: &[i16]) -> Result<(), CueError> {
+        let at = (t_ms.secs().max(0.0) * self.rate).round() as u64;
         let start = at.max(self.free_from);
         for _ in self.written..start {
             self.writer.write_sample(0i16).map_err(|e| self.error(e))?;

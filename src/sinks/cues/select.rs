@@ -9,6 +9,7 @@ use crate::analysis::config::Exercise;
 use crate::analysis::events::Event;
 use crate::analysis::status::Status;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
+use crate::time::SourceTime;
 
 /// The same cue is not said again within this time of the source's clock,
 /// ms: long enough not to nag through a rep or two, short enough to come
@@ -35,7 +36,7 @@ pub struct Cue {
     /// What it is about.
     pub kind: CueKind,
     /// Time of the frame that raised it, ms of the source's clock.
-    pub t_ms: f64,
+    pub t_ms: SourceTime,
 }
 
 /// Mutes and unmutes the cues; clones share one switch, so a key handler on
@@ -76,7 +77,7 @@ pub struct CueSelector {
     /// Rep count → its cue.
     reps: BTreeMap<u32, Arc<str>>,
     /// When each cue was last said, ms.
-    last_said: HashMap<Arc<str>, f64>,
+    last_said: HashMap<Arc<str>, SourceTime>,
     /// Whether the current hold's target has been announced.
     hold_announced: bool,
     mute: MuteSwitch,
@@ -132,7 +133,7 @@ impl CueSelector {
     /// The cue to say for the frame at `t_ms` (source clock) with `events`
     /// and `status`, if any: the highest-priority cue raised on the frame
     /// that was not said within [`COOL_DOWN_MS`]; `None` while muted.
-    pub fn select(&mut self, t_ms: f64, events: &[Event], status: &Status) -> Option<Cue> {
+    pub fn select(&mut self, t_ms: SourceTime, events: &[Event], status: &Status) -> Option<Cue> {
         // Holds are announced while they last, from the live hold clock:
         // the `hold` event only comes when the hold has ended.
         let mut hold_reached = false;
@@ -184,8 +185,12 @@ impl CueSelector {
 
 /// Whether `text` was said within the cool-down before `t_ms` (a clock that
 /// went back, as when a source restarts, ends the cool-down).
-fn recently_said(last_said: &HashMap<Arc<str>, f64>, text: &Arc<str>, t_ms: f64) -> bool {
+fn recently_said(
+    last_said: &HashMap<Arc<str>, SourceTime>,
+    text: &Arc<str>,
+    t_ms: SourceTime,
+) -> bool {
     last_said
         .get(text)
-        .is_some_and(|&said| t_ms >= said && t_ms - said < COOL_DOWN_MS)
+        .is_some_and(|&said| t_ms >= said && t_ms.ms_since(said) < COOL_DOWN_MS)
 }
