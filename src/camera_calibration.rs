@@ -31,7 +31,7 @@ use opencv::prelude::*;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::toml_text::{line_of, parse_error};
+use crate::toml_file::{self, TomlError};
 
 /// Fewest chessboard views `calibrateCamera` is given.
 pub const MIN_VIEWS: usize = 3;
@@ -108,28 +108,10 @@ pub enum CalibrationError {
         /// Why.
         source: std::io::Error,
     },
-    /// The file is not valid TOML, or a field is missing, unknown or of the wrong type.
-    #[error("{path} line {line}: {message}")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The parser's message, with the offending line.
-        message: String,
-    },
-    /// A field has a value that makes no sense.
-    #[error("{path} line {line}: `{field}` {message}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The field.
-        field: String,
-        /// What is wrong and what is expected.
-        message: String,
-    },
+    /// The file is not valid TOML, or a field is missing, unknown, of the
+    /// wrong type or of a value that makes no sense.
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// A calibration's values make no sense (one built in code, not loaded).
     #[error("camera calibration `{name}`: `{field}` {message}")]
     InvalidValue {
@@ -420,14 +402,7 @@ pub fn load(path: &Path) -> Result<CameraCalibration, CalibrationError> {
             }
         }
     })?;
-    let raw: RawCalibration = toml::from_str(&text).map_err(|e: toml::de::Error| {
-        let (line, message) = parse_error(&text, &e);
-        CalibrationError::Syntax {
-            path: path.into(),
-            line,
-            message,
-        }
-    })?;
+    let raw: RawCalibration = toml_file::parse(path, &text)?;
     let calibration = CameraCalibration {
         name: raw.name.get_ref().clone(),
         image_width: *raw.image_width.get_ref(),
@@ -452,12 +427,7 @@ pub fn load(path: &Path) -> Result<CameraCalibration, CalibrationError> {
             "distortion" => raw.distortion.span(),
             _ => raw.rms_reprojection_px.span(),
         };
-        return Err(CalibrationError::Invalid {
-            path: path.into(),
-            line: line_of(&text, span.start),
-            field: field.into(),
-            message,
-        });
+        return Err(toml_file::invalid(path, &text, span.start, field, message).into());
     }
     Ok(calibration)
 }

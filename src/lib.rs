@@ -34,5 +34,5 @@ pub mod sinks;
 pub mod source;
 pub mod store;
 pub mod time;
-mod toml_text;
+pub mod toml_file;
 pub mod ui;

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::analysis::config::ConfigError;
-use crate::toml_text::line_of;
+use crate::toml_file::{self, TomlError};
 
 /// What a red-flag question asks about: the store keeps one answer for each
 /// (`red_flag_checks`), so a question must be one of these.
@@ -132,15 +131,10 @@ pub fn programme_path() -> PathBuf {
 
 impl Programme {
     /// Loads and validates a programme file.
-    pub fn load(path: &Path) -> Result<Programme, ConfigError> {
-        let (programme, text): (Programme, String) = crate::analysis::config::parse(path)?;
+    pub fn load(path: &Path) -> Result<Programme, TomlError> {
+        let (programme, text): (Programme, String) = toml_file::read(path)?;
         let invalid = |field: &str, span: std::ops::Range<usize>, message: &str| {
-            Err(ConfigError::Invalid {
-                path: path.into(),
-                line: line_of(&text, span.start),
-                field: field.into(),
-                message: message.into(),
-            })
+            Err(toml_file::invalid(path, &text, span.start, field, message))
         };
         let p = &programme;
         if !(1..=10).contains(p.pain.stop_rise.get_ref()) {
@@ -166,7 +160,7 @@ impl Programme {
             );
         }
         if p.red_flags.questions.is_empty() {
-            return Err(ConfigError::Invalid {
+            return Err(TomlError::Invalid {
                 path: path.into(),
                 line: 1,
                 field: "red_flags.questions".into(),
@@ -177,7 +171,7 @@ impl Programme {
     }
 
     /// The shipped programme.
-    pub fn shipped() -> Result<Programme, ConfigError> {
+    pub fn shipped() -> Result<Programme, TomlError> {
         Programme::load(&programme_path())
     }
 
@@ -292,7 +286,7 @@ mod tests {
         let text = std::fs::read_to_string(programme_path())
             .unwrap()
             .replace("id = \"bladder_bowel\"", "id = \"fever\"");
-        let path = crate::toml_text::temp_file("programme.toml", &text);
+        let path = crate::toml_file::temp_file("programme.toml", &text);
         let e = Programme::load(&path).unwrap_err().to_string();
         let line = text.lines().position(|l| l.contains("\"fever\"")).unwrap() + 1;
         assert!(

@@ -9,41 +9,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::measure::Metric;
-use crate::toml_text::{line_of, line_of_key, parse_error};
+use crate::toml_file::{self, line_of, line_of_key, TomlError};
 
 /// Errors of loading an exercise or a profile.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML, or a field has the wrong type or name.
-    #[error("{path} line {line}: {message}")]
-    Syntax {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The parser's message.
-        message: String,
-    },
-    /// A field has a value that makes no sense.
-    #[error("{path} line {line}: `{field}` {message}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// The field.
-        field: String,
-        /// What is wrong and what is expected.
-        message: String,
-    },
+    /// The file cannot be read, is not valid TOML, or has a wrong value.
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// No exercise of that name exists.
     #[error("unknown exercise `{name}`: known exercises are {known}")]
     UnknownExercise {
@@ -382,26 +355,6 @@ pub fn exercises_dir() -> PathBuf {
     crate::data_dir::path("calibration/exercises")
 }
 
-/// Reads and parses a TOML file; its text is returned too, for locating
-/// values in errors.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(
-    path: &Path,
-) -> Result<(T, String), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let value = toml::from_str(&text).map_err(|e: toml::de::Error| {
-        let (line, message) = parse_error(&text, &e);
-        ConfigError::Syntax {
-            path: path.into(),
-            line,
-            message,
-        }
-    })?;
-    Ok((value, text))
-}
-
 /// Checks one number; `ok` says whether it is acceptable.
 fn check(
     path: &Path,
@@ -414,12 +367,14 @@ fn check(
     if ok && value.get_ref().is_finite() {
         return Ok(());
     }
-    Err(ConfigError::Invalid {
-        path: path.into(),
-        line: line_of(text, value.span().start),
-        field: field.into(),
-        message: format!("is {}; it must be {expected}", value.get_ref()),
-    })
+    Err(toml_file::invalid(
+        path,
+        text,
+        value.span().start,
+        field,
+        format!("is {}; it must be {expected}", value.get_ref()),
+    )
+    .into())
 }
 
 /// Checks that `value` of `metric` (a change from a baseline when
@@ -452,12 +407,12 @@ fn check_value(
 
 /// An error at `key`'s line.
 fn invalid_at_key(path: &Path, text: &str, key: &str, field: &str, message: String) -> ConfigError {
-    ConfigError::Invalid {
+    ConfigError::Toml(TomlError::Invalid {
         path: path.into(),
         line: line_of_key(text, key),
         field: field.into(),
         message,
-    }
+    })
 }
 
 impl Exercise {
@@ -473,7 +428,7 @@ impl Exercise {
         reason = "validation of every section in one pass; to split by section"
     )]
     pub fn load(path: &Path) -> Result<Exercise, ConfigError> {
-        let (exercise, text): (Exercise, String) = parse(path)?;
+        let (exercise, text): (Exercise, String) = toml_file::read(path)?;
         for rule in &exercise.rules {
             let f = |name: &str| format!("rule `{}` {name}", rule.id);
             let (_, _, unit) = rule.metric.range();
@@ -510,12 +465,14 @@ impl Exercise {
             let field = format!("rep_rule `{}` limit", rule.id);
             check_value(path, &text, &field, &rule.limit, rule.metric, false)?;
             if exercise.reps.is_none() {
-                return Err(ConfigError::Invalid {
-                    path: path.into(),
-                    line: line_of(&text, rule.limit.span().start),
-                    field: format!("rep_rule `{}`", rule.id),
-                    message: "needs a [reps] section: it is judged once per rep".into(),
-                });
+                return Err(toml_file::invalid(
+                    path,
+                    &text,
+                    rule.limit.span().start,
+                    &format!("rep_rule `{}`", rule.id),
+                    "needs a [reps] section: it is judged once per rep",
+                )
+                .into());
             }
         }
         let limits = exercise.rules.iter().map(|r| (r.id.as_str(), &r.limit));
@@ -524,12 +481,14 @@ impl Exercise {
             .collect();
         for (i, (id, limit)) in limits.iter().enumerate() {
             if limits[i + 1..].iter().any(|(other, _)| other == id) {
-                return Err(ConfigError::Invalid {
-                    path: path.into(),
-                    line: line_of(&text, limit.span().start),
-                    field: "id".into(),
-                    message: format!("`{id}` is used by two rules; ids must be unique"),
-                });
+                return Err(toml_file::invalid(
+                    path,
+                    &text,
+                    limit.span().start,
+                    "id",
+                    format!("`{id}` is used by two rules; ids must be unique"),
+                )
+                .into());
             }
         }
         if let Some(reps) = &exercise.reps {
@@ -678,7 +637,7 @@ impl Profile {
     /// Loads and validates a profile; every prescribed limit must name a rule
     /// of a shipped exercise.
     pub fn load(path: &Path) -> Result<Profile, ConfigError> {
-        let (profile, text): (Profile, String) = parse(path)?;
+        let (profile, text): (Profile, String) = toml_file::read(path)?;
         for (exercise, limits) in &profile.limits {
             let known = Exercise::named(exercise).ok();
             for (id, value) in limits {
@@ -744,9 +703,11 @@ impl Profile {
         exercise: &str,
         baseline: &BTreeMap<Metric, f32>,
     ) -> Result<(), ConfigError> {
-        let io = |source| ConfigError::Read {
-            path: path.into(),
-            source,
+        let io = |source| {
+            ConfigError::Toml(TomlError::Read {
+                path: path.into(),
+                source,
+            })
         };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -757,11 +718,11 @@ impl Profile {
         };
         let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
             let line = e.span().map_or(1, |s| line_of(&text, s.start));
-            ConfigError::Syntax {
+            ConfigError::Toml(TomlError::Syntax {
                 path: path.into(),
                 line,
                 message: e.message().to_string(),
-            }
+            })
         })?;
         let tables = doc
             .entry("baseline")
@@ -771,11 +732,13 @@ impl Profile {
                 toml_edit::Item::Table(t)
             })
             .as_table_mut()
-            .ok_or_else(|| ConfigError::Invalid {
-                path: path.into(),
-                line: 1,
-                field: "baseline".into(),
-                message: "must be a table of exercises".into(),
+            .ok_or_else(|| {
+                ConfigError::Toml(TomlError::Invalid {
+                    path: path.into(),
+                    line: 1,
+                    field: "baseline".into(),
+                    message: "must be a table of exercises".into(),
+                })
             })?;
         let mut table = toml_edit::Table::new();
         for (metric, value) in baseline {
@@ -802,7 +765,7 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        crate::toml_text::temp_file(&format!("config-{name}"), text)
+        crate::toml_file::temp_file(&format!("config-{name}"), text)
     }
 
     #[test]

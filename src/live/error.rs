@@ -10,6 +10,7 @@ use crate::recording::video::VideoError;
 use crate::sinks::cues::CueError;
 use crate::sinks::recorder::RecordError;
 use crate::store::StoreError;
+use crate::toml_file::TomlError;
 use crate::ui::hud::HudError;
 use crate::ui::window::WindowError;
 
@@ -19,9 +20,12 @@ pub enum LiveError {
     /// The pipeline could not start, or a stage failed.
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
-    /// The programme, an exercise or the profile cannot be read or written.
+    /// An exercise or the profile cannot be read or written.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The programme cannot be read.
+    #[error(transparent)]
+    Toml(#[from] TomlError),
     /// The session database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

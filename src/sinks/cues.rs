@@ -37,14 +37,14 @@ pub use player::{CueOutput, CuePlayer, PlayerReport, GAP_MS, QUEUE_CAPACITY};
 pub use select::{Cue, CueKind, CueSelector, MuteSwitch, COOL_DOWN_MS};
 pub use texts::{cue_texts_path, CueTexts};
 
-use crate::analysis::config::ConfigError;
+use crate::toml_file::TomlError;
 
 /// Errors of the spoken cues.
 #[derive(Debug, thiserror::Error)]
 pub enum CueError {
     /// `calibration/cues.toml` cannot be read or is invalid.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(#[from] TomlError),
     /// The rendered cues' index is absent or unreadable.
     #[error("spoken cues not rendered ({path}: {reason}): run `make setup`")]
     NotRendered {

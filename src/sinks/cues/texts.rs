@@ -7,8 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::CueError;
-use crate::analysis::config::ConfigError;
-use crate::toml_text::line_of;
+use crate::toml_file;
 
 /// The fixed cues, as written in `calibration/cues.toml`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,12 +49,9 @@ impl CueTexts {
     /// Loads and validates a cue file: every cue said must be non-empty,
     /// the rep counts positive and ascending.
     pub fn load(path: &Path) -> Result<CueTexts, CueError> {
-        let (raw, text): (RawCueTexts, String) = crate::analysis::config::parse(path)?;
-        let invalid = |field: &str, start: usize, message: &str| ConfigError::Invalid {
-            path: path.into(),
-            line: line_of(&text, start),
-            field: field.into(),
-            message: message.into(),
+        let (raw, text): (RawCueTexts, String) = toml_file::read(path)?;
+        let invalid = |field: &str, start: usize, message: &str| {
+            toml_file::invalid(path, &text, start, field, message)
         };
         let said = |field: &str, value: Spanned<String>| {
             let start = value.span().start;
@@ -100,7 +96,7 @@ mod tests {
     use super::*;
 
     fn write(name: &str, text: &str) -> PathBuf {
-        crate::toml_text::temp_file(&format!("cues-{name}"), text)
+        crate::toml_file::temp_file(&format!("cues-{name}"), text)
     }
 
     const GOOD: &str = "hold_too_long = \"Rest now\"\ntempo_too_fast = \"Slow down\"\n\
