@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use formcheck::analysis::config::{exercises_dir, Exercise, Fault, View};
 use formcheck::analysis::events::Event;
+use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{HoldClock, Status};
 use formcheck::analysis::{HOLD_RULE, TEMPO_RULE};
 use formcheck::sinks::cues::{
@@ -63,7 +64,7 @@ fn flag(rule: &str, t_ms: f64) -> Event {
     Event::FlagStart {
         rule: rule.into(),
         fault: Fault::RangeOfMotion,
-        metric: "hip_extension",
+        metric: Metric::HipExtension.into(),
         value: 195.0,
         limit: 190.0,
         frame: frame_of(t_ms),
@@ -75,7 +76,7 @@ fn flag(rule: &str, t_ms: f64) -> Event {
 fn flag_end(rule: &str, t_ms: f64) -> Event {
     Event::FlagEnd {
         rule: rule.into(),
-        metric: "hip_extension",
+        metric: Metric::HipExtension.into(),
         peak: 195.0,
         limit: 190.0,
         frame: frame_of(t_ms),
@@ -113,7 +114,7 @@ fn view(t_ms: f64, message: &str) -> Event {
 fn cannot_see(rule: &str, t_ms: f64) -> Event {
     Event::CannotSee {
         rule: rule.into(),
-        metric: "hip_extension",
+        metric: Metric::HipExtension,
         frame: frame_of(t_ms),
         t_ms: SourceTime::from_ms(t_ms),
         hint: "Keep your hips in view".into(),

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use formcheck::analysis::config::Fault;
 use formcheck::analysis::events::Event;
+use formcheck::analysis::measure::Metric;
 use formcheck::store::{
     current_version, FlagRow, HoldRow, RedFlagAnswers, RepRow, SetRow, SetStatus, SetSummaryRow,
     Store, StoreError, APPLICATION_ID, MIGRATIONS,
@@ -69,7 +70,7 @@ fn flag_start(rule: &str, frame: u64, value: f32) -> Event {
     Event::FlagStart {
         rule: rule.to_string(),
         fault: Fault::RangeOfMotion,
-        metric: "knee_flexion",
+        metric: Metric::KneeAngle.into(),
         value,
         limit: 95.0,
         frame,
@@ -81,7 +82,7 @@ fn flag_start(rule: &str, frame: u64, value: f32) -> Event {
 fn flag_end(rule: &str, frame: u64, peak: f32, started: u64) -> Event {
     Event::FlagEnd {
         rule: rule.to_string(),
-        metric: "knee_flexion",
+        metric: Metric::KneeAngle.into(),
         peak,
         limit: 95.0,
         frame,
@@ -163,7 +164,7 @@ fn expected(
             } => flags.push(FlagRow {
                 rule,
                 fault,
-                metric: metric.to_string(),
+                metric: metric.name().to_string(),
                 value,
                 limit,
                 start_frame: frame,
@@ -549,7 +550,7 @@ fn the_events_of_a_real_analysis_read_back_as_given() {
 fn event_of_json(line: &str) -> Option<Event> {
     let v: serde_json::Value = serde_json::from_str(line).unwrap();
     let s = |k: &str| v[k].as_str().unwrap().to_string();
-    let metric = |k: &str| -> &'static str { Box::leak(s(k).into_boxed_str()) };
+    let metric = |k: &str| serde_json::from_value(v[k].clone()).unwrap();
     let f32_ = |k: &str| v[k].as_f64().unwrap() as f32;
     let f64_ = |k: &str| v[k].as_f64().unwrap();
     let u64_ = |k: &str| v[k].as_u64().unwrap();

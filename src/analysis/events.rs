@@ -5,8 +5,48 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Fault, View};
+use super::measure::Metric;
 use super::view::Orientation;
 use crate::time::SourceTime;
+
+/// What a flag judges: a metric measured on the frames, or a quantity of
+/// the reps or holds themselves. Written as its name (`trunk_from_vertical`,
+/// `phase_duration_s`, `hold_s`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Judged {
+    /// A metric measured on every frame.
+    Metric(Metric),
+    /// A quantity of the reps or holds.
+    Set(SetQuantity),
+}
+
+/// A quantity of the reps or holds a rule judges (tempo, the longest hold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetQuantity {
+    /// How long a phase of a rep took, seconds (tempo).
+    PhaseDurationS,
+    /// How long a hold lasted, seconds.
+    HoldS,
+}
+
+impl Judged {
+    /// Its name, as in the event log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Judged::Metric(m) => m.name(),
+            Judged::Set(SetQuantity::PhaseDurationS) => "phase_duration_s",
+            Judged::Set(SetQuantity::HoldS) => "hold_s",
+        }
+    }
+}
+
+impl From<Metric> for Judged {
+    fn from(metric: Metric) -> Judged {
+        Judged::Metric(metric)
+    }
+}
 
 /// One event of an analysed set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -18,8 +58,8 @@ pub enum Event {
         rule: String,
         /// What it guards against.
         fault: Fault,
-        /// Metric name.
-        metric: &'static str,
+        /// What it judges.
+        metric: Judged,
         /// The value that raised it (relative to baseline where the rule is).
         value: f32,
         /// The limit.
@@ -36,8 +76,8 @@ pub enum Event {
     FlagEnd {
         /// Rule id.
         rule: String,
-        /// Metric name.
-        metric: &'static str,
+        /// What it judges.
+        metric: Judged,
         /// Worst value while the flag was up.
         peak: f32,
         /// The limit.
@@ -106,8 +146,8 @@ pub enum Event {
     CannotSee {
         /// Rule id.
         rule: String,
-        /// Metric name.
-        metric: &'static str,
+        /// The metric it needs.
+        metric: Metric,
         /// Frame index.
         frame: u64,
         /// Frame time, ms.
@@ -248,7 +288,7 @@ mod tests {
         );
         let rep_less = Event::CannotSee {
             rule: "hip_sag".into(),
-            metric: "body_line",
+            metric: Metric::BodyLine,
             frame: 0,
             t_ms: SourceTime::from_ms(0.0),
             hint: String::new(),

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use back_outline::{BackReading, Unmeasurable};
 use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, RepRule, Rule, View};
-use events::{Event, RepJudgement};
+use events::{Event, Judged, RepJudgement, SetQuantity};
 use measure::{measure, nearer_side, Measurements, Metric, Side, MIN_VISIBILITY};
 use plausibility::PlausibilityGate;
 use reps::{HoldFrame, HoldTimer, RepCounter, RepTiming};
@@ -96,7 +96,7 @@ struct InstantFlag {
     at: Option<At>,
     rule: String,
     fault: Fault,
-    metric: &'static str,
+    metric: Judged,
     value: f32,
     limit: f32,
     message: String,
@@ -627,7 +627,7 @@ impl Analyzer {
                     at: None,
                     rule: TEMPO_RULE.to_string(),
                     fault: Fault::Tempo,
-                    metric: "phase_duration_s",
+                    metric: Judged::Set(SetQuantity::PhaseDurationS),
                     value: took as f32,
                     limit: min,
                     message: format!("Slow down: take {min:.0} seconds for the {phase}"),
@@ -665,7 +665,7 @@ impl Analyzer {
                 Err(hint) => {
                     events.push(Event::CannotSee {
                         rule: rule.id.clone(),
-                        metric: rule.metric.name(),
+                        metric: rule.metric,
                         frame: at.frame,
                         t_ms: at.t_ms,
                         hint: hint.clone(),
@@ -711,7 +711,7 @@ impl Analyzer {
                     at: turn_at.get(rule.metric.name()).copied(),
                     rule: rule.id.clone(),
                     fault: rule.fault,
-                    metric: rule.metric.name(),
+                    metric: rule.metric.into(),
                     value,
                     limit,
                     message: rule.message.clone(),
@@ -784,7 +784,7 @@ impl Analyzer {
                 events.push(Event::FlagStart {
                     rule: HOLD_RULE.to_string(),
                     fault: Fault::Tempo,
-                    metric: "hold_s",
+                    metric: Judged::Set(SetQuantity::HoldS),
                     value: held as f32,
                     limit: max,
                     frame: at.frame,
@@ -808,7 +808,7 @@ impl Analyzer {
             let max = def.max_s.as_ref().map_or(0.0, |m| *m.get_ref());
             events.push(Event::FlagEnd {
                 rule: HOLD_RULE.to_string(),
-                metric: "hold_s",
+                metric: Judged::Set(SetQuantity::HoldS),
                 peak: held as f32,
                 limit: max,
                 frame: at.frame,

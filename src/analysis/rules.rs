@@ -122,7 +122,7 @@ impl RuleTracker {
             if judgement == Judgement::CannotSee && !self.blind {
                 events.push(Event::CannotSee {
                     rule: rule.id.clone(),
-                    metric: rule.metric.name(),
+                    metric: rule.metric,
                     frame: at.frame,
                     t_ms: at.t_ms,
                     hint: rule.metric.cannot_see_hint(),
@@ -156,7 +156,7 @@ impl RuleTracker {
             events.push(Event::FlagStart {
                 rule: rule.id.clone(),
                 fault: rule.fault,
-                metric: rule.metric.name(),
+                metric: rule.metric.into(),
                 value: v,
                 limit,
                 frame: at.frame,
@@ -172,7 +172,7 @@ impl RuleTracker {
             self.violating_since = None;
             events.push(Event::FlagEnd {
                 rule: rule.id.clone(),
-                metric: rule.metric.name(),
+                metric: rule.metric.into(),
                 peak,
                 limit: *rule.limit.get_ref(),
                 frame: at.frame,

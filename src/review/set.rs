@@ -474,7 +474,7 @@ mod tests {
         Event::FlagStart {
             rule: rule.into(),
             fault: Fault::Rotation,
-            metric: "lateral_shift",
+            metric: Metric::LateralShift.into(),
             value,
             limit: 0.1,
             frame,
@@ -486,7 +486,7 @@ mod tests {
     fn end(rule: &str, frame: u64, peak: f32) -> Event {
         Event::FlagEnd {
             rule: rule.into(),
-            metric: "lateral_shift",
+            metric: Metric::LateralShift.into(),
             peak,
             limit: 0.1,
             frame,
@@ -542,7 +542,7 @@ mod tests {
             rep(1, 174),
             Event::CannotSee {
                 rule: "trunk_flexion".into(),
-                metric: "trunk_from_vertical",
+                metric: Metric::TrunkFromVertical,
                 frame: 180,
                 t_ms: SourceTime::from_ms(0.0),
                 hint: String::new(),

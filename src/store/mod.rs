@@ -619,7 +619,7 @@ fn store_event(
                     set,
                     rule,
                     fault_text(*fault),
-                    metric,
+                    metric.name(),
                     value,
                     limit,
                     frame_int(*frame),
