@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{ReportError, SetInput};
 use crate::analysis::config::{Exercise, Fault, Reference, Rule, View};
 use crate::analysis::measure::Metric;
-use crate::recording::events::{EventLog, LoggedHold};
+use crate::recording::events::{EventLog, LoggedFlag, LoggedHold, Moment};
 use crate::recording::metrics::MetricRows;
 use crate::time::SourceTime;
 
@@ -15,35 +15,24 @@ use crate::time::SourceTime;
 /// reconstructed from its phase durations).
 const REP_SLACK_MS: f64 = 50.0;
 
-/// A flag, from its start to its end.
+/// A flag as the report shows it: as logged, with the moment it cleared
+/// (the end of the set for a flag still up when the log ends) and the rep it
+/// fell in.
 #[derive(Clone, Debug)]
 pub struct Flag {
-    /// Rule id.
-    pub rule: String,
-    /// What it guards against.
-    pub fault: Fault,
-    /// The metric's name (or `phase_duration_s`, `hold_s`).
-    pub metric: String,
-    /// The value that raised it (a change from baseline where the rule is).
-    pub value: f32,
-    /// The worst value while it was up.
-    pub peak: f32,
-    /// The limit in force.
-    pub limit: f32,
-    /// Frame and time it was raised.
-    pub start_frame: u64,
-    /// Time it was raised.
-    pub start: SourceTime,
-    /// Frame it cleared.
-    pub end_frame: u64,
-    /// Time it cleared.
-    pub end: SourceTime,
-    /// Whether the log ends with the flag still up.
-    pub open: bool,
-    /// What the patient was told.
-    pub message: String,
+    /// The flag as the event log has it.
+    pub logged: LoggedFlag,
+    /// When it cleared, or the end of the set.
+    pub cleared: Moment,
     /// The rep it fell in, if any.
     pub rep: Option<u32>,
+}
+
+impl Flag {
+    /// Whether the log ends with the flag still up.
+    pub fn open(&self) -> bool {
+        self.logged.end.is_none()
+    }
 }
 
 /// A completed rep.
@@ -210,18 +199,11 @@ impl<'a> SetData<'a> {
             .flags
             .into_iter()
             .map(|f| Flag {
-                rule: f.rule,
-                fault: f.fault,
-                metric: f.metric,
-                value: f.value,
-                peak: f.peak,
-                limit: f.limit,
-                start_frame: f.start.frame,
-                start: f.start.t_ms,
-                end_frame: f.end.map_or(f.start.frame, |e| e.frame),
-                end: f.end.map_or(end.max(f.start.t_ms), |e| e.t_ms),
-                open: f.end.is_none(),
-                message: f.message,
+                cleared: f.end.unwrap_or(Moment {
+                    frame: f.start.frame,
+                    t_ms: end.max(f.start.t_ms),
+                }),
+                logged: f,
                 rep: None,
             })
             .collect();
@@ -268,8 +250,8 @@ impl<'a> SetData<'a> {
                 .reps
                 .iter()
                 .find(|r| {
-                    flag.start >= r.start().plus_ms(-REP_SLACK_MS)
-                        && flag.start <= r.end.plus_ms(REP_SLACK_MS)
+                    flag.logged.start.t_ms >= r.start().plus_ms(-REP_SLACK_MS)
+                        && flag.logged.start.t_ms <= r.end.plus_ms(REP_SLACK_MS)
                 })
                 .map(|r| r.index);
         }
@@ -302,11 +284,11 @@ impl<'a> SetData<'a> {
         let inferred: Vec<f32> = self
             .flags
             .iter()
-            .filter(|f| f.rule == rule.id)
+            .filter(|f| f.logged.rule == rule.id)
             .filter_map(|f| {
-                let row = self.series.row_of(f.start_frame)?;
+                let row = self.series.row_of(f.logged.start.frame)?;
                 let raw = column.value.get(row).copied().flatten()?;
-                Some(raw - f.value)
+                Some(raw - f.logged.value)
             })
             .collect();
         let (Some(lo), Some(hi)) = (
@@ -328,8 +310,8 @@ impl<'a> SetData<'a> {
     /// prescribed limit), else the exercise file's; and whether it came
     /// from the flags.
     pub fn limit(&self, rule_id: &str, default: f32) -> (f32, bool) {
-        match self.flags.iter().find(|f| f.rule == rule_id) {
-            Some(f) => (f.limit, true),
+        match self.flags.iter().find(|f| f.logged.rule == rule_id) {
+            Some(f) => (f.logged.limit, true),
             None => (default, false),
         }
     }
@@ -446,7 +428,7 @@ mod tests {
         set.take_events(EventLog::parse(&lines.join("\n"), Path::new("e")).unwrap());
         assert_eq!(set.flags.len(), 1);
         let f = &set.flags[0];
-        assert!(!f.open && f.peak == 51.0 && f.end_frame == 2);
+        assert!(!f.open() && f.logged.peak == 51.0 && f.cleared.frame == 2);
         assert_eq!(set.reps[0].start(), SourceTime::START);
         assert_eq!(set.reps[0].back_bend, None, "a rep without the outline");
         assert_eq!(set.reps[1].back_bend, Some(12.5));

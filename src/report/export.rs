@@ -97,30 +97,33 @@ pub fn write(
                 .exercise
                 .rules
                 .iter()
-                .find(|r| r.id == flag.rule)
+                .find(|r| r.id == flag.logged.rule)
                 .map_or(Reference::Absolute, |r| r.relative_to);
             rows.push(vec![
                 session.clone(),
                 set.input.number.to_string(),
                 set.input.exercise.clone(),
-                flag.rule.clone(),
-                fault_id(flag.fault).to_string(),
-                flag.metric.clone(),
+                flag.logged.rule.clone(),
+                fault_id(flag.logged.fault).to_string(),
+                flag.logged.metric.clone(),
                 flag.rep.map(|r| r.to_string()).unwrap_or_default(),
-                flag.start_frame.to_string(),
-                format!("{:.3}", flag.start.secs()),
-                flag.end_frame.to_string(),
-                format!("{:.3}", flag.end.secs()),
-                format!("{:.3}", flag.end.secs_since(flag.start)),
-                format!("{:.4}", flag.value),
-                format!("{:.4}", flag.peak),
-                format!("{:.4}", flag.limit),
+                flag.logged.start.frame.to_string(),
+                format!("{:.3}", flag.logged.start.t_ms.secs()),
+                flag.cleared.frame.to_string(),
+                format!("{:.3}", flag.cleared.t_ms.secs()),
+                format!(
+                    "{:.3}",
+                    flag.cleared.t_ms.secs_since(flag.logged.start.t_ms)
+                ),
+                format!("{:.4}", flag.logged.value),
+                format!("{:.4}", flag.logged.peak),
+                format!("{:.4}", flag.logged.limit),
                 match relative {
                     Reference::Absolute => "absolute",
                     Reference::Baseline => "baseline",
                 }
                 .to_string(),
-                flag.message.clone(),
+                flag.logged.message.clone(),
             ]);
         }
     }

@@ -186,17 +186,22 @@ fn condition(metric: &str, fires: Direction, limit: f32, relative: bool) -> Stri
 
 /// The condition under which a flag was raised.
 fn flag_condition(set: &SetData, flag: &Flag) -> String {
-    if let Some(rule) = set.exercise.rules.iter().find(|r| r.id == flag.rule) {
+    if let Some(rule) = set.exercise.rules.iter().find(|r| r.id == flag.logged.rule) {
         let relative = rule.relative_to == Reference::Baseline;
-        return condition(&flag.metric, rule.fires, flag.limit, relative);
+        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, relative);
     }
-    if let Some(rule) = set.exercise.rep_rules.iter().find(|r| r.id == flag.rule) {
-        return condition(&flag.metric, rule.fires, flag.limit, false);
+    if let Some(rule) = set
+        .exercise
+        .rep_rules
+        .iter()
+        .find(|r| r.id == flag.logged.rule)
+    {
+        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, false);
     }
-    match flag.rule.as_str() {
-        TEMPO_RULE => format!("phase under {:.1} s", flag.limit),
-        HOLD_RULE => format!("hold over {:.0} s", flag.limit),
-        _ => format!("limit {}", amount(&flag.metric, flag.limit)),
+    match flag.logged.rule.as_str() {
+        TEMPO_RULE => format!("phase under {:.1} s", flag.logged.limit),
+        HOLD_RULE => format!("hold over {:.0} s", flag.logged.limit),
+        _ => format!("limit {}", amount(&flag.logged.metric, flag.logged.limit)),
     }
 }
 
@@ -338,7 +343,7 @@ fn overview(input: &ReportInput, sets: &[SetData]) -> Markup {
 fn flags_by_fault(flags: &[Flag]) -> BTreeMap<&'static str, usize> {
     let mut out = BTreeMap::new();
     for f in flags {
-        *out.entry(fault_label(f.fault)).or_default() += 1;
+        *out.entry(fault_label(f.logged.fault)).or_default() += 1;
     }
     out
 }
@@ -544,8 +549,8 @@ fn set_thumbnails(set: &SetData) -> Result<Vec<Option<String>>, String> {
         .take(MAX_THUMBS_PER_SET)
         .map(|f| {
             set.series
-                .row_of(f.start_frame)
-                .unwrap_or(f.start_frame as usize)
+                .row_of(f.logged.start.frame)
+                .unwrap_or(f.logged.start.frame as usize)
         })
         .collect();
     let outlines = flagged_outlines(set);
@@ -553,7 +558,7 @@ fn set_thumbnails(set: &SetData) -> Result<Vec<Option<String>>, String> {
         .flags
         .iter()
         .take(MAX_THUMBS_PER_SET)
-        .map(|f| outlines.get(&f.start_frame))
+        .map(|f| outlines.get(&f.logged.start.frame))
         .collect();
     thumbnails(video, &positions, &outlines).map_err(|why| {
         tracing::warn!("report: no thumbnails for set {}: {why}", set.input.number);
@@ -568,8 +573,8 @@ fn flagged_outlines(set: &SetData) -> BTreeMap<u64, OutlineDrawing> {
     let frames: BTreeSet<u64> = set
         .flags
         .iter()
-        .filter(|f| f.metric == back)
-        .map(|f| f.start_frame)
+        .filter(|f| f.logged.metric == back)
+        .map(|f| f.logged.start.frame)
         .collect();
     let Some(track) = set.input.track.as_ref().filter(|_| !frames.is_empty()) else {
         return BTreeMap::new();
@@ -707,25 +712,25 @@ fn flags_table(set: &SetData, thumbs: &Result<Vec<Option<String>>, String>) -> M
                     @for (i, flag) in set.flags.iter().enumerate() {
                         tr.flag.flagged {
                             td { (i + 1) }
-                            td.num { (format!("{:.2}", flag.start.secs())) }
+                            td.num { (format!("{:.2}", flag.logged.start.t_ms.secs())) }
                             td.num {
-                                (format!("{:.2}", flag.end.secs_since(flag.start)))
-                                @if flag.open { br; span.small.muted { "still up at the end" } }
+                                (format!("{:.2}", flag.cleared.t_ms.secs_since(flag.logged.start.t_ms)))
+                                @if flag.open() { br; span.small.muted { "still up at the end" } }
                             }
-                            td { b { (flag.rule) } br; span.small.muted { (fault_label(flag.fault)) } }
-                            td.num { (amount(&flag.metric, flag.value)) }
-                            td.num { (amount(&flag.metric, flag.peak)) }
+                            td { b { (flag.logged.rule) } br; span.small.muted { (fault_label(flag.logged.fault)) } }
+                            td.num { (amount(&flag.logged.metric, flag.logged.value)) }
+                            td.num { (amount(&flag.logged.metric, flag.logged.peak)) }
                             td { (flag_condition(set, flag)) }
                             td { @match flag.rep { Some(r) => (r), None => span.muted { "–" } } }
                             td {
                                 @match thumbs.as_ref().ok().and_then(|t| t.get(i)) {
                                     Some(Some(uri)) => img.thumb src=(uri) width=(THUMB_WIDTH)
-                                        alt=(format!("frame {} of set {}", flag.start_frame, set.input.number));,
-                                    Some(None) => span.small.muted { "frame " (flag.start_frame) " not in the video" },
-                                    None => span.small.muted { "frame " (flag.start_frame) },
+                                        alt=(format!("frame {} of set {}", flag.logged.start.frame, set.input.number));,
+                                    Some(None) => span.small.muted { "frame " (flag.logged.start.frame) " not in the video" },
+                                    None => span.small.muted { "frame " (flag.logged.start.frame) },
                                 }
                             }
-                            td { (flag.message) }
+                            td { (flag.logged.message) }
                         }
                     }
                 }

@@ -248,13 +248,13 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
         // judged on a whole rep (tempo, hold).
         let primary = set.metrics().first() == Some(&metric);
         for flag in &set.flags {
-            let mine = flag.metric == metric.name();
-            let whole_rep = primary && Metric::ALL.iter().all(|m| m.name() != flag.metric);
+            let mine = flag.logged.metric == metric.name();
+            let whole_rep = primary && Metric::ALL.iter().all(|m| m.name() != flag.logged.metric);
             if !(mine || whole_rep) {
                 continue;
             }
-            let from = flag.start.secs();
-            let to = flag.end.secs();
+            let from = flag.logged.start.t_ms.secs();
+            let to = flag.cleared.t_ms.secs();
             if to - from > 0.05 {
                 draw_rect(&mut chart, from, to, &y, FLAG.mix(FLAG_ALPHA).filled()).map_err(&err)?;
             } else {
