@@ -401,16 +401,19 @@ fn main() -> ExitCode {
 
 /// Refuses, before anything runs, an output that is one of the inputs
 /// (also through links), that would replace a database, or that would
-/// replace a video unless `overwrite`.
+/// replace a video unless `overwrite`; and an overlay video (one of
+/// `outputs`) whose name says no format the video writer can make.
 fn check_outputs(
     inputs: &[Option<&Path>],
     outputs: &[Option<&Path>],
     overwrite: bool,
+    overlay_video: Option<&Path>,
 ) -> Result<()> {
     same_file::check(inputs, outputs)?;
     for path in outputs.iter().flatten() {
         private_files::check_replaceable(path, overwrite)?;
     }
+    overlay_video.map(VideoSink::check_name).transpose()?;
     Ok(())
 }
 
@@ -430,7 +433,12 @@ fn one_line(error: &anyhow::Error) -> String {
 }
 
 fn pose(args: &PoseArgs) -> Result<()> {
-    check_outputs(&[Some(&args.input)], &[Some(Path::new(&args.out))], false)?;
+    check_outputs(
+        &[Some(&args.input)],
+        &[Some(Path::new(&args.out))],
+        false,
+        None,
+    )?;
     let mut source = FrameSource::open(&args.input)?;
     let mode = if source.is_image() || args.image_mode {
         RunningMode::Image
@@ -514,11 +522,8 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
             args.cues_wav.as_deref(),
         ],
         args.overwrite,
+        args.overlay_video.as_deref(),
     )?;
-    args.overlay_video
-        .as_deref()
-        .map(VideoSink::check_name)
-        .transpose()?;
     let input = input_of(&args.input, args.model);
     let setup = setup(
         &args.exercise,
@@ -579,11 +584,8 @@ fn live(args: LiveArgs) -> Result<()> {
             args.timings_json.as_deref(),
         ],
         args.overwrite,
+        args.overlay_video.as_deref(),
     )?;
-    args.overlay_video
-        .as_deref()
-        .map(VideoSink::check_name)
-        .transpose()?;
     let setup = setup(
         &args.exercise,
         args.profile.as_deref(),
@@ -731,6 +733,7 @@ fn report(args: &ReportArgs) -> Result<()> {
         &[Some(&db_path)],
         &[Some(&args.out), args.csv.as_deref()],
         false,
+        None,
     )?;
     let db = Store::open_read_only(&db_path)?;
     let detail = db.session(args.session)?;

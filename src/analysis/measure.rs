@@ -213,6 +213,11 @@ impl Metric {
         }
     }
 
+    /// The unit its values are in (`degrees`, `trunk lengths`, ...).
+    pub fn unit(self) -> &'static str {
+        self.range().2
+    }
+
     /// The largest change the metric can make from a baseline: its range's
     /// span, half a turn for a wrapping angle.
     pub fn largest_change(self) -> f32 {

@@ -394,7 +394,7 @@ fn metric_caption(set: &SetData, metric: Metric) -> Markup {
         .is_some_and(|r| r.metric == metric);
     html! {
         figcaption {
-            b { (metric_label(metric)) } " (" (metric.name()) ", " (plot::unit(metric)) ")"
+            b { (metric_label(metric)) } " (" (metric.name()) ", " (metric.unit()) ")"
             @if primary {
                 span.rule { "Counts the reps." }
             }

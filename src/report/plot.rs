@@ -65,23 +65,12 @@ pub fn hex(c: RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
 }
 
-/// The unit of a metric, for an axis.
-pub fn unit(metric: Metric) -> &'static str {
-    match metric {
-        Metric::HipHeight => "trunk lengths",
-        Metric::LateralShift => "hip widths",
-        Metric::HeelRise => "foot lengths",
-        Metric::ShoulderWidthRatio => "ratio",
-        _ => "degrees",
-    }
-}
-
 /// A value with its unit, short.
 pub fn with_unit(metric: Metric, v: f32) -> String {
     if metric.is_angle() {
         format!("{v:.1}°")
     } else {
-        format!("{v:.2} {}", unit(metric))
+        format!("{v:.2} {}", metric.unit())
     }
 }
 
@@ -209,7 +198,7 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
             .build_cartesian_2d(0.0..x_end, y.clone())
             .map_err(|e| err(e.to_string()))?;
         let x = 0.0..x_end;
-        mesh(&mut chart, "time in the set (s)", unit(metric), &x, &y).map_err(&err)?;
+        mesh(&mut chart, "time in the set (s)", metric.unit(), &x, &y).map_err(&err)?;
 
         // Reps behind everything.
         for (i, rep) in set.reps.iter().enumerate() {
@@ -620,7 +609,7 @@ pub fn range_trend(
     let what = format!("range of {} across sessions", exercise.name);
     Trend {
         what: &what,
-        y_desc: unit(reps.metric),
+        y_desc: reps.metric.unit(),
         decimals: decimals(&y),
         y,
         labels,

@@ -39,28 +39,13 @@ pub(crate) enum Unit {
 }
 
 impl Unit {
+    /// The unit `metric` is shown in: degrees for angles, percent for the
+    /// ratios.
     pub(crate) fn of(metric: Metric) -> Unit {
-        match metric {
-            Metric::HipHeight
-            | Metric::LateralShift
-            | Metric::HeelRise
-            | Metric::ShoulderWidthRatio => Unit::Ratio,
-            Metric::TrunkDirection
-            | Metric::TrunkFromVertical
-            | Metric::HipAngle
-            | Metric::KneeAngle
-            | Metric::HipExtension
-            | Metric::BodyLine
-            | Metric::KneeAngleLeft
-            | Metric::KneeAngleRight
-            | Metric::KneeAsymmetry
-            | Metric::PelvisTilt
-            | Metric::ShoulderTilt
-            | Metric::TrunkTwist
-            | Metric::MidlineBend
-            | Metric::BackBend
-            | Metric::RaisedLegElevation
-            | Metric::LoweredLegElevation => Unit::Degrees,
+        if metric.is_angle() {
+            Unit::Degrees
+        } else {
+            Unit::Ratio
         }
     }
 }
