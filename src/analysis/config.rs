@@ -355,6 +355,157 @@ pub fn exercises_dir() -> PathBuf {
     crate::data_dir::path("calibration/exercises")
 }
 
+/// Checks the limits of every rule and rep rule, and that their ids are
+/// unique.
+fn check_rules(path: &Path, text: &str, exercise: &Exercise) -> Result<(), ConfigError> {
+    for rule in &exercise.rules {
+        let f = |name: &str| format!("rule `{}` {name}", rule.id);
+        let (_, _, unit) = rule.metric.range();
+        let span = rule.metric.largest_change();
+        check(
+            path,
+            text,
+            &f("hysteresis"),
+            &rule.hysteresis,
+            (0.0..=span).contains(rule.hysteresis.get_ref()),
+            &format!("between 0 and {span} {unit}"),
+        )?;
+        check(
+            path,
+            text,
+            &f("min_duration_s"),
+            &rule.min_duration_s,
+            (0.0..=60.0).contains(rule.min_duration_s.get_ref()),
+            "between 0 and 60 seconds",
+        )?;
+        let v = *rule.min_visibility.get_ref();
+        check(
+            path,
+            text,
+            &f("min_visibility"),
+            &rule.min_visibility,
+            (0.0..=1.0).contains(&v),
+            "between 0 and 1",
+        )?;
+        let change = rule.relative_to == Reference::Baseline;
+        check_value(path, text, &f("limit"), &rule.limit, rule.metric, change)?;
+    }
+    for rule in &exercise.rep_rules {
+        let field = format!("rep_rule `{}` limit", rule.id);
+        check_value(path, text, &field, &rule.limit, rule.metric, false)?;
+        if exercise.reps.is_none() {
+            return Err(toml_file::invalid(
+                path,
+                text,
+                rule.limit.span().start,
+                &format!("rep_rule `{}`", rule.id),
+                "needs a [reps] section: it is judged once per rep",
+            )
+            .into());
+        }
+    }
+    let limits = exercise.rules.iter().map(|r| (r.id.as_str(), &r.limit));
+    let limits: Vec<_> = limits
+        .chain(exercise.rep_rules.iter().map(|r| (r.id.as_str(), &r.limit)))
+        .collect();
+    for (i, (id, limit)) in limits.iter().enumerate() {
+        if limits[i + 1..].iter().any(|(other, _)| other == id) {
+            return Err(toml_file::invalid(
+                path,
+                text,
+                limit.span().start,
+                "id",
+                format!("`{id}` is used by two rules; ids must be unique"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks the `[reps]` section.
+fn check_reps(path: &Path, text: &str, reps: &RepDefinition) -> Result<(), ConfigError> {
+    check_value(path, text, "reps.start", &reps.start, reps.metric, false)?;
+    check_value(path, text, "reps.turn", &reps.turn, reps.metric, false)?;
+    check(
+        path,
+        text,
+        "reps.turn",
+        &reps.turn,
+        reps.turn.get_ref() != reps.start.get_ref(),
+        "different from `start`",
+    )?;
+    for (name, value) in [
+        ("reps.eccentric_min_s", &reps.eccentric_min_s),
+        ("reps.concentric_min_s", &reps.concentric_min_s),
+    ] {
+        if let Some(v) = value {
+            let ok = (0.0..=60.0).contains(v.get_ref());
+            check(path, text, name, v, ok, "between 0 and 60 seconds")?;
+        }
+    }
+    if reps.min_frames == 0 || reps.min_frames > 300 {
+        return Err(invalid_at_key(
+            path,
+            text,
+            "min_frames",
+            "reps.min_frames",
+            format!(
+                "is {}; it must be between 1 and 300 frames",
+                reps.min_frames
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the `[hold]` section.
+fn check_hold(path: &Path, text: &str, hold: &HoldDefinition) -> Result<(), ConfigError> {
+    check(
+        path,
+        text,
+        "hold.target_s",
+        &hold.target_s,
+        (0.0..=3600.0).contains(hold.target_s.get_ref()) && *hold.target_s.get_ref() > 0.0,
+        "a positive number of seconds, at most 3600",
+    )?;
+    if let Some(max) = &hold.max_s {
+        let ok = *max.get_ref() >= *hold.target_s.get_ref() && *max.get_ref() <= 3600.0;
+        check(
+            path,
+            text,
+            "hold.max_s",
+            max,
+            ok,
+            "between `target_s` and 3600 seconds",
+        )?;
+    }
+    if !(0.0..=60.0).contains(&hold.settle_s) {
+        return Err(invalid_at_key(
+            path,
+            text,
+            "settle_s",
+            "hold.settle_s",
+            format!("is {}; it must be between 0 and 60 seconds", hold.settle_s),
+        ));
+    }
+    for position in hold.position_checks() {
+        let (lo, hi, unit) = position.metric.range();
+        for (key, value) in [("above", position.above), ("below", position.below)] {
+            if let Some(v) = value.filter(|v| !(lo..=hi).contains(v)) {
+                return Err(invalid_at_key(
+                    path,
+                    text,
+                    key,
+                    &format!("hold {key} ({})", position.metric.name()),
+                    format!("is {v}; it must be between {lo} and {hi} {unit}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks one number; `ok` says whether it is acceptable.
 fn check(
     path: &Path,
@@ -423,150 +574,14 @@ impl Exercise {
     }
 
     /// Loads and validates an exercise file.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "validation of every section in one pass; to split by section"
-    )]
     pub fn load(path: &Path) -> Result<Exercise, ConfigError> {
         let (exercise, text): (Exercise, String) = toml_file::read(path)?;
-        for rule in &exercise.rules {
-            let f = |name: &str| format!("rule `{}` {name}", rule.id);
-            let (_, _, unit) = rule.metric.range();
-            let span = rule.metric.largest_change();
-            check(
-                path,
-                &text,
-                &f("hysteresis"),
-                &rule.hysteresis,
-                (0.0..=span).contains(rule.hysteresis.get_ref()),
-                &format!("between 0 and {span} {unit}"),
-            )?;
-            check(
-                path,
-                &text,
-                &f("min_duration_s"),
-                &rule.min_duration_s,
-                (0.0..=60.0).contains(rule.min_duration_s.get_ref()),
-                "between 0 and 60 seconds",
-            )?;
-            let v = *rule.min_visibility.get_ref();
-            check(
-                path,
-                &text,
-                &f("min_visibility"),
-                &rule.min_visibility,
-                (0.0..=1.0).contains(&v),
-                "between 0 and 1",
-            )?;
-            let change = rule.relative_to == Reference::Baseline;
-            check_value(path, &text, &f("limit"), &rule.limit, rule.metric, change)?;
-        }
-        for rule in &exercise.rep_rules {
-            let field = format!("rep_rule `{}` limit", rule.id);
-            check_value(path, &text, &field, &rule.limit, rule.metric, false)?;
-            if exercise.reps.is_none() {
-                return Err(toml_file::invalid(
-                    path,
-                    &text,
-                    rule.limit.span().start,
-                    &format!("rep_rule `{}`", rule.id),
-                    "needs a [reps] section: it is judged once per rep",
-                )
-                .into());
-            }
-        }
-        let limits = exercise.rules.iter().map(|r| (r.id.as_str(), &r.limit));
-        let limits: Vec<_> = limits
-            .chain(exercise.rep_rules.iter().map(|r| (r.id.as_str(), &r.limit)))
-            .collect();
-        for (i, (id, limit)) in limits.iter().enumerate() {
-            if limits[i + 1..].iter().any(|(other, _)| other == id) {
-                return Err(toml_file::invalid(
-                    path,
-                    &text,
-                    limit.span().start,
-                    "id",
-                    format!("`{id}` is used by two rules; ids must be unique"),
-                )
-                .into());
-            }
-        }
+        check_rules(path, &text, &exercise)?;
         if let Some(reps) = &exercise.reps {
-            check_value(path, &text, "reps.start", &reps.start, reps.metric, false)?;
-            check_value(path, &text, "reps.turn", &reps.turn, reps.metric, false)?;
-            check(
-                path,
-                &text,
-                "reps.turn",
-                &reps.turn,
-                reps.turn.get_ref() != reps.start.get_ref(),
-                "different from `start`",
-            )?;
-            for (name, value) in [
-                ("reps.eccentric_min_s", &reps.eccentric_min_s),
-                ("reps.concentric_min_s", &reps.concentric_min_s),
-            ] {
-                if let Some(v) = value {
-                    let ok = (0.0..=60.0).contains(v.get_ref());
-                    check(path, &text, name, v, ok, "between 0 and 60 seconds")?;
-                }
-            }
-            if reps.min_frames == 0 || reps.min_frames > 300 {
-                return Err(invalid_at_key(
-                    path,
-                    &text,
-                    "min_frames",
-                    "reps.min_frames",
-                    format!(
-                        "is {}; it must be between 1 and 300 frames",
-                        reps.min_frames
-                    ),
-                ));
-            }
+            check_reps(path, &text, reps)?;
         }
         if let Some(hold) = &exercise.hold {
-            check(
-                path,
-                &text,
-                "hold.target_s",
-                &hold.target_s,
-                (0.0..=3600.0).contains(hold.target_s.get_ref()) && *hold.target_s.get_ref() > 0.0,
-                "a positive number of seconds, at most 3600",
-            )?;
-            if let Some(max) = &hold.max_s {
-                let ok = *max.get_ref() >= *hold.target_s.get_ref() && *max.get_ref() <= 3600.0;
-                check(
-                    path,
-                    &text,
-                    "hold.max_s",
-                    max,
-                    ok,
-                    "between `target_s` and 3600 seconds",
-                )?;
-            }
-            if !(0.0..=60.0).contains(&hold.settle_s) {
-                return Err(invalid_at_key(
-                    path,
-                    &text,
-                    "settle_s",
-                    "hold.settle_s",
-                    format!("is {}; it must be between 0 and 60 seconds", hold.settle_s),
-                ));
-            }
-            for position in hold.position_checks() {
-                let (lo, hi, unit) = position.metric.range();
-                for (key, value) in [("above", position.above), ("below", position.below)] {
-                    if let Some(v) = value.filter(|v| !(lo..=hi).contains(v)) {
-                        return Err(invalid_at_key(
-                            path,
-                            &text,
-                            key,
-                            &format!("hold {key} ({})", position.metric.name()),
-                            format!("is {v}; it must be between {lo} and {hi} {unit}"),
-                        ));
-                    }
-                }
-            }
+            check_hold(path, &text, hold)?;
         }
         let stem = path.file_stem().map(|s| s.to_string_lossy());
         if stem.as_deref() != Some(exercise.name.as_str()) {

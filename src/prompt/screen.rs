@@ -214,10 +214,6 @@ impl<'a> WindowPrompt<'a> {
     }
 
     /// Draws the question and its answers at the window's size.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the question screen drawn in one pass; to split into layout and drawing"
-    )]
     fn draw(&mut self, question: &str, answer: Answer) -> opencv::Result<()> {
         let ImageSize { width, height } = self.window.size();
         let (w, h) = (width.max(320) as i32, height.max(240) as i32);
@@ -251,42 +247,40 @@ impl<'a> WindowPrompt<'a> {
         let label = Font::new(ANSWER_SCALE * k);
         let small = Font::new(HINT_SCALE * k);
         let button_h = px(BUTTON_HEIGHT);
-        let mut right = w - margin;
-        let buttons: Vec<(Rect, String, Scalar)> = match answer.kind {
-            Kind::YesNo => {
-                let bw = (w as f32 * YES_NO_WIDTH) as i32;
-                let gap = px(BUTTON_GAP) * 4;
-                let x0 = (w - 2 * bw - gap) / 2;
-                vec![
-                    (
-                        Rect::new(x0, top, bw, button_h),
-                        "Yes (Y)".into(),
-                        NEUTRAL_BUTTON,
-                    ),
-                    (
-                        Rect::new(x0 + bw + gap, top, bw, button_h),
-                        "No (N)".into(),
-                        NEUTRAL_BUTTON,
-                    ),
-                ]
-            }
-            Kind::Pain => {
-                let n = i32::from(PAIN_MAX) + 1;
-                let gap = px(BUTTON_GAP);
-                let bw = (w - 2 * margin - (n - 1) * gap) / n;
-                right = margin + n * bw + (n - 1) * gap;
-                (0..=PAIN_MAX)
-                    .map(|p| {
-                        let x = margin + i32::from(p) * (bw + gap);
-                        (
-                            Rect::new(x, top, bw, button_h),
-                            p.to_string(),
-                            pain_colour(p),
-                        )
-                    })
-                    .collect()
-            }
-        };
+        let (buttons, right) = buttons(answer.kind, w, top, margin, k);
+        self.draw_buttons(&buttons, answer, &label, k)?;
+        let below = top + button_h + px(CHOSEN_BORDER) + small.line() + small.cap / 2;
+        if answer.kind == Kind::Pain {
+            small.put(&mut self.canvas, "no pain", Point::new(margin, below), HINT)?;
+            let worst = "worst pain imaginable";
+            let x = right - small.width(worst)?;
+            small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
+        }
+        let hint = hint(answer);
+        let x = (w - small.width(&hint)?) / 2;
+        let y = h - px(60.0);
+        small.put(&mut self.canvas, &hint, Point::new(x, y), TEXT)?;
+        imgproc::line(
+            &mut self.canvas,
+            Point::new(margin, y - small.cap * 2),
+            Point::new(w - margin, y - small.cap * 2),
+            HINT,
+            1,
+            imgproc::LINE_8,
+            0,
+        )?;
+        Ok(())
+    }
+    /// Draws `buttons`, the chosen one framed and the others dimmed once
+    /// one is chosen, each with its text in `label`.
+    fn draw_buttons(
+        &mut self,
+        buttons: &[(Rect, String, Scalar)],
+        answer: Answer,
+        label: &Font,
+        k: f32,
+    ) -> opencv::Result<()> {
+        let px = |reference: f32| (reference * k).round() as i32;
         // Yes is the first button, but the answer 1.
         let chosen_button = answer.chosen.map(|c| match answer.kind {
             Kind::YesNo => usize::from(c == 0),
@@ -314,37 +308,73 @@ impl<'a> WindowPrompt<'a> {
             let baseline = rect.y + (rect.height + label.cap) / 2;
             label.put(&mut self.canvas, text, Point::new(x, baseline), INK)?;
         }
-        let below = top + button_h + px(CHOSEN_BORDER) + small.line() + small.cap / 2;
-        if answer.kind == Kind::Pain {
-            small.put(&mut self.canvas, "no pain", Point::new(margin, below), HINT)?;
-            let worst = "worst pain imaginable";
-            let x = right - small.width(worst)?;
-            small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
-        }
-        let hint = match (answer.kind, answer.chosen) {
-            (Kind::Pain, None) => {
-                "Type a number from 0 to 10 (1 then 0 for 10); Esc to stop".to_string()
-            }
-            (Kind::YesNo, None) => "Press Y for yes or N for no; Esc to stop".to_string(),
-            (Kind::Pain, Some(p)) => format!("{p}: press Enter to answer, or type again"),
-            (Kind::YesNo, Some(c)) => format!(
-                "{}: press Enter to answer, or change it",
-                if c == 1 { "Yes" } else { "No" }
-            ),
-        };
-        let x = (w - small.width(&hint)?) / 2;
-        let y = h - px(60.0);
-        small.put(&mut self.canvas, &hint, Point::new(x, y), TEXT)?;
-        imgproc::line(
-            &mut self.canvas,
-            Point::new(margin, y - small.cap * 2),
-            Point::new(w - margin, y - small.cap * 2),
-            HINT,
-            1,
-            imgproc::LINE_8,
-            0,
-        )?;
         Ok(())
+    }
+}
+
+/// The answer buttons of `kind` for a window `w` wide, their top at `top`
+/// within `margin`s at scale `k`: (box, text, colour) each, and the right
+/// edge of the row.
+fn buttons(
+    kind: Kind,
+    w: i32,
+    top: i32,
+    margin: i32,
+    k: f32,
+) -> (Vec<(Rect, String, Scalar)>, i32) {
+    let px = |reference: f32| (reference * k).round() as i32;
+    let button_h = px(BUTTON_HEIGHT);
+    let mut right = w - margin;
+    let buttons: Vec<(Rect, String, Scalar)> = match kind {
+        Kind::YesNo => {
+            let bw = (w as f32 * YES_NO_WIDTH) as i32;
+            let gap = px(BUTTON_GAP) * 4;
+            let x0 = (w - 2 * bw - gap) / 2;
+            vec![
+                (
+                    Rect::new(x0, top, bw, button_h),
+                    "Yes (Y)".into(),
+                    NEUTRAL_BUTTON,
+                ),
+                (
+                    Rect::new(x0 + bw + gap, top, bw, button_h),
+                    "No (N)".into(),
+                    NEUTRAL_BUTTON,
+                ),
+            ]
+        }
+        Kind::Pain => {
+            let n = i32::from(PAIN_MAX) + 1;
+            let gap = px(BUTTON_GAP);
+            let bw = (w - 2 * margin - (n - 1) * gap) / n;
+            right = margin + n * bw + (n - 1) * gap;
+            (0..=PAIN_MAX)
+                .map(|p| {
+                    let x = margin + i32::from(p) * (bw + gap);
+                    (
+                        Rect::new(x, top, bw, button_h),
+                        p.to_string(),
+                        pain_colour(p),
+                    )
+                })
+                .collect()
+        }
+    };
+    (buttons, right)
+}
+
+/// The line under the buttons: what to press.
+fn hint(answer: Answer) -> String {
+    match (answer.kind, answer.chosen) {
+        (Kind::Pain, None) => {
+            "Type a number from 0 to 10 (1 then 0 for 10); Esc to stop".to_string()
+        }
+        (Kind::YesNo, None) => "Press Y for yes or N for no; Esc to stop".to_string(),
+        (Kind::Pain, Some(p)) => format!("{p}: press Enter to answer, or type again"),
+        (Kind::YesNo, Some(c)) => format!(
+            "{}: press Enter to answer, or change it",
+            if c == 1 { "Yes" } else { "No" }
+        ),
     }
 }
 

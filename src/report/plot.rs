@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::data::{Baseline, SetData};
 use super::{HistoryPoint, ReportError};
-use crate::analysis::config::{Direction, Exercise, View};
+use crate::analysis::config::{Direction, Exercise, RepRule, Rule, View};
 use crate::analysis::measure::Metric;
 use crate::time::SourceTime;
 
@@ -103,15 +103,10 @@ fn safe_interval(fires: Direction, limit: f32, baseline: Baseline) -> Option<(f6
 /// shaded, its limit as a line, the spans where a flag was up, the reps in
 /// the background, values that were not judged (landmarks poorly visible,
 /// camera in the wrong place) as grey dots within the judged values' scale.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one plot with its shading, flags, reps and grey points; to split by layer"
-)]
 pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportError> {
     let what = format!("{} in set {}", metric.name(), set.input.number);
     let err = plot_error(&what);
     let series = &set.series;
-    let column = series.columns.get(&metric);
     let rules: Vec<_> = set
         .exercise
         .rules
@@ -124,59 +119,13 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
         .iter()
         .filter(|r| r.metric == metric)
         .collect();
-    let min_visibility = rules
-        .iter()
-        .map(|r| *r.min_visibility.get_ref())
-        .reduce(f32::min)
-        .unwrap_or(crate::analysis::measure::MIN_VISIBILITY);
+    let samples = judged_samples(set, metric, &rules);
 
-    // The views a metric is judged from: its rules', else the exercise's.
-    let views: Vec<View> = if rules.is_empty() {
-        vec![set.exercise.view]
-    } else {
-        rules.iter().map(|r| r.view).collect()
-    };
-    // Samples: (t, value, judged): visible enough, from the right view.
-    let samples: Vec<(f64, f64, bool)> = column
-        .map(|c| {
-            series
-                .t_s
-                .iter()
-                .zip(c.value.iter().zip(&c.visibility))
-                .filter_map(|(t, (v, vis))| {
-                    let v = (*v)?;
-                    let visible = vis.is_some_and(|vis| vis >= min_visibility);
-                    let view = set.view_at(SourceTime::from_secs(*t));
-                    let placed = view.is_some_and(|view| views.iter().any(|r| r.accepts(view)));
-                    Some((*t, f64::from(v), visible && placed))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-
-    // The lines to draw: (rule id, raw value, colour, label above it).
-    let mut lines: Vec<(String, f64, RGBColor, bool)> = Vec::new();
-    let mut bands: Vec<(f64, f64)> = Vec::new();
-    let mut baselines: Vec<f64> = Vec::new();
-    for rule in &rules {
-        let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
-        let baseline = set.baseline(rule);
-        if let Baseline::Inferred(b) = baseline {
-            baselines.push(f64::from(b));
-        }
-        if let Some((lo, hi)) = safe_interval(rule.fires, limit, baseline) {
-            bands.push((lo, hi));
-            for (edge, above) in [(hi, true), (lo, false)] {
-                if edge.is_finite() {
-                    lines.push((rule.id.clone(), edge, LIMIT, above));
-                }
-            }
-        }
-    }
-    for rule in &rep_rules {
-        let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
-        lines.push((rule.id.clone(), f64::from(limit), REP_LIMIT, true));
-    }
+    let Guides {
+        lines,
+        bands,
+        baselines,
+    } = guides(set, &rules, &rep_rules);
 
     let x_end = series.end_s().max(1.0);
     // The scale of the judged values (of all, when none was judged).
@@ -201,25 +150,7 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
         mesh(&mut chart, "time in the set (s)", metric.unit(), &x, &y).map_err(&err)?;
 
         // Reps behind everything.
-        for (i, rep) in set.reps.iter().enumerate() {
-            let from = rep.start().secs().max(0.0);
-            let to = rep.end.secs().min(x_end);
-            if i % 2 == 0 {
-                draw_rect(&mut chart, from, to, &y, REP.filled()).map_err(&err)?;
-            }
-            let label = format!("rep {}", rep.index);
-            let style = (FONT, 12).into_font().color(&BASELINE);
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    label,
-                    ((from + to) / 2.0, y.end),
-                    style.pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Top,
-                    )),
-                )))
-                .map_err(|e| err(e.to_string()))?;
-        }
+        draw_reps(&mut chart, set, x_end, &y).map_err(&err)?;
         // Safe regions.
         for (lo, hi) in &bands {
             let (lo, hi) = (lo.max(y.start), hi.min(y.end));
@@ -233,26 +164,7 @@ pub fn metric_over_time(set: &SetData, metric: Metric) -> Result<String, ReportE
                     .map_err(|e| err(e.to_string()))?;
             }
         }
-        // Flag spans: this metric's flags, and on the rep metric the flags
-        // judged on a whole rep (tempo, hold).
-        let primary = set.metrics().first() == Some(&metric);
-        for flag in &set.flags {
-            let mine = flag.logged.metric == metric.name();
-            let whole_rep = primary && Metric::ALL.iter().all(|m| m.name() != flag.logged.metric);
-            if !(mine || whole_rep) {
-                continue;
-            }
-            let from = flag.logged.start.t_ms.secs();
-            let to = flag.cleared.t_ms.secs();
-            if to - from > 0.05 {
-                draw_rect(&mut chart, from, to, &y, FLAG.mix(FLAG_ALPHA).filled()).map_err(&err)?;
-            } else {
-                let style = FLAG.stroke_width(3);
-                chart
-                    .draw_series(LineSeries::new([(from, y.start), (from, y.end)], style))
-                    .map_err(|e| err(e.to_string()))?;
-            }
-        }
+        draw_flags(&mut chart, set, metric, &y).map_err(&err)?;
         for b in &baselines {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -338,6 +250,137 @@ fn decimals(range: &Range<f64>) -> usize {
         s if s >= 2.0 => 1,
         _ => 2,
     }
+}
+
+/// A metric's samples over the set, `(t_s, value, judged)`: judged where
+/// visible enough for its rules and seen from a view they accept.
+fn judged_samples(set: &SetData, metric: Metric, rules: &[&Rule]) -> Vec<(f64, f64, bool)> {
+    let series = &set.series;
+    let column = series.columns.get(&metric);
+    let min_visibility = rules
+        .iter()
+        .map(|r| *r.min_visibility.get_ref())
+        .reduce(f32::min)
+        .unwrap_or(crate::analysis::measure::MIN_VISIBILITY);
+
+    // The views a metric is judged from: its rules', else the exercise's.
+    let views: Vec<View> = if rules.is_empty() {
+        vec![set.exercise.view]
+    } else {
+        rules.iter().map(|r| r.view).collect()
+    };
+    // Samples: (t, value, judged): visible enough, from the right view.
+    column
+        .map(|c| {
+            series
+                .t_s
+                .iter()
+                .zip(c.value.iter().zip(&c.visibility))
+                .filter_map(|(t, (v, vis))| {
+                    let v = (*v)?;
+                    let visible = vis.is_some_and(|vis| vis >= min_visibility);
+                    let view = set.view_at(SourceTime::from_secs(*t));
+                    let placed = view.is_some_and(|view| views.iter().any(|r| r.accepts(view)));
+                    Some((*t, f64::from(v), visible && placed))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What a metric's plot draws besides its values.
+struct Guides {
+    /// The lines: (rule id, raw value, colour, label above it).
+    lines: Vec<(String, f64, RGBColor, bool)>,
+    /// The safe regions, (low, high).
+    bands: Vec<(f64, f64)>,
+    /// The baselines inferred for the rules.
+    baselines: Vec<f64>,
+}
+
+/// The limits, safe regions and baselines of `rules` and `rep_rules`.
+fn guides(set: &SetData, rules: &[&Rule], rep_rules: &[&RepRule]) -> Guides {
+    let mut lines: Vec<(String, f64, RGBColor, bool)> = Vec::new();
+    let mut bands: Vec<(f64, f64)> = Vec::new();
+    let mut baselines: Vec<f64> = Vec::new();
+    for rule in rules {
+        let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
+        let baseline = set.baseline(rule);
+        if let Baseline::Inferred(b) = baseline {
+            baselines.push(f64::from(b));
+        }
+        if let Some((lo, hi)) = safe_interval(rule.fires, limit, baseline) {
+            bands.push((lo, hi));
+            for (edge, above) in [(hi, true), (lo, false)] {
+                if edge.is_finite() {
+                    lines.push((rule.id.clone(), edge, LIMIT, above));
+                }
+            }
+        }
+    }
+    for rule in rep_rules {
+        let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
+        lines.push((rule.id.clone(), f64::from(limit), REP_LIMIT, true));
+    }
+
+    Guides {
+        lines,
+        bands,
+        baselines,
+    }
+}
+
+/// The reps as alternate bands behind the plot, each labelled at the top.
+fn draw_reps(chart: &mut Chart, set: &SetData, x_end: f64, y: &Range<f64>) -> Result<(), String> {
+    for (i, rep) in set.reps.iter().enumerate() {
+        let from = rep.start().secs().max(0.0);
+        let to = rep.end.secs().min(x_end);
+        if i % 2 == 0 {
+            draw_rect(chart, from, to, y, REP.filled())?;
+        }
+        let label = format!("rep {}", rep.index);
+        let style = (FONT, 12).into_font().color(&BASELINE);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label,
+                ((from + to) / 2.0, y.end),
+                style.pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                )),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The spans where a flag was up: this metric's flags, and on the rep
+/// metric the flags judged on a whole rep (tempo, hold).
+fn draw_flags(
+    chart: &mut Chart,
+    set: &SetData,
+    metric: Metric,
+    y: &Range<f64>,
+) -> Result<(), String> {
+    let primary = set.metrics().first() == Some(&metric);
+    for flag in &set.flags {
+        let mine = flag.logged.metric == metric.name();
+        let whole_rep = primary && Metric::ALL.iter().all(|m| m.name() != flag.logged.metric);
+        if !(mine || whole_rep) {
+            continue;
+        }
+        let from = flag.logged.start.t_ms.secs();
+        let to = flag.cleared.t_ms.secs();
+        if to - from > 0.05 {
+            draw_rect(chart, from, to, y, FLAG.mix(FLAG_ALPHA).filled())?;
+        } else {
+            let style = FLAG.stroke_width(3);
+            chart
+                .draw_series(LineSeries::new([(from, y.start), (from, y.end)], style))
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 fn mesh(
