@@ -21,53 +21,63 @@ impl SourceTime {
     pub const START: SourceTime = SourceTime(0.0);
 
     /// The moment `ms` milliseconds after the start.
+    #[inline]
     pub const fn from_ms(ms: f64) -> SourceTime {
         SourceTime(ms)
     }
 
     /// The moment `s` seconds after the start.
+    #[inline]
     pub fn from_secs(s: f64) -> SourceTime {
         SourceTime(s * 1000.0)
     }
 
     /// Milliseconds since the start.
+    #[inline]
     pub const fn ms(self) -> f64 {
         self.0
     }
 
     /// Seconds since the start.
+    #[inline]
     pub fn secs(self) -> f64 {
         self.0 / 1000.0
     }
 
     /// Microseconds since the start, rounded (the pose engine's timestamps).
+    #[inline]
     pub fn micros(self) -> i64 {
         (self.0 * 1000.0).round() as i64
     }
 
     /// Milliseconds from `earlier` to this moment (negative when `earlier`
     /// is later).
+    #[inline]
     pub fn ms_since(self, earlier: SourceTime) -> f64 {
         self.0 - earlier.0
     }
 
     /// Seconds from `earlier` to this moment (negative when `earlier` is
     /// later).
+    #[inline]
     pub fn secs_since(self, earlier: SourceTime) -> f64 {
         self.ms_since(earlier) / 1000.0
     }
 
     /// The moment `ms` milliseconds after this one.
+    #[inline]
     pub fn plus_ms(self, ms: f64) -> SourceTime {
         SourceTime(self.0 + ms)
     }
 
     /// The later of the two.
+    #[inline]
     pub fn max(self, other: SourceTime) -> SourceTime {
         SourceTime(self.0.max(other.0))
     }
 
     /// Whether it is a real moment (not NaN or infinite).
+    #[inline]
     pub fn is_finite(self) -> bool {
         self.0.is_finite()
     }

@@ -4,7 +4,7 @@
 //! A set is read back from what the analysis wrote while it ran: the event
 //! log (JSON Lines of [`crate::analysis::events::Event`]: flags, reps,
 //! holds, views, the set summary) and the metrics CSV (every measurement of
-//! every frame, [`crate::sinks::metrics_csv`]). The exercise file says which
+//! every frame, [`crate::recording::metrics`]). The exercise file says which
 //! measurements the rules judge, against which limits, and what the camera
 //! cannot see. From those the page shows, per set, each judged measurement
 //! over time with its safe region and limit, the spans where a flag was up,
