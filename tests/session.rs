@@ -255,6 +255,38 @@ fn pain_rising_by_two_ends_the_exercise_with_advice() {
 }
 
 #[test]
+fn a_pain_question_left_unanswered_ends_the_exercise_at_once() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = scratch("unanswered");
+    let db = dir.join("formcheck.sqlite");
+    let timings = dir.join("timings.json");
+    let mut child = session(&db, "p-4", true)
+        .arg("--timings-json")
+        .arg(&timings)
+        .spawn()
+        .unwrap();
+    // The red-flag check answered, then the input ends before the pain
+    // question of set 1.
+    answer(&mut child, "n\nn\nn\nn\n");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("set 1 is not started"), "{stderr}");
+    // Replayed in real time, the clip runs for seconds: the run stops at
+    // its first frame instead of watching the rest with no set open.
+    let summary: Value = serde_json::from_slice(&std::fs::read(&timings).unwrap()).unwrap();
+    let read = summary["frames_read"].as_u64().unwrap();
+    assert!(read < 100, "{read} frames read after the exercise ended");
+    let store = Store::open(&db).unwrap();
+    let sessions = store.sessions(Some("p-4")).unwrap();
+    assert!(store.session(sessions[0].id).unwrap().sets.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     let _one = ONE_AT_A_TIME
         .lock()

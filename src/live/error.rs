@@ -98,14 +98,43 @@ impl LiveError {
     }
 }
 
-/// `error` and every cause below it, as one line ("a: b: c").
+/// `error` and every cause below it, as one line ("a: b: c"), each cause
+/// once: one that a message above already quotes is not repeated.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         cause = c.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chain_names_each_cause_once() {
+        let quoted = crate::toml_file::TomlError::Read {
+            path: "p7.toml".into(),
+            source: std::io::Error::other("disk on fire"),
+        };
+        assert_eq!(chain(&quoted), "p7.toml: disk on fire");
+        let failed = LiveError::RecordingFailed {
+            number: 2,
+            dir: "set-02".into(),
+            source: Box::new(LiveError::io("cannot write the events")(
+                std::io::Error::other("no space left"),
+            )),
+        };
+        assert_eq!(
+            failed.chain(),
+            "set 2 stopped: its recording in set-02 failed: cannot write the events: no space left"
+        );
+    }
 }

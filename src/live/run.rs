@@ -165,10 +165,10 @@ impl Live {
     fn on_frame(&mut self, mut a: Box<Assessment>) -> Result<(), LiveError> {
         let muted = self.cues.as_ref().is_none_or(Cues::muted);
         if let Some(session) = &mut self.session {
-            if !session.open_set(
-                self.pipeline.fps(),
-                &mut *self.screen.asker(&mut self.asking),
-            )? {
+            let asker = &mut *self.screen.asker(&mut self.asking);
+            if !session.open_set(self.pipeline.fps(), asker)? {
+                // No set without the pain before it: the exercise ends.
+                self.stopping |= !session.goes_on();
                 return Ok(());
             }
         }
