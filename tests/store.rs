@@ -57,7 +57,7 @@ fn rep(index: u32, t_ms: f64) -> Event {
             ("knee_flexion", [12.5, 95.25 + index as f32]),
             ("trunk_from_vertical", [3.0, 18.75]),
         ]),
-        at_turn: BTreeMap::new(),
+        at_turn: BTreeMap::from([("back_bend", 2.5 + index as f32)]),
         flags: if index.is_multiple_of(3) {
             vec!["knee_depth".to_string()]
         } else {
@@ -126,8 +126,8 @@ fn expected(
                 concentric_s,
                 range,
                 peaks,
+                at_turn,
                 flags,
-                ..
             } => reps.push(RepRow {
                 index,
                 frame,
@@ -137,6 +137,10 @@ fn expected(
                 concentric_s,
                 range,
                 peaks: peaks.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                at_turn: at_turn
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
                 flags,
             }),
             Event::Hold {
@@ -295,6 +299,7 @@ fn a_new_database_has_the_schema_and_owner_only_permissions() {
             "patients",
             "recordings",
             "red_flag_checks",
+            "rep_at_turn",
             "rep_peaks",
             "reps",
             "sessions",
@@ -335,7 +340,7 @@ fn a_version_1_database_is_upgraded_and_keeps_its_data() {
     assert_eq!(user_version(&path), 1);
 
     let store = Store::open(&path).unwrap();
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), current_version());
     let s = store.session(1).unwrap();
     assert_eq!(s.patient, "old-01");
     assert_eq!(s.folder, PathBuf::from("/clinic/2025-01-02"));
@@ -468,6 +473,12 @@ fn sets_reps_and_flags_read_back_as_given() {
     assert_eq!(s.leg_symptoms_spread, Some(false));
     assert_eq!(s.stopped_because.as_deref(), Some("pain rose"));
     assert_eq!(s.last_event_ms, Some(20_000.0));
+    assert_eq!(s.reps[1].at_turn["back_bend"], 4.5);
+    let text = formcheck::store::detail_text(&detail);
+    assert!(
+        text.contains("range 91.0, back's outline bent +4.5° at the turn"),
+        "{text}"
+    );
     assert!(s.started_at < s.finished_at.clone().unwrap());
     // NaN != NaN: check it, then compare the rest exactly.
     let mut s = s.clone();
@@ -594,7 +605,15 @@ fn event_of_json(line: &str) -> Option<Event> {
                     )
                 })
                 .collect(),
-            at_turn: BTreeMap::new(),
+            at_turn: v["at_turn"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, b)| {
+                    let name: &'static str = Box::leak(k.clone().into_boxed_str());
+                    (name, b.as_f64().unwrap() as f32)
+                })
+                .collect(),
             flags: serde_json::from_value(v["flags"].clone()).unwrap(),
         },
         "hold" => Event::Hold {

@@ -732,7 +732,7 @@ fn close_flag(
     Ok(())
 }
 
-/// Stores a rep of `set` and its peaks.
+/// Stores a rep of `set`, its peaks and its values at the turn.
 fn store_rep(
     tx: &Transaction<'_>,
     set: SetId,
@@ -748,8 +748,8 @@ fn store_rep(
         concentric_s,
         range,
         peaks,
+        at_turn,
         flags,
-        ..
     } = rep
     else {
         return Ok(None);
@@ -784,6 +784,16 @@ fn store_rep(
     for (metric, [low, high]) in peaks {
         insert
             .execute(params![set, index, metric, low, high])
+            .map_err(err)?;
+    }
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO rep_at_turn (set_id, rep_idx, metric, value) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(err)?;
+    for (metric, value) in at_turn {
+        insert
+            .execute(params![set, index, metric, value])
             .map_err(err)?;
     }
     Ok(Some(*t_ms))

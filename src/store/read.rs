@@ -245,6 +245,7 @@ impl Store {
                     concentric_s: real(r, 5)?,
                     range: real(r, 6)? as f32,
                     peaks: BTreeMap::new(),
+                    at_turn: BTreeMap::new(),
                     flags: serde_json::from_str(&flags).map_err(|e| conversion(7, Box::new(e)))?,
                 })
             })?
@@ -259,6 +260,17 @@ impl Store {
             if let Some(rep) = reps.iter_mut().find(|rep| rep.index == index) {
                 rep.peaks
                     .insert(r.get(1)?, [real(r, 2)? as f32, real(r, 3)? as f32]);
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rep_idx, metric, value FROM rep_at_turn WHERE set_id = ?1
+             ORDER BY rep_idx, metric",
+        )?;
+        let mut rows = stmt.query([set])?;
+        while let Some(r) = rows.next()? {
+            let index: u32 = r.get(0)?;
+            if let Some(rep) = reps.iter_mut().find(|rep| rep.index == index) {
+                rep.at_turn.insert(r.get(1)?, real(r, 2)? as f32);
             }
         }
         Ok(reps)

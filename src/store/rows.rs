@@ -207,6 +207,9 @@ pub struct RepRow {
     pub range: f32,
     /// Lowest and highest value of every rule metric during the rep.
     pub peaks: BTreeMap<String, [f32; 2]>,
+    /// The values rep rules judged at its deepest point, by metric name
+    /// (`back_bend`: the bend of the back's outline, degrees).
+    pub at_turn: BTreeMap<String, f32>,
     /// Rules that fired during the rep.
     pub flags: Vec<String>,
 }

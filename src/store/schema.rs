@@ -149,6 +149,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX sets_by_exercise ON sets (exercise, started_at);
     CREATE INDEX red_flag_checks_by_session ON red_flag_checks (session_id);
     ",
+    // 3: the values a rep rule judged at the rep's deepest point (the bend
+    // of the back's outline), which the report and a clinic's dashboard show
+    // per rep.
+    "
+    CREATE TABLE rep_at_turn (
+        set_id INTEGER NOT NULL,
+        rep_idx INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (set_id, rep_idx, metric),
+        FOREIGN KEY (set_id, rep_idx) REFERENCES reps(set_id, idx)
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -147,12 +147,16 @@ fn set_text(out: &mut String, s: &SetRow) {
     for r in &s.reps {
         let _ = writeln!(
             out,
-            "  rep {:>2}: down {:.1} s, turn {:.1} s, up {:.1} s, range {:.1}{}",
+            "  rep {:>2}: down {:.1} s, turn {:.1} s, up {:.1} s, range {:.1}{}{}",
             r.index,
             r.eccentric_s,
             r.turn_s,
             r.concentric_s,
             r.range,
+            r.at_turn
+                .get("back_bend")
+                .map(|b| format!(", back's outline bent {b:+.1}° at the turn"))
+                .unwrap_or_default(),
             if r.flags.is_empty() {
                 String::new()
             } else {
