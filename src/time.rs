@@ -75,12 +75,6 @@ impl SourceTime {
     pub fn max(self, other: SourceTime) -> SourceTime {
         SourceTime(self.0.max(other.0))
     }
-
-    /// Whether it is a real moment (not NaN or infinite).
-    #[inline]
-    pub fn is_finite(self) -> bool {
-        self.0.is_finite()
-    }
 }
 
 #[cfg(test)]

@@ -47,11 +47,6 @@ impl Outputs {
         })
     }
 
-    /// Whether a video of what is shown is being written.
-    pub fn has_video(&self) -> bool {
-        self.video.is_some()
-    }
-
     /// The overlay video, if one is written.
     pub fn video(&mut self) -> Option<&mut VideoSink> {
         self.video.as_mut()

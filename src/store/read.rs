@@ -250,30 +250,49 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let mut stmt = self.conn.prepare_cached(
+        self.per_rep(
             "SELECT rep_idx, metric, low, high FROM rep_peaks WHERE set_id = ?1
              ORDER BY rep_idx, metric",
-        )?;
-        let mut rows = stmt.query([set])?;
-        while let Some(r) = rows.next()? {
-            let index: u32 = r.get(0)?;
-            if let Some(rep) = reps.iter_mut().find(|rep| rep.index == index) {
+            set,
+            &mut reps,
+            |rep, r| {
                 rep.peaks
                     .insert(r.get(1)?, [real(r, 2)? as f32, real(r, 3)? as f32]);
-            }
-        }
-        let mut stmt = self.conn.prepare_cached(
+                Ok(())
+            },
+        )?;
+        self.per_rep(
             "SELECT rep_idx, metric, value FROM rep_at_turn WHERE set_id = ?1
              ORDER BY rep_idx, metric",
+            set,
+            &mut reps,
+            |rep, r| {
+                rep.at_turn.insert(r.get(1)?, real(r, 2)? as f32);
+                Ok(())
+            },
         )?;
+        Ok(reps)
+    }
+
+    /// Runs `sql` (rows of `set` whose first column is a rep's index) and
+    /// hands each row to `take` with its rep; rows of reps not in `reps` are
+    /// skipped.
+    fn per_rep(
+        &self,
+        sql: &str,
+        set: SetId,
+        reps: &mut [RepRow],
+        mut take: impl FnMut(&mut RepRow, &Row<'_>) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query([set])?;
         while let Some(r) = rows.next()? {
             let index: u32 = r.get(0)?;
             if let Some(rep) = reps.iter_mut().find(|rep| rep.index == index) {
-                rep.at_turn.insert(r.get(1)?, real(r, 2)? as f32);
+                take(rep, r)?;
             }
         }
-        Ok(reps)
+        Ok(())
     }
 
     fn holds(&self, set: SetId) -> rusqlite::Result<Vec<HoldRow>> {
