@@ -3,9 +3,12 @@
 //! set raises no back-rounding flag, the rep whose spine flexes reads a
 //! larger bend than the same body's clean rep, a track made with
 //! `pose --back` replays the same judgement, a squat whose whole back
-//! rounds on one rep is flagged on that rep and its clean twin is not, and
-//! a track without the outline says the outline was not measured instead
-//! of judging.
+//! rounds on one rep is flagged on that rep and its clean twin is not, so
+//! is a hinge whose back rounds past its own first rep though its body's
+//! outline never reaches the absolute limit, a plank and a bird-dog whose
+//! whole back rounds are flagged and their clean twins are not, and a track
+//! without the outline says the outline was not measured instead of
+//! judging.
 //!
 //! The rendered bodies' backs round little in outline (`EVALUATION.md`):
 //! the assertions keep margins of several degrees over what another
@@ -143,6 +146,54 @@ fn a_squat_whose_whole_back_rounds_is_flagged_on_that_rep_only() {
     let clean = analyse_as(&clip("squat-side-clean").video, "squat", dir.path());
     assert_eq!(bends(&clean).len(), 2);
     assert!(!flagged(&clean, "back_rounding"));
+}
+
+#[test]
+fn a_hinge_rounding_past_its_own_first_rep_is_flagged_on_that_rep_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // This body's neutral hinge reads a hollow −27°; rep 2 flexes the
+    // lumbar and thoracic spine 20° each and reads about 16° more: far
+    // inside the absolute +7°, far past the 5° allowed over rep 1.
+    let events = analyse(&clip("hip_hinge-side-back_rounding-40").video, dir.path());
+    let bent = bends(&events);
+    assert_eq!(bent.len(), 2, "{bent:?}");
+    assert!(bent[1] - bent[0] > 10.0 && bent[1] < 0.0, "{bent:?}");
+    let flags = rep_flags(&events);
+    assert!(flags[0].is_empty(), "{flags:?}");
+    assert_eq!(flags[1], ["back_rounding_from_first_rep"], "{flags:?}");
+
+    // A clean hinge: its two reps within a degree of each other.
+    let clean = analyse(&clip("hip_hinge-side-clean").video, dir.path());
+    assert!(!flagged(&clean, "back_rounding_from_first_rep"));
+}
+
+#[test]
+fn a_plank_and_a_bird_dog_whose_back_rounds_are_flagged_their_clean_twins_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // Rep 2 rounds the lumbar and thoracic spine 30° each: the outline
+    // leaves the shape the set started in by 25–30°, against 10° allowed.
+    for (faulty, clean, exercise) in [
+        ("plank-side-back_rounding-60", "plank-side-clean", "plank"),
+        (
+            "bird_dog-side-back_rounding-60",
+            "bird_dog-side-clean",
+            "bird_dog",
+        ),
+    ] {
+        let events = analyse_as(&clip(faulty).video, exercise, dir.path());
+        let raised: Vec<f64> = events
+            .iter()
+            .filter(|e| e["event"] == "flag_start" && e["rule"] == "back_outline")
+            .map(|e| e["t_ms"].as_f64().unwrap() / 1000.0)
+            .collect();
+        // The rounded hold is the second, after 5 s.
+        assert!(
+            !raised.is_empty() && raised.iter().all(|t| *t > 5.0),
+            "{faulty}: {raised:?}"
+        );
+        let events = analyse_as(&clip(clean).video, exercise, dir.path());
+        assert!(!flagged(&events, "back_outline"), "{clean}");
+    }
 }
 
 #[test]

@@ -1307,6 +1307,64 @@ fn back_rounding_is_judged_at_each_reps_deepest_point() {
     }
 }
 
+/// The rules each rep raised.
+fn flags_per_rep(events: &[Event]) -> Vec<Vec<String>> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Rep { flags, .. } => Some(flags.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A body whose neutral hinge reads a hollow −20° (the outline's neutral
+/// differs from one body to the next): a rep that rounds to −12° is 8° past
+/// its own first rep and flagged, though far inside the absolute limit;
+/// reps within 2° of the first are not. A first rep the camera could not
+/// judge leaves the reference to the first rep it could (−19°).
+#[test]
+fn back_rounding_is_judged_against_the_sets_first_rep() {
+    let records = film(&side_camera(&upright()), &noisy(), 26.0, |t| {
+        squat(cycle(t, 6.0), 20.0 * cycle(t, 6.0), 0.0)
+    });
+    for (hidden_first, expected) in [
+        (false, vec![-20.0, -19.0, -12.0, -18.0]),
+        (true, vec![-19.0, -12.0, -18.0]),
+    ] {
+        let events = analyse_with_back("hip_hinge", &records, |t| {
+            let rep = (t / 6.0) as usize;
+            if hidden_first && rep == 0 && (2.0..4.0).contains(&t) {
+                return BackReading::Unmeasurable {
+                    why: Unmeasurable::ArmOverBack,
+                };
+            }
+            let bottom = [-20.0, -19.0, -12.0, -18.0, 0.0][rep.min(4)];
+            bend(bottom * cycle(t, 6.0))
+        });
+        let at_turn = bends_at_turn(&events);
+        assert_eq!(at_turn.len(), expected.len(), "{at_turn:?}");
+        for (got, want) in at_turn.iter().zip(&expected) {
+            assert!((got - want).abs() < 0.5, "{at_turn:?}");
+        }
+        let per_rep = flags_per_rep(&events);
+        let rounded: Vec<bool> = per_rep
+            .iter()
+            .map(|f| f.iter().any(|r| r == "back_rounding_from_first_rep"))
+            .collect();
+        assert_eq!(rounded, [false, false, true, false], "{per_rep:?}");
+        assert!(!per_rep.iter().flatten().any(|r| r == "back_rounding"));
+        let change = events.iter().find_map(|e| match e {
+            Event::FlagStart { rule, value, .. } if rule == "back_rounding_from_first_rep" => {
+                Some(*value)
+            }
+            _ => None,
+        });
+        let from = if hidden_first { -19.0 } else { -20.0 };
+        assert!((change.unwrap() - (-12.0 - from)).abs() < 0.5, "{change:?}");
+    }
+}
+
 /// An arm over the back at the deepest point: "cannot see your back" with
 /// the reason, never a verdict; the rounding at that rep is not flagged.
 #[test]

@@ -129,15 +129,21 @@ pub struct Rule {
     pub source: String,
 }
 
-impl Rule {
-    /// Whether `value` (as judged) is past the limit.
-    pub fn exceeded_by(&self, value: f32) -> bool {
-        let limit = *self.limit.get_ref();
-        match self.fires {
+impl Direction {
+    /// Whether `value` is past `limit` this way.
+    pub fn past(self, value: f32, limit: f32) -> bool {
+        match self {
             Direction::Above => value > limit,
             Direction::Below => value < limit,
             Direction::Beyond => value.abs() > limit,
         }
+    }
+}
+
+impl Rule {
+    /// Whether `value` (as judged) is past the limit.
+    pub fn exceeded_by(&self, value: f32) -> bool {
+        self.fires.past(value, *self.limit.get_ref())
     }
 
     /// Whether `value` (as judged: relative to the baseline where the rule
@@ -182,6 +188,20 @@ impl RepExtreme {
     }
 }
 
+/// What a rep rule's limit is measured from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepReference {
+    /// The rep's own value.
+    #[default]
+    Absolute,
+    /// The change from the same value of the set's first rep that had one:
+    /// the patient's own neutral for the movement, where bodies differ too
+    /// much for one absolute limit (the back's outline at the bottom of a
+    /// good hinge). The first rep itself is judged by the absolute rules.
+    FirstRep,
+}
+
 /// A rule judged once per rep, on the furthest the rep went (e.g. a bridge
 /// that never reaches full extension), rather than frame by frame.
 #[derive(Clone, Debug, Deserialize)]
@@ -199,6 +219,9 @@ pub struct RepRule {
     pub fires: Direction,
     /// The limit.
     pub limit: Spanned<f32>,
+    /// The rep's value, or its change from the set's first rep.
+    #[serde(default)]
+    pub relative_to: RepReference,
     /// What the patient is told.
     pub message: String,
     /// Short spoken cue.
@@ -392,7 +415,18 @@ fn check_rules(path: &Path, text: &str, exercise: &Exercise) -> Result<(), Confi
     }
     for rule in &exercise.rep_rules {
         let field = format!("rep_rule `{}` limit", rule.id);
-        check_value(path, text, &field, &rule.limit, rule.metric, false)?;
+        let change = rule.relative_to == RepReference::FirstRep;
+        check_value(path, text, &field, &rule.limit, rule.metric, change)?;
+        if change && rule.extreme != RepExtreme::AtTurn {
+            return Err(toml_file::invalid(
+                path,
+                text,
+                rule.limit.span().start,
+                &format!("rep_rule `{}` relative_to", rule.id),
+                "`first_rep` needs `extreme = \"at_turn\"`: only the value at the turn is kept with each rep",
+            )
+            .into());
+        }
         if exercise.reps.is_none() {
             return Err(toml_file::invalid(
                 path,

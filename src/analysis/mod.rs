@@ -22,10 +22,11 @@ pub mod rules;
 pub mod status;
 pub mod view;
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use back_outline::{BackReading, Unmeasurable};
-use config::{Direction, Exercise, Fault, Profile, Reference, RepExtreme, RepRule, Rule, View};
+use config::{Exercise, Fault, Profile, Reference, RepExtreme, RepReference, RepRule, Rule, View};
 use events::{Event, Judged, RepJudgement, SetQuantity};
 use measure::{measure, nearer_side, Measurements, Metric, Side, MIN_VISIBILITY};
 use plausibility::PlausibilityGate;
@@ -175,6 +176,9 @@ pub struct Analyzer {
     rep_flags: Vec<String>,
     rep_count: u32,
     rep_judgements: Vec<RepJudgement>,
+    /// The value each rep rule relative to the first rep is judged from:
+    /// rule id → the first value it had in this set.
+    first_rep: BTreeMap<String, f32>,
     last_rep: Option<Tempo>,
     /// The last flag that is not a rule's continuous one (tempo, rep rule,
     /// hold too long): when, what it said, what it guards against.
@@ -231,6 +235,7 @@ impl Analyzer {
             rep_flags: Vec::new(),
             rep_count: 0,
             rep_judgements: Vec::new(),
+            first_rep: BTreeMap::new(),
             last_rep: None,
             last_instant: None,
             last_blind: None,
@@ -678,46 +683,58 @@ impl Analyzer {
     }
 
     /// The rep rules broken by this rep: its peaks, or its values at the
-    /// turn, past their limits.
+    /// turn, past their limits (a rule relative to the first rep: its
+    /// change from that rep's value). One flag per fault and metric: a
+    /// rule whose fault an earlier rule on the same metric already flagged
+    /// on this rep stays quiet.
     fn judge_rep_rules(
-        &self,
+        &mut self,
         at_turn: &BTreeMap<&'static str, f32>,
         turn_at: &BTreeMap<&'static str, At>,
     ) -> Vec<InstantFlag> {
-        self.exercise
-            .rep_rules
-            .iter()
-            .filter_map(|rule| {
-                let [lowest, highest] = self
-                    .rep_peaks
-                    .get(rule.metric.name())
-                    .copied()
-                    .unwrap_or([f32::NAN; 2]);
-                let value = match rule.extreme {
-                    RepExtreme::Highest => highest,
-                    RepExtreme::Lowest => lowest,
-                    RepExtreme::AtTurn => *at_turn.get(rule.metric.name())?,
-                };
-                if value.is_nan() {
-                    return None;
-                }
-                let limit = *rule.limit.get_ref();
-                let wrong = match rule.fires {
-                    Direction::Above => value > limit,
-                    Direction::Below => value < limit,
-                    Direction::Beyond => value.abs() > limit,
-                };
-                wrong.then(|| InstantFlag {
+        let mut flags: Vec<InstantFlag> = Vec::new();
+        for rule in &self.exercise.rep_rules {
+            let [lowest, highest] = self
+                .rep_peaks
+                .get(rule.metric.name())
+                .copied()
+                .unwrap_or([f32::NAN; 2]);
+            let value = match rule.extreme {
+                RepExtreme::Highest => highest,
+                RepExtreme::Lowest => lowest,
+                RepExtreme::AtTurn => at_turn.get(rule.metric.name()).copied().unwrap_or(f32::NAN),
+            };
+            if value.is_nan() {
+                continue;
+            }
+            let value = match rule.relative_to {
+                RepReference::Absolute => value,
+                RepReference::FirstRep => match self.first_rep.entry(rule.id.clone()) {
+                    Entry::Occupied(first) => value - first.get(),
+                    Entry::Vacant(first) => {
+                        first.insert(value);
+                        continue;
+                    }
+                },
+            };
+            let limit = *rule.limit.get_ref();
+            let metric = Judged::from(rule.metric);
+            let said = flags
+                .iter()
+                .any(|f| f.fault == rule.fault && f.metric == metric);
+            if rule.fires.past(value, limit) && !said {
+                flags.push(InstantFlag {
                     at: turn_at.get(rule.metric.name()).copied(),
                     rule: rule.id.clone(),
                     fault: rule.fault,
-                    metric: rule.metric.into(),
+                    metric,
                     value,
                     limit,
                     message: rule.message.clone(),
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        flags
     }
 
     /// A flag judged on a whole rep: it starts and ends on the rep's last

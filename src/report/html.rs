@@ -10,7 +10,7 @@ use super::plot::{self, hex};
 use super::thumbs::{thumbnails, THUMB_WIDTH};
 use super::{HistoryPoint, ReportError, ReportInput};
 use crate::analysis::back_outline::OutlineDrawing;
-use crate::analysis::config::{Direction, Exercise, Reference, View};
+use crate::analysis::config::{Direction, Exercise, Reference, RepReference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::{HOLD_RULE, TEMPO_RULE};
 use crate::recording::track::read_track;
@@ -170,8 +170,10 @@ fn amount(metric: &str, v: f32) -> String {
 }
 
 /// "above +45.0° from baseline": when a rule fires.
-fn condition(metric: &str, fires: Direction, limit: f32, relative: bool) -> String {
-    let from = if relative { " from baseline" } else { "" };
+/// `from` names what a relative limit is measured from.
+fn condition(metric: &str, fires: Direction, limit: f32, from: Option<&str>) -> String {
+    let relative = from.is_some();
+    let from = from.map(|f| format!(" from {f}")).unwrap_or_default();
     let sign = if relative && fires != Direction::Beyond && limit >= 0.0 {
         "+"
     } else {
@@ -184,11 +186,22 @@ fn condition(metric: &str, fires: Direction, limit: f32, relative: bool) -> Stri
     }
 }
 
+/// What a rule's limit is measured from, in words; `None` for the raw value.
+fn baseline_named(reference: Reference) -> Option<&'static str> {
+    (reference == Reference::Baseline).then_some("baseline")
+}
+
+/// What a rep rule's limit is measured from, in words; `None` for the
+/// rep's own value.
+fn first_rep_named(reference: RepReference) -> Option<&'static str> {
+    (reference == RepReference::FirstRep).then_some("the set's first rep")
+}
+
 /// The condition under which a flag was raised.
 fn flag_condition(set: &SetData, flag: &Flag) -> String {
     if let Some(rule) = set.exercise.rules.iter().find(|r| r.id == flag.logged.rule) {
-        let relative = rule.relative_to == Reference::Baseline;
-        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, relative);
+        let from = baseline_named(rule.relative_to);
+        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, from);
     }
     if let Some(rule) = set
         .exercise
@@ -196,7 +209,8 @@ fn flag_condition(set: &SetData, flag: &Flag) -> String {
         .iter()
         .find(|r| r.id == flag.logged.rule)
     {
-        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, false);
+        let from = first_rep_named(rule.relative_to);
+        return condition(&flag.logged.metric, rule.fires, flag.logged.limit, from);
     }
     match flag.logged.rule.as_str() {
         TEMPO_RULE => format!("phase under {:.1} s", flag.logged.limit),
@@ -400,10 +414,9 @@ fn metric_caption(set: &SetData, metric: Metric) -> Markup {
             }
             @for rule in set.exercise.rules.iter().filter(|r| r.metric == metric) {
                 @let (limit, applied) = set.limit(&rule.id, *rule.limit.get_ref());
-                @let relative = rule.relative_to == Reference::Baseline;
                 span.rule {
                     b { (rule.id) } " — " (fault_label(rule.fault)) ": flags "
-                    (condition(metric.name(), rule.fires, limit, relative))
+                    (condition(metric.name(), rule.fires, limit, baseline_named(rule.relative_to)))
                     " for " (format!("{:.1}", rule.min_duration_s.get_ref())) " s, camera at the "
                     (view_name(rule.view)) "; "
                     @if applied { "limit as applied in this set. " } @else { "exercise default limit (no flag fired, so a prescribed limit is not on record). " }
@@ -429,7 +442,7 @@ fn metric_caption(set: &SetData, metric: Metric) -> Markup {
                 span.rule {
                     b { (rule.id) } " — " (fault_label(rule.fault)) ": judged once per rep on its "
                     (rule.extreme.describe()) ", flags "
-                    (condition(metric.name(), rule.fires, limit, false)) ". "
+                    (condition(metric.name(), rule.fires, limit, first_rep_named(rule.relative_to))) ". "
                     span.small { "Source: " (rule.source) }
                 }
             }

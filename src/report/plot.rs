@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::data::{Baseline, SetData};
 use super::{HistoryPoint, ReportError};
-use crate::analysis::config::{Direction, Exercise, RepRule, Rule, View};
+use crate::analysis::config::{Direction, Exercise, RepReference, RepRule, Rule, View};
 use crate::analysis::measure::Metric;
 use crate::time::SourceTime;
 
@@ -320,7 +320,17 @@ fn guides(set: &SetData, rules: &[&Rule], rep_rules: &[&RepRule]) -> Guides {
     }
     for rule in rep_rules {
         let (limit, _) = set.limit(&rule.id, *rule.limit.get_ref());
-        lines.push((rule.id.clone(), f64::from(limit), REP_LIMIT, true));
+        let from = match rule.relative_to {
+            RepReference::Absolute => Some(0.0),
+            // Only the back's outline is kept per rep.
+            RepReference::FirstRep if rule.metric == Metric::BackBend => {
+                set.reps.iter().find_map(|r| r.back_bend)
+            }
+            RepReference::FirstRep => None,
+        };
+        if let Some(from) = from {
+            lines.push((rule.id.clone(), f64::from(from + limit), REP_LIMIT, true));
+        }
     }
 
     Guides {

@@ -10,7 +10,7 @@ use opencv::imgproc;
 
 use super::set::{FlagSpan, RecordedSet, Sight};
 use super::{write_time, Playback, KEY_HELP};
-use crate::analysis::config::{Direction, Reference, RepExtreme, View};
+use crate::analysis::config::{Direction, Reference, RepExtreme, RepReference, View};
 use crate::analysis::measure::Metric;
 use crate::analysis::measure::MIN_VISIBILITY;
 use crate::analysis::status::{FormState, Gauge};
@@ -68,6 +68,11 @@ pub enum Note {
     WrongView(Option<View>),
     /// A rep rule, judged on each rep's furthest value.
     PerRep(RepExtreme),
+    /// A rep rule judged on each rep's change at its deepest point from the
+    /// set's first rep: that rep's value.
+    FromFirstRep(f32),
+    /// A rep rule relative to the first rep, before any rep had a value.
+    NoFirstRep,
 }
 
 /// A rule at a frame: its value as judged, its state and the note.
@@ -133,6 +138,13 @@ pub fn rule_reading(set: &RecordedSet, index: usize, frame: u64) -> Option<Readi
 pub fn rep_rule_reading(set: &RecordedSet, index: usize, frame: u64) -> Option<Reading> {
     let rule = set.exercise.rep_rules.get(index)?;
     let value = set.measured(rule.metric, frame, MIN_VISIBILITY);
+    let (value, note) = match rule.relative_to {
+        RepReference::Absolute => (value, Note::PerRep(rule.extreme)),
+        RepReference::FirstRep => match set.events.first_at_turn.get(rule.metric.name()) {
+            Some(&first) => (value.map(|v| v - first), Note::FromFirstRep(first)),
+            None => (None, Note::NoFirstRep),
+        },
+    };
     let state = if flagged(set, &rule.id, frame) {
         FormState::Flag
     } else if value.is_none() {
@@ -140,11 +152,7 @@ pub fn rep_rule_reading(set: &RecordedSet, index: usize, frame: u64) -> Option<R
     } else {
         FormState::Fine
     };
-    Some(Reading {
-        value,
-        state,
-        note: Note::PerRep(rule.extreme),
-    })
+    Some(Reading { value, state, note })
 }
 
 /// Draws the panel; keeps its text buffers and gauges between frames.
@@ -477,6 +485,11 @@ fn write_note(out: &mut String, metric: Metric, note: Note) {
         Note::PerRep(extreme) => {
             let _ = write!(out, "Judged on each rep's {}", extreme.describe());
         }
+        Note::FromFirstRep(first) => {
+            out.push_str("Each rep's deepest point against the first rep's ");
+            write_value(out, first, metric);
+        }
+        Note::NoFirstRep => out.push_str("Judged from the first rep's deepest point, once seen"),
     }
 }
 

@@ -22,6 +22,7 @@
 //! (before the frame, else after); a rule that never raised a flag has no
 //! known baseline, and review says so rather than guess.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::ReviewError;
@@ -91,6 +92,9 @@ pub struct SetEvents {
     pub flags: Vec<FlagSpan>,
     /// The reps, in order.
     pub reps: Vec<RepMark>,
+    /// Each metric's value at the turn of the first rep that had one (what
+    /// a rep rule relative to the first rep judges from).
+    pub first_at_turn: BTreeMap<String, f32>,
     /// The camera's view, each time it changed.
     pub views: Vec<ViewChange>,
     /// Frames analysed, from the set's summary (absent when the log was
@@ -115,7 +119,14 @@ impl SetEvents {
     fn from_log(log: EventLog) -> SetEvents {
         let frames = log.summary.as_ref().map(|s| s.frames);
         let last = frames.map_or(log.last_frame, |n| n.saturating_sub(1));
+        let mut first_at_turn = BTreeMap::new();
+        for rep in &log.reps {
+            for (metric, value) in &rep.at_turn {
+                first_at_turn.entry(metric.clone()).or_insert(*value);
+            }
+        }
         SetEvents {
+            first_at_turn,
             flags: log
                 .flags
                 .into_iter()
@@ -399,6 +410,7 @@ pub(crate) mod fixtures {
                 },
             ],
             frames: Some(200),
+            first_at_turn: BTreeMap::new(),
         };
         RecordedSet::new(Exercise::named("squat").unwrap(), events, metrics)
     }
@@ -446,6 +458,7 @@ mod tests {
                 view: View::Side,
             }],
             frames: Some(199),
+            first_at_turn: BTreeMap::new(),
         };
         let set = RecordedSet::new(Exercise::named("squat").unwrap(), events, metrics);
         // Frames before the drop move back by 900, after it by 901.
