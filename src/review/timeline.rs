@@ -458,6 +458,7 @@ mod tests {
                 "lateral_shift",
                 "trunk_rotation",
                 "back_rounding",
+                "back_rounding_from_first_rep",
                 TEMPO_RULE
             ]
         );
