@@ -8,6 +8,7 @@ use super::LiveError;
 use crate::analysis::events::Event;
 use crate::output::{self, Output};
 use crate::pipeline::messages::Assessment;
+use crate::recording::encoder::VideoEncoder;
 use crate::recording::events::EventWriter;
 use crate::recording::metrics::MetricsWriter;
 use crate::recording::video::VideoSink;
@@ -17,13 +18,13 @@ use crate::recording::video::VideoSink;
 pub struct Outputs {
     events: Option<EventWriter<BufWriter<Output>>>,
     metrics: Option<MetricsWriter<BufWriter<Output>>>,
-    video: Option<VideoSink>,
+    video: Option<VideoEncoder>,
 }
 
 impl Outputs {
     /// Creates the outputs asked for: the events at `events` (`-` for
     /// standard output), the metrics CSV at `metrics`, the overlay video at
-    /// `video` at `fps`.
+    /// `video` at `fps`, encoded on its own thread.
     pub fn create(
         events: Option<&str>,
         metrics: Option<&Path>,
@@ -40,15 +41,18 @@ impl Outputs {
             }
             None => None,
         };
+        let video = video
+            .map(|p| VideoEncoder::start(VideoSink::new(p, fps), "overlay-video"))
+            .transpose()?;
         Ok(Outputs {
             events,
             metrics,
-            video: video.map(|p| VideoSink::new(p, fps)),
+            video,
         })
     }
 
     /// The overlay video, if one is written.
-    pub fn video(&mut self) -> Option<&mut VideoSink> {
+    pub fn video(&mut self) -> Option<&mut VideoEncoder> {
         self.video.as_mut()
     }
 

@@ -20,6 +20,7 @@ use crate::body::ImageSize;
 use crate::pipeline::messages::{AnalysisCommand, Assessment};
 use crate::pipeline::timings::Timings;
 use crate::prompt::{Prompt, Terminal, WindowPrompt};
+use crate::recording::encoder::VideoEncoder;
 use crate::recording::video::VideoSink;
 use crate::ui::hud::{Hud, HudExtras};
 use crate::ui::window::{Window, WindowError};
@@ -77,7 +78,7 @@ pub struct Screen {
     window: Option<Window>,
     /// A recording started with `r`: the folder and the file being written.
     record_dir: PathBuf,
-    recording: Option<VideoSink>,
+    recording: Option<VideoEncoder>,
     /// Frames per second of the source, for a recording.
     pub fps: f64,
     set: u32,
@@ -149,7 +150,7 @@ impl Screen {
         a: &mut Assessment,
         timings: &Timings,
         muted: bool,
-        video: Option<&mut VideoSink>,
+        video: Option<&mut VideoEncoder>,
     ) -> Result<(), LiveError> {
         if a.frame.image.empty() || !self.draws(video.is_some()) {
             return Ok(());
@@ -295,7 +296,10 @@ impl Screen {
         let name = format!("{}-set{}-{stamp}.mp4", self.exercise.name, self.set);
         let path = self.record_dir.join(name);
         eprintln!("recording to {}", path.display());
-        self.recording = Some(VideoSink::new(&path, self.fps));
+        self.recording = Some(VideoEncoder::start(
+            VideoSink::new(&path, self.fps),
+            "recording",
+        )?);
         self.say("Recording".into());
         Ok(())
     }

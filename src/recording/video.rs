@@ -1,8 +1,14 @@
 //! A video file of frames: the overlay video, and the recordings of a set.
 //!
-//! An exported video ([`VideoSink::new`]) is H.264 where OpenCV's FFmpeg
-//! has an encoder, else MPEG-4 part 2: small files that play anywhere, but
-//! only complete once [`VideoSink::finish`] has run.
+//! Every video is MPEG-4 part 2: it plays in any desktop player, seeks to
+//! within 12 frames (a key frame every 12), and encodes fast enough to keep
+//! up live. H.264 was the exported videos' codec until measured: OpenCV's
+//! x264 (its default preset, which OpenCV does not let one change) took
+//! about half of all the processor time of a live run at 720p on 2 cores,
+//! more than the pose model, and the run dropped 0.5–5 % of its frames;
+//! with MPEG-4 part 2, 0.1 % (`BENCHMARKS.md`). Its files are about five
+//! times larger (33 MB for 31 s of 720p). An exported video
+//! ([`VideoSink::new`]) is only complete once [`VideoSink::finish`] has run.
 //!
 //! A recording ([`VideoSink::recording`]) must survive the program being
 //! killed: it is MPEG-4 part 2 (no encoder delay, a key frame every 12
@@ -48,6 +54,12 @@ pub enum VideoError {
         /// Why.
         source: opencv::Error,
     },
+    /// The thread encoding the video stopped unexpectedly.
+    #[error("{path}: the video's encoder stopped unexpectedly")]
+    Stopped {
+        /// The file.
+        path: PathBuf,
+    },
     /// The recording cannot be written to disk (the disk full, the file
     /// removed...).
     #[error("{path}: {error}")]
@@ -59,13 +71,9 @@ pub enum VideoError {
     },
 }
 
-/// Codecs tried in order for an exported video: H.264 where OpenCV's FFmpeg
-/// has an encoder, else MPEG-4 part 2.
-const EXPORT_FOURCCS: &[[char; 4]] = &[['a', 'v', 'c', '1'], ['m', 'p', '4', 'v']];
-
-/// The codec of a recording: MPEG-4 part 2, without encoder delay (H.264
-/// holds back over a second of frames) and faster to encode.
-const RECORDING_FOURCCS: &[[char; 4]] = &[['m', 'p', '4', 'v']];
+/// The codec of every video: MPEG-4 part 2, without encoder delay (H.264
+/// holds back over a second of frames) and fast to encode.
+const FOURCC: [char; 4] = ['m', 'p', '4', 'v'];
 
 /// How often a recording is synced to disk.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
@@ -75,7 +83,6 @@ const SYNC_EVERY: Duration = Duration::from_secs(1);
 pub struct VideoSink {
     path: PathBuf,
     fps: f64,
-    fourccs: &'static [[char; 4]],
     streamed: bool,
     writer: Option<VideoWriter>,
     copy: Option<PipeCopy>,
@@ -162,7 +169,6 @@ impl VideoSink {
         VideoSink {
             path: path.into(),
             fps: if fps > 0.0 { fps } else { 30.0 },
-            fourccs: EXPORT_FOURCCS,
             streamed: false,
             writer: None,
             copy: None,
@@ -174,7 +180,6 @@ impl VideoSink {
     /// moments.
     pub fn recording(path: &Path, fps: f64) -> VideoSink {
         VideoSink {
-            fourccs: RECORDING_FOURCCS,
             streamed: true,
             ..VideoSink::new(path, fps)
         }
@@ -211,12 +216,11 @@ impl VideoSink {
             self.path.clone()
         };
         let name = target.to_string_lossy().to_string();
-        for [a, b, c, d] in self.fourccs {
-            let fourcc = VideoWriter::fourcc(*a, *b, *c, *d).map_err(cv)?;
-            let w = VideoWriter::new(&name, fourcc, self.fps, size, true).map_err(cv)?;
-            if w.is_opened().map_err(cv)? {
-                return Ok(w);
-            }
+        let [a, b, c, d] = FOURCC;
+        let fourcc = VideoWriter::fourcc(a, b, c, d).map_err(cv)?;
+        let w = VideoWriter::new(&name, fourcc, self.fps, size, true).map_err(cv)?;
+        if w.is_opened().map_err(cv)? {
+            return Ok(w);
         }
         if let Some(copy) = self.copy.take() {
             // Lets the copy, waiting for a writer, see the end at once.
@@ -227,6 +231,11 @@ impl VideoSink {
             let _ = std::fs::remove_file(&self.path);
         }
         Err(create())
+    }
+
+    /// The file written.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Appends a frame (8-bit BGR, all of one size).

@@ -40,8 +40,8 @@ pub fn thumbnails(
     }
     // Frames are cut in order, decoding forward. A far frame is sought
     // instead, for as long as seeking beats decoding the gap: in an MPEG-4
-    // file a seek costs a few frames, in OpenCV's H.264 files it decodes
-    // from the start, and in a video that does not say how long it is (a
+    // file a seek costs a few frames, in an H.264 file with one key frame
+    // it decodes from the start, and in a video that does not say how long it is (a
     // set's recording, streamed to disk) OpenCV cannot seek at all.
     let mut order: Vec<(usize, usize)> = positions.iter().copied().zip(0..).collect();
     order.sort_unstable();

@@ -4,8 +4,9 @@
 //! A video is decoded forward from a keyframe: going to a frame means
 //! decoding from the keyframe before it. A set's recordings have one every
 //! 12 frames (a seek in a 720p recording: 11–19 ms), but an H.264 video
-//! may have very few (the overlay video of the 230-frame demo has one, so
-//! every seek in it decodes from the start). So a frame a little ahead is read forward rather than sought, and a
+//! from elsewhere may have very few (OpenCV's H.264 writer put one in the
+//! 230-frame demo's overlay video, so every seek in it decoded from the
+//! start). So a frame a little ahead is read forward rather than sought, and a
 //! jump back or far ahead seeks to [`BACKFILL`] frames before its target
 //! and keeps them on the way: the frames just before a flag, or before the
 //! frame stepped back from, are then at hand. [`CACHED_FRAMES`] are kept.
