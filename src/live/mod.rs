@@ -8,13 +8,15 @@
 //! person sees and the keys that change it ([`keys`]); [`outputs`] the files
 //! asked for; [`cues`] the spoken cues; [`baseline`] the captured neutral
 //! baseline; [`session`] a patient's session around the sets (questions,
-//! store, recordings, the programme's verdict).
+//! store, recordings, the programme's verdict); [`pace`] whether a live run
+//! keeps up.
 
 pub mod baseline;
 pub mod cues;
 mod error;
 pub mod keys;
 pub mod outputs;
+pub mod pace;
 pub mod run;
 pub mod screen;
 pub mod session;

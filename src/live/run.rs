@@ -12,6 +12,7 @@ use super::baseline::Baselines;
 use super::cues::Cues;
 use super::keys::Command;
 use super::outputs::Outputs;
+use super::pace::Pace;
 use super::screen::{Asking, KeyEffect, Screen, QUESTION_WINDOW};
 use super::session::Session;
 use super::{LiveError, RunOptions, RunOutcome};
@@ -35,6 +36,8 @@ struct Live {
     asking: Asking,
     baselines: Baselines,
     interrupted: Arc<AtomicBool>,
+    /// Whether a live source's frames are kept up with.
+    pace: Pace,
     /// The run is ending: the pipeline is told to stop and drains.
     stopping: bool,
 }
@@ -99,6 +102,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome, LiveError> {
         asking,
         baselines: Baselines::new(options.profile_path, &exercise.name),
         interrupted,
+        pace: Pace::new(Instant::now()),
         stopping: false,
     };
     let result = live.drive();
@@ -196,7 +200,20 @@ impl Live {
             _ => self.pipeline.recycle(std::mem::take(&mut a.frame.image)),
         }
         self.timings.sinks(started.elapsed());
+        self.keep_pace();
         Ok(())
+    }
+
+    /// Says so, live, when the run falls behind its source.
+    fn keep_pace(&mut self) {
+        if !self.pipeline.is_live() {
+            return;
+        }
+        let (read, dropped) = (self.pipeline.frames_read(), self.pipeline.frames_dropped());
+        if let Some(behind) = self.pace.check(Instant::now(), read, dropped) {
+            eprintln!("{}", behind.advice());
+            self.screen.warn(behind.short());
+        }
     }
 
     /// The set's end: its closing events said and written; in a session,
@@ -223,7 +240,7 @@ impl Live {
             Notice::SourceLost { source, attempt } => {
                 eprintln!("{source}: no frames, reconnecting (attempt {attempt})");
                 self.screen
-                    .say(format!("Camera lost: reconnecting (attempt {attempt})"));
+                    .warn(format!("Camera lost: reconnecting (attempt {attempt})"));
             }
             Notice::SourceBack { source } => {
                 eprintln!("{source}: back");

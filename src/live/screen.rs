@@ -16,6 +16,7 @@ use super::keys::{self, Command};
 use super::LiveError;
 use crate::analysis::baseline::COUNTDOWN_S;
 use crate::analysis::config::Exercise;
+use crate::analysis::status::{FormState, Status};
 use crate::body::ImageSize;
 use crate::pipeline::messages::{AnalysisCommand, Assessment};
 use crate::pipeline::timings::Timings;
@@ -88,8 +89,10 @@ pub struct Screen {
     session: bool,
     /// Whether the back's outline is drawn (`b`).
     show_outline: bool,
-    /// A notice shown instead of the status message until this instant.
-    notice: Option<(Instant, String)>,
+    /// A notice shown instead of the status message until this instant,
+    /// and whether it warns (shown in the caution colour over a fine
+    /// status).
+    notice: Option<(Instant, String, bool)>,
 }
 
 impl Screen {
@@ -140,7 +143,14 @@ impl Screen {
 
     /// Shows `message` instead of the status for a few seconds.
     pub fn say(&mut self, message: String) {
-        self.notice = Some((Instant::now() + NOTICE_SHOWN, message));
+        self.notice = Some((Instant::now() + NOTICE_SHOWN, message, false));
+    }
+
+    /// Shows `message`, a problem with the run rather than with the form,
+    /// instead of the status for a few seconds, in the caution colour
+    /// where the form is fine.
+    pub fn warn(&mut self, message: String) {
+        self.notice = Some((Instant::now() + NOTICE_SHOWN, message, true));
     }
 
     /// Draws the display on the frame and shows it; writes it into `video`
@@ -156,13 +166,7 @@ impl Screen {
             return Ok(());
         }
         let mut status = std::mem::take(&mut a.status);
-        if let Some((until, message)) = &self.notice {
-            if Instant::now() < *until {
-                status.message.clone_from(message);
-            } else {
-                self.notice = None;
-            }
-        }
+        self.show_notice(&mut status, Instant::now());
         let text = self.show_timings.then(|| timings.recent(TIMINGS_WINDOW));
         let extras = HudExtras {
             paused: self.paused,
@@ -197,6 +201,22 @@ impl Screen {
             }
         }
         Ok(())
+    }
+
+    /// Puts the notice up at `now`, if there is one, in place of `status`'s
+    /// message; a warning turns a fine status to caution.
+    fn show_notice(&mut self, status: &mut Status, now: Instant) {
+        let Some((until, message, warns)) = &self.notice else {
+            return;
+        };
+        if now >= *until {
+            self.notice = None;
+            return;
+        }
+        status.message.clone_from(message);
+        if *warns && status.state == FormState::Fine {
+            status.state = FormState::Caution;
+        }
     }
 
     /// Opens the window, `size` pixels large, if one is wanted and not open
@@ -324,7 +344,7 @@ mod tests {
     }
 
     fn notice(screen: &Screen) -> Option<&str> {
-        screen.notice.as_ref().map(|(_, m)| m.as_str())
+        screen.notice.as_ref().map(|(_, m, _)| m.as_str())
     }
 
     #[test]
@@ -366,6 +386,38 @@ mod tests {
         let mut session = screen(true);
         assert_eq!(session.key(Command::Quit), KeyEffect::Stop);
         assert!(session.wanted);
+    }
+
+    #[test]
+    fn a_warning_shows_in_the_caution_colour_over_a_fine_form_only() {
+        let mut s = screen(false);
+        let now = Instant::now();
+        for (warns, state, shown) in [
+            (true, FormState::Fine, FormState::Caution),
+            (true, FormState::Flag, FormState::Flag),
+            (false, FormState::Fine, FormState::Fine),
+        ] {
+            if warns {
+                s.warn("Falling behind".into());
+            } else {
+                s.say("Set 2".into());
+            }
+            let mut status = Status {
+                state,
+                ..Status::default()
+            };
+            s.show_notice(&mut status, now);
+            assert_eq!(status.state, shown);
+            assert_eq!(
+                status.message,
+                if warns { "Falling behind" } else { "Set 2" }
+            );
+        }
+        // Gone once its time is up.
+        let mut status = Status::default();
+        s.show_notice(&mut status, now + NOTICE_SHOWN + NOTICE_SHOWN);
+        assert_eq!(notice(&s), None);
+        assert_eq!(status.state, FormState::Fine);
     }
 
     #[test]
