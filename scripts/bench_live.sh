@@ -4,7 +4,8 @@
 # and peak memory, for the full and lite models, in one run; the squat is
 # judged on the back's outline, so the segmentation runs: the same without it
 # (the glute bridge, whose back is on the floor); then with a patient's
-# session recording both videos of the set (BENCHMARKS.md).
+# session recording both videos of the set; then with the window and the
+# overlay video (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/bench-live
@@ -39,5 +40,17 @@ for model in full lite; do
     --model "$model" --threads 1 --patient bench --db "$out/session-$model/formcheck.sqlite" \
     --cues-wav "$out/cues-$model-1-recorded.wav" --timings-json "$out/live-$model-1-recorded.json" \
     2> "$out/stderr-$model-1-recorded.txt"
+done
+# What a patient sees: the window (under Xvfb where there is no display) and
+# the overlay video written, on the encoder's thread.
+window=()
+if [ -z "${DISPLAY:-}" ]; then window=(xvfb-run -a -s "-screen 0 1920x1080x24"); fi
+for model in full lite; do
+  echo "formcheck live --realtime with the window and the overlay video: $model, 2 threads" >&2
+  /usr/bin/time -f '%M' -o "$out/rss-$model-2-window.txt" \
+    "${window[@]}" target/release/formcheck live --source "$clip" --realtime --exercise squat \
+    --model "$model" --threads 2 --mute --events "$out/events-$model-2-window.jsonl" \
+    --overlay-video "$out/overlay-$model-2-window.mp4" --overwrite \
+    --timings-json "$out/live-$model-2-window.json" 2> "$out/stderr-$model-2-window.txt"
 done
 python3 tools/bench_live_report.py "$out" | tee "$out/report.md"

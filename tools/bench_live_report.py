@@ -1,4 +1,6 @@
-"""Markdown table of scripts/bench_live.sh's results."""
+"""Markdown table of scripts/bench_live.sh's results. With the window, the
+peak memory is that of the largest process under `xvfb-run` where there is no
+display."""
 
 import json
 import pathlib
@@ -7,8 +9,8 @@ import sys
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    print("| model | threads | outline | recording | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| model | threads | outline | recording | window, overlay video | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for path in sorted(out.glob("live-*.json")):
         model, threads, *tags = path.stem.split("-")[1:]
         s = json.loads(path.read_text())
@@ -18,7 +20,8 @@ def main() -> None:
         lat, pose, sinks = s["latency_ms"], s["pose_ms"], s["sinks_ms"]
         print(
             f"| {model} | {threads} | {'no' if 'nooutline' in tags else 'yes'} "
-            f"| {'yes' if 'recorded' in tags else 'no'} | {s['frames_read']} "
+            f"| {'yes' if 'recorded' in tags else 'no'} | {'yes' if 'window' in tags else 'no'} "
+            f"| {s['frames_read']} "
             f"| {dropped} ({100 * dropped / read:.2f}%) "
             f"| {s['fps']:.1f} | {pose['p50']:.1f} / {pose['p95']:.1f} "
             f"| {sinks['p50']:.1f} / {sinks['p95']:.1f} "
