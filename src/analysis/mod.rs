@@ -26,7 +26,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use back_outline::{BackReading, Unmeasurable};
-use config::{Exercise, Fault, Profile, Reference, RepExtreme, RepReference, RepRule, Rule, View};
+use config::{Exercise, Fault, Profile, Reference, RepExtreme, RepReference, Rule, View};
 use events::{Event, Judged, RepJudgement, SetQuantity};
 use measure::{measure, nearer_side, Measurements, Metric, Side, MIN_VISIBILITY};
 use plausibility::PlausibilityGate;
@@ -643,8 +643,9 @@ impl Analyzer {
     }
 
     /// The values the rep rules judge at the rep's deepest point (metric →
-    /// value) and when that was; a rule that could not see it there says so
-    /// with a `CannotSee` event.
+    /// value) and when that was, each metric read once however many rules
+    /// judge it; a rule that could not see it there says so with a
+    /// `CannotSee` event.
     fn values_at_turn(
         &mut self,
         lowering: bool,
@@ -652,8 +653,7 @@ impl Analyzer {
         at: At,
         events: &mut Vec<Event>,
     ) -> (BTreeMap<&'static str, f32>, BTreeMap<&'static str, At>) {
-        let mut at_turn = BTreeMap::new();
-        let mut turn_at = BTreeMap::new();
+        let mut read: BTreeMap<&'static str, Result<(f32, At), String>> = BTreeMap::new();
         for rule in &self.exercise.rep_rules {
             if rule.extreme != RepExtreme::AtTurn {
                 continue;
@@ -662,22 +662,25 @@ impl Analyzer {
                 // Not measured in this run: the set summary says so.
                 continue;
             }
-            match at_turn_value(lowering, rule, frames) {
-                Ok((value, turn)) => {
-                    at_turn.insert(rule.metric.name(), value);
-                    turn_at.insert(rule.metric.name(), turn);
-                }
-                Err(hint) => {
-                    events.push(Event::CannotSee {
-                        rule: rule.id.clone(),
-                        metric: rule.metric,
-                        frame: at.frame,
-                        t_ms: at.t_ms,
-                        hint: hint.clone(),
-                    });
-                    self.last_blind = Some((at.t_ms, hint));
-                }
+            let value = read
+                .entry(rule.metric.name())
+                .or_insert_with(|| at_turn_value(lowering, rule.metric, frames));
+            if let Err(hint) = value {
+                events.push(Event::CannotSee {
+                    rule: rule.id.clone(),
+                    metric: rule.metric,
+                    frame: at.frame,
+                    t_ms: at.t_ms,
+                    hint: hint.clone(),
+                });
+                self.last_blind = Some((at.t_ms, hint.clone()));
             }
+        }
+        let mut at_turn = BTreeMap::new();
+        let mut turn_at = BTreeMap::new();
+        for (name, (value, turn)) in read.into_iter().filter_map(|(n, v)| Some((n, v.ok()?))) {
+            at_turn.insert(name, value);
+            turn_at.insert(name, turn);
         }
         (at_turn, turn_at)
     }
@@ -986,12 +989,12 @@ fn blind_hint(metric: Metric, why: Option<Unmeasurable>) -> String {
     }
 }
 
-/// The value of `rule`'s metric at the rep's turning point (its deepest,
+/// The value of `metric` at the rep's turning point (its deepest,
 /// by the primary metric, which falls to it when `lowering`): the median of
 /// those seen within [`AT_TURN_FRAMES`] of it. Too few seen: what to tell
 /// the person.
-fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<(f32, At), String> {
-    let blind = |why| blind_hint(rule.metric, why);
+fn at_turn_value(lowering: bool, metric: Metric, frames: &[RepFrame]) -> Result<(f32, At), String> {
+    let blind = |why| blind_hint(metric, why);
     let deepest = frames
         .iter()
         .enumerate()
@@ -1012,7 +1015,7 @@ fn at_turn_value(lowering: bool, rule: &RepRule, frames: &[RepFrame]) -> Result<
         &frames[i.saturating_sub(AT_TURN_FRAMES)..(i + AT_TURN_FRAMES + 1).min(frames.len())];
     let mut seen: Vec<f32> = near
         .iter()
-        .filter_map(|f| f.measurements.get(rule.metric))
+        .filter_map(|f| f.measurements.get(metric))
         .filter(|v| v.visibility >= MIN_VISIBILITY)
         .map(|v| v.value)
         .collect();
