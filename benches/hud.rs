@@ -12,7 +12,7 @@ use formcheck::analysis::measure::Metric;
 use formcheck::analysis::status::{FormState, Gauge, Status, Tempo};
 use formcheck::body::{ImageLandmark, Joint, Pose};
 use formcheck::ui::hud::{Hud, HudExtras};
-use formcheck::ui::window::argb_from_bgr;
+use formcheck::ui::window::WindowPixels;
 use opencv::core::{Mat, Scalar, CV_8UC3};
 
 /// A person standing side on in the middle of the frame, every landmark
@@ -112,10 +112,16 @@ fn hud(c: &mut Criterion) {
                 BatchSize::SmallInput,
             );
         });
-        let mut buffer = Vec::new();
-        c.bench_function(&format!("window buffer from BGR, {w}x{h}"), |b| {
-            b.iter(|| argb_from_bgr(black_box(&pristine), &mut buffer).unwrap());
-        });
+        let mut pixels = WindowPixels::default();
+        for (into, name) in [((w, h), "same size"), ((w * 3 / 4, h * 3 / 4), "3/4 size")] {
+            let into = formcheck::body::ImageSize {
+                width: into.0 as u32,
+                height: into.1 as u32,
+            };
+            c.bench_function(&format!("window pixels from BGR, {w}x{h}, {name}"), |b| {
+                b.iter(|| pixels.fit(black_box(&pristine), into).unwrap());
+            });
+        }
     }
 }
 

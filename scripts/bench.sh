@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pose engine speed, side by side with MediaPipe on the same decoded frames,
 # in one run: formcheck lite/full at 1 and 2 intra-op threads, then MediaPipe
-# Python (video mode), then a Markdown table for BENCHMARKS.md.
+# Python (video mode), then the whole process with decoding (formcheck pose
+# and MediaPipe in alternation), then Markdown tables for BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/bench
@@ -17,4 +18,7 @@ for model in lite full; do
 done
 echo "MediaPipe bench" >&2
 .cache/venv-mediapipe/bin/python tools/bench_mediapipe.py --video "$video" --passes "$passes" > "$out/mediapipe.json"
+echo "Whole process, decoding included: formcheck pose and MediaPipe in alternation" >&2
+.cache/venv-mediapipe/bin/python tools/bench_whole.py --formcheck target/release/formcheck --video "$video" \
+  --rounds "$passes" > "$out/whole.json"
 python3 tools/bench_report.py "$out" | tee "$out/report.md"

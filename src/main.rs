@@ -6,18 +6,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use opencv::core::{Mat, Vector};
+use opencv::core::Vector;
 use opencv::imgcodecs;
 
 use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::bench::{self, BenchOptions};
-use formcheck::body::ImageSize;
 use formcheck::camera_calibration;
 use formcheck::live::session::SessionOptions;
 use formcheck::live::{self, RunOptions, RECORDINGS};
 use formcheck::output;
 use formcheck::pipeline::assess::AssessSetup;
 use formcheck::pipeline::back::BackReader;
+use formcheck::pipeline::capture::ReadAhead;
 use formcheck::pipeline::Input;
 use formcheck::pose::{ModelKind, PoseEngine, PoseOptions, RunningMode};
 use formcheck::private_files;
@@ -439,7 +439,8 @@ fn pose(args: &PoseArgs) -> Result<()> {
         false,
         None,
     )?;
-    let mut source = FrameSource::open(&args.input)?;
+    let spec = SourceSpec::File(args.input.clone());
+    let source = FrameSource::open_spec(&spec)?;
     let mode = if source.is_image() || args.image_mode {
         RunningMode::Image
     } else {
@@ -459,28 +460,37 @@ fn pose(args: &PoseArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut writer = TrackWriter::new(out);
-    let mut frame = Mat::default();
     let (mut frames, mut found) = (0u64, 0u64);
     let started = std::time::Instant::now();
-    while let Some(info) = source.read(&mut frame)? {
-        let size = ImageSize::of(&frame)?;
-        let pose = engine.process(&frame, info.t_ms.micros())?.cloned();
-        let pose = pose.as_ref();
-        let outline = back.read(&engine, pose, size);
-        writer
-            .write(&info, size, pose, outline.as_ref())
-            .context("cannot write the landmark track")?;
-        frames += 1;
-        found += u64::from(pose.is_some());
-        if let Some(dir) = &args.overlay {
-            if let Some(pose) = pose {
-                draw_skeleton(&mut frame, pose)?;
+    // The next frame is decoded on the source thread while this one is in
+    // the engine.
+    let reader = ReadAhead::spawn(source, spec).context("cannot start reading the video")?;
+    let written = (|| -> Result<()> {
+        while let Some(frame) = reader.next_frame() {
+            let (info, size, mut image) = (frame.info, frame.size, frame.image);
+            let pose = engine.process(&image, info.t_ms.micros())?.cloned();
+            let pose = pose.as_ref();
+            let outline = back.read(&engine, pose, size);
+            writer
+                .write(&info, size, pose, outline.as_ref())
+                .context("cannot write the landmark track")?;
+            frames += 1;
+            found += u64::from(pose.is_some());
+            if let Some(dir) = &args.overlay {
+                if let Some(pose) = pose {
+                    draw_skeleton(&mut image, pose)?;
+                }
+                let path = dir.join(format!("frame_{:06}.jpg", info.index));
+                imgcodecs::imwrite(&path, &image, &Vector::new())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
-            let path = dir.join(format!("frame_{:06}.jpg", info.index));
-            imgcodecs::imwrite(&path, &frame, &Vector::new())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            reader.recycle(image);
         }
-    }
+        Ok(())
+    })();
+    let read = reader.finish();
+    written?;
+    read?;
     writer
         .finish()
         .and_then(output::commit)
@@ -488,7 +498,7 @@ fn pose(args: &PoseArgs) -> Result<()> {
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{}: {frames} frames, a person in {found}, {:.1} frames/s",
-        source.path().display(),
+        args.input.display(),
         frames as f64 / secs.max(1e-9)
     );
     Ok(())

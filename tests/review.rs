@@ -18,13 +18,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use formcheck::body::ImageSize;
-use formcheck::review::frames::scale_for_display;
 use formcheck::review::layout::{Layout, TimeAxis};
 use formcheck::review::set::SetEvents;
 use formcheck::review::timeline::{flag_stops, rule_rows, PLAYHEAD_COLOUR};
 use formcheck::review::{run, ReviewError, ReviewInput};
 use formcheck::source::FrameSource;
 use formcheck::ui::palette::{CANNOT_SEE_COLOUR, FLAG_COLOUR};
+use formcheck::ui::window::scale_for_display;
 use opencv::core::{Mat, Rect, Vec3b};
 use opencv::prelude::*;
 use x11_dl::keysym;

@@ -1,4 +1,5 @@
-"""Turns the JSON of scripts/bench.sh into the Markdown tables of BENCHMARKS.md.
+"""Turns the JSON of scripts/bench.sh into the Markdown tables of BENCHMARKS.md:
+the engine per stage, and the whole process with decoding.
 
 Usage: python3 tools/bench_report.py out/bench
 """
@@ -31,6 +32,20 @@ def main(folder: Path) -> None:
                 f"| {r['postprocess']['p50_ms']:.3f} | {r['total']['p50_ms']:.2f} / {r['total']['p95_ms']:.2f} "
                 f"| {ratio_floor:.2f} (floor {floor_ms:.2f} ms) |"
             )
+    whole_file = folder / "whole.json"
+    if whole_file.exists():
+        whole = json.loads(whole_file.read_text())
+        print(f"\nWhole process, decoding included ({whole['rounds']} alternating rounds, load average "
+              f"{whole['loadavg_1m'][0]} before, {whole['loadavg_1m'][1]} after):\n")
+        print("| model | threads | formcheck pose fps (per round) | MediaPipe fps (per round) | ratio (median of rounds) |")
+        print("|---|---|---|---|---|")
+        for model in ("lite", "full"):
+            ref = whole["mediapipe"][model]
+            for threads in (1, 2):
+                r = whole["formcheck"][f"{model}-{threads}"]
+                rounds = lambda d: ", ".join(f"{x:.1f}" for x in d["fps_per_round"])  # noqa: E731
+                print(f"| {model} | {threads} | {r['fps']:.1f} ({rounds(r)}) | {ref['fps']:.1f} ({rounds(ref)}) "
+                      f"| {r['ratio']:.2f} |")
 
 
 if __name__ == "__main__":

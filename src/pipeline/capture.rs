@@ -211,3 +211,59 @@ fn reconnect(spec: &SourceSpec, links: &CaptureLinks, shared: &Shared) -> Option
     }
     None
 }
+
+/// A file read ahead on the source thread while the caller works on the
+/// frame before, for commands that run the pose engine on their own thread
+/// (`formcheck pose`): decoding overlaps inference, nothing is dropped, and
+/// pictures handed back are read into again.
+pub struct ReadAhead {
+    frames: Receiver<Frame>,
+    recycle: Sender<Mat>,
+    shared: Arc<Shared>,
+    capture: Capture,
+}
+
+impl ReadAhead {
+    /// Starts reading `source` (already open) as fast as the caller takes
+    /// its frames.
+    pub fn spawn(source: FrameSource, spec: SourceSpec) -> std::io::Result<ReadAhead> {
+        let shared = Arc::new(Shared::default());
+        let (frames, frames_rx) = crossbeam_channel::bounded(super::FILE_QUEUE);
+        let (recycle, recycled) = crossbeam_channel::bounded(super::RECYCLE_QUEUE);
+        // A file is never reconnected, so no notice is ever sent.
+        let (notices, _) = crossbeam_channel::bounded(1);
+        let links = CaptureLinks {
+            frames,
+            stale: None,
+            recycled,
+            notices,
+        };
+        let capture = Capture::spawn(source, spec, Pacing::Blocking, links, shared.clone())?;
+        Ok(ReadAhead {
+            frames: frames_rx,
+            recycle,
+            shared,
+            capture,
+        })
+    }
+
+    /// The next frame, waiting for it; `None` at the end of the file or
+    /// when reading failed (which [`ReadAhead::finish`] then reports).
+    pub fn next_frame(&self) -> Option<Frame> {
+        self.frames.recv().ok()
+    }
+
+    /// Gives a picture back to be read into again.
+    pub fn recycle(&self, image: Mat) {
+        let _ = self.recycle.try_send(image);
+    }
+
+    /// Stops reading and waits for the thread; the error that stopped it,
+    /// if any.
+    pub fn finish(self) -> Result<(), super::PipelineError> {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        // A reader blocked on a full queue sees it closed.
+        drop(self.frames);
+        super::joined("source", self.capture.join())
+    }
+}

@@ -14,10 +14,9 @@
 use std::collections::VecDeque;
 
 use opencv::core::{Mat, Size};
-use opencv::imgproc;
-use opencv::prelude::*;
 
 use crate::source::{FrameSource, SourceError};
+use crate::ui::window::scale_for_display;
 
 /// Frames kept (at most about 2 MB each at the display size).
 pub const CACHED_FRAMES: usize = 60;
@@ -110,23 +109,11 @@ impl Frames {
     }
 }
 
-/// Scales `frame` into `scaled` at `size`: bilinear, fast enough for every
-/// frame; averaging pixels when shrinking to less than half, which
-/// bilinear would alias.
-pub fn scale_for_display(frame: &Mat, scaled: &mut Mat, size: Size) -> opencv::Result<()> {
-    let from = frame.size()?;
-    let interpolation = if 2 * size.height < from.height {
-        imgproc::INTER_AREA
-    } else {
-        imgproc::INTER_LINEAR
-    };
-    imgproc::resize(frame, scaled, size, 0.0, 0.0, interpolation)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::source::demo;
+    use opencv::prelude::*;
 
     const SHOWN: Size = Size {
         width: 320,

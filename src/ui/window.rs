@@ -3,11 +3,11 @@
 //! commands (the live run's, review's, the prompts'; see
 //! [`Window::next_mapped`]).
 //!
-//! A `minifb` window on X11 (also XWayland), owned by the main thread. Each
-//! frame is converted from OpenCV's 8-bit BGR into the one `0RGB` pixel
-//! buffer the window keeps, which grows only when a larger frame arrives.
-//! The window keeps the size it was opened with (or the size the user gives
-//! it): frames of another size are scaled into it with their aspect ratio.
+//! A `minifb` window on X11 (also XWayland), owned by the main thread. The
+//! window keeps the size it was opened with (or the size the user gives
+//! it): each frame is scaled to fit it with its aspect ratio kept and
+//! converted from OpenCV's 8-bit BGR to the window's pixels
+//! ([`WindowPixels`]), and shown centred.
 //!
 //! Keys are taken as the window system reports them, not by polling which
 //! are down at each frame: a tap shorter than a frame still counts, and a
@@ -27,7 +27,8 @@ use std::rc::Rc;
 
 pub use minifb::Key;
 use minifb::{InputCallback, ScaleMode, WindowOptions};
-use opencv::core::{Vec3b, CV_8UC3};
+use opencv::core::{Mat, Size, ToInputArray, CV_8UC3};
+use opencv::imgproc;
 use opencv::prelude::*;
 
 use crate::body::ImageSize;
@@ -100,7 +101,7 @@ impl InputCallback for KeyRecorder {
 /// The live window with its pixel buffer.
 pub struct Window {
     window: minifb::Window,
-    buffer: Vec<u32>,
+    pixels: WindowPixels,
     shown: ImageSize,
     keys: Rc<RefCell<KeyPresses>>,
     quit_reported: bool,
@@ -119,7 +120,7 @@ impl Window {
         }
         let options = WindowOptions {
             resize: true,
-            scale_mode: ScaleMode::AspectRatioStretch,
+            scale_mode: ScaleMode::Center,
             ..WindowOptions::default()
         };
         let (width, height) = (size.width.max(1) as usize, size.height.max(1) as usize);
@@ -133,7 +134,7 @@ impl Window {
         window.set_input_callback(Box::new(KeyRecorder(Rc::clone(&keys))));
         Ok(Window {
             window,
-            buffer: Vec::new(),
+            pixels: WindowPixels::default(),
             shown: ImageSize {
                 width: 0,
                 height: 0,
@@ -145,8 +146,8 @@ impl Window {
 
     /// Shows `frame` (8-bit BGR) and takes in the keys pressed since the
     /// last update.
-    pub fn show(&mut self, frame: &impl MatTraitConst) -> Result<(), WindowError> {
-        self.shown = argb_from_bgr(frame, &mut self.buffer)?;
+    pub fn show(&mut self, frame: &(impl MatTraitConst + ToInputArray)) -> Result<(), WindowError> {
+        self.shown = self.pixels.fit(frame, self.size())?;
         self.present()
     }
 
@@ -163,7 +164,7 @@ impl Window {
     fn present(&mut self) -> Result<(), WindowError> {
         self.window
             .update_with_buffer(
-                &self.buffer,
+                self.pixels.pixels()?,
                 self.shown.width as usize,
                 self.shown.height as usize,
             )
@@ -232,30 +233,78 @@ fn mapped<C: Copy>(keymap: &[(Key, C)], key: Key) -> Option<C> {
     keymap.iter().find(|(k, _)| *k == key).map(|(_, c)| *c)
 }
 
-/// Converts `frame` (8-bit BGR) into `buffer` as `0RGB` pixels, row after
-/// row, resizing the buffer to the frame (it allocates only to grow);
-/// returns the frame's size.
-pub fn argb_from_bgr(
-    frame: &impl MatTraitConst,
-    buffer: &mut Vec<u32>,
-) -> Result<ImageSize, WindowError> {
-    if frame.empty() || frame.typ() != CV_8UC3 {
-        return Err(WindowError::BadFrame);
-    }
-    let size = frame.size()?;
-    let size = ImageSize {
-        width: size.width.max(0) as u32,
-        height: size.height.max(0) as u32,
-    };
-    let width = size.width as usize;
-    buffer.resize(width * size.height as usize, 0);
-    for (y, out) in (0..).zip(buffer.chunks_exact_mut(width)) {
-        let row = frame.at_row::<Vec3b>(y)?;
-        for (pixel, bgr) in out.iter_mut().zip(row) {
-            *pixel = (u32::from(bgr[2]) << 16) | (u32::from(bgr[1]) << 8) | u32::from(bgr[0]);
+/// A frame made ready for the window: scaled to fit the window with its
+/// aspect ratio kept and converted to opaque `ARGB` pixels, both by
+/// OpenCV's vectorised kernels, so that the window only copies it (minifb's
+/// own scaling, pixel by pixel, cost more than the conversion). The
+/// pictures are kept and reused while the sizes stay the same.
+#[derive(Default)]
+pub struct WindowPixels {
+    scaled: Mat,
+    argb: Mat,
+}
+
+impl WindowPixels {
+    /// Fits `frame` (8-bit BGR) into `into` (the window's size; the frame's
+    /// own size when `into` is empty); returns the size of the pixels made.
+    pub fn fit(
+        &mut self,
+        frame: &(impl MatTraitConst + ToInputArray),
+        into: ImageSize,
+    ) -> Result<ImageSize, WindowError> {
+        if frame.empty() || frame.typ() != CV_8UC3 {
+            return Err(WindowError::BadFrame);
         }
+        let from = frame.size()?;
+        let fitted = fitted_size(from, into);
+        if fitted == from {
+            imgproc::cvt_color_def(frame, &mut self.argb, imgproc::COLOR_BGR2BGRA)?;
+        } else {
+            scale_for_display(frame, &mut self.scaled, fitted)?;
+            imgproc::cvt_color_def(&self.scaled, &mut self.argb, imgproc::COLOR_BGR2BGRA)?;
+        }
+        Ok(ImageSize {
+            width: fitted.width as u32,
+            height: fitted.height as u32,
+        })
     }
-    Ok(size)
+
+    /// The pixels made by the last [`WindowPixels::fit`], row after row.
+    pub fn pixels(&self) -> Result<&[u32], WindowError> {
+        // OpenCV allocates pictures aligned to 64 bytes, so four bytes of
+        // B, G, R, A read as one little-endian `ARGB` pixel.
+        bytemuck::try_cast_slice(self.argb.data_bytes()?)
+            .map_err(|e| WindowError::Show(format!("the pixels are not 4-byte aligned: {e}")))
+    }
+}
+
+/// The largest size with `from`'s aspect ratio inside `into` (`from` when
+/// `into` is empty).
+fn fitted_size(from: Size, into: ImageSize) -> Size {
+    if into.width == 0 || into.height == 0 || from.width <= 0 || from.height <= 0 {
+        return from;
+    }
+    let scale = (f64::from(into.width) / f64::from(from.width))
+        .min(f64::from(into.height) / f64::from(from.height));
+    let side = |n: i32| ((f64::from(n) * scale).round() as i32).max(1);
+    Size::new(side(from.width), side(from.height))
+}
+
+/// Scales `frame` into `scaled` at `size`: bilinear, fast enough for every
+/// frame; averaging pixels when shrinking to less than half, which
+/// bilinear would alias.
+pub fn scale_for_display(
+    frame: &(impl MatTraitConst + ToInputArray),
+    scaled: &mut Mat,
+    size: Size,
+) -> opencv::Result<()> {
+    let from = frame.size()?;
+    let interpolation = if 2 * size.height < from.height {
+        imgproc::INTER_AREA
+    } else {
+        imgproc::INTER_LINEAR
+    };
+    imgproc::resize(frame, scaled, size, 0.0, 0.0, interpolation)
 }
 
 /// The text inside a minifb error (its `Display` drops it).
@@ -283,34 +332,53 @@ fn window_error(error: &minifb::Error, display: &str) -> WindowError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opencv::core::{Mat, Scalar, CV_8UC1};
+    use opencv::core::{Scalar, Vec3b, CV_8UC1};
+
+    const ANY: ImageSize = ImageSize {
+        width: 0,
+        height: 0,
+    };
 
     #[test]
-    fn bgr_becomes_0rgb_row_by_row() {
+    fn bgr_becomes_opaque_argb_row_by_row() {
         let mut frame = Mat::new_rows_cols_with_default(2, 3, CV_8UC3, Scalar::all(0.0)).unwrap();
         *frame.at_2d_mut::<Vec3b>(0, 0).unwrap() = Vec3b::from([1, 2, 3]);
         *frame.at_2d_mut::<Vec3b>(1, 2).unwrap() = Vec3b::from([255, 0, 128]);
-        let mut buffer = Vec::new();
-        let size = argb_from_bgr(&frame, &mut buffer).unwrap();
+        let mut pixels = WindowPixels::default();
+        let size = pixels.fit(&frame, ANY).unwrap();
         assert_eq!((size.width, size.height), (3, 2));
-        assert_eq!(buffer.len(), 6);
-        assert_eq!(buffer[0], 0x0003_0201);
-        assert_eq!(buffer[5], 0x0080_00ff);
-        assert!(buffer[1..5].iter().all(|&p| p == 0));
+        let argb = pixels.pixels().unwrap();
+        assert_eq!(argb.len(), 6);
+        assert_eq!(argb[0], 0xff03_0201);
+        assert_eq!(argb[5], 0xff80_00ff);
+        assert!(argb[1..5].iter().all(|&p| p == 0xff00_0000));
     }
 
     #[test]
-    fn the_buffer_is_reused_for_frames_of_the_same_or_smaller_size() {
+    fn a_frame_is_fitted_into_the_window_with_its_aspect_ratio() {
+        let frame = Mat::new_rows_cols_with_default(994, 1768, CV_8UC3, Scalar::all(9.0)).unwrap();
+        let mut pixels = WindowPixels::default();
+        let into = |width, height| ImageSize { width, height };
+        // A window of another shape: the frame's width or height fills it.
+        let size = pixels.fit(&frame, into(1280, 900)).unwrap();
+        assert_eq!((size.width, size.height), (1280, 720));
+        assert_eq!(pixels.pixels().unwrap().len(), 1280 * 720);
+        let size = pixels.fit(&frame, into(3000, 497)).unwrap();
+        assert_eq!((size.width, size.height), (884, 497));
+        // The window's own size: no scaling, every pixel converted.
+        let size = pixels.fit(&frame, into(1768, 994)).unwrap();
+        assert_eq!((size.width, size.height), (1768, 994));
+        assert!(pixels.pixels().unwrap().iter().all(|&p| p == 0xff09_0909));
+    }
+
+    #[test]
+    fn the_pixels_are_reused_while_the_size_stays() {
         let big = Mat::new_rows_cols_with_default(720, 1280, CV_8UC3, Scalar::all(9.0)).unwrap();
-        let small = Mat::new_rows_cols_with_default(240, 320, CV_8UC3, Scalar::all(9.0)).unwrap();
-        let mut buffer = Vec::new();
-        argb_from_bgr(&big, &mut buffer).unwrap();
-        let at = buffer.as_ptr();
-        argb_from_bgr(&big, &mut buffer).unwrap();
-        argb_from_bgr(&small, &mut buffer).unwrap();
-        assert_eq!(buffer.len(), 320 * 240);
-        argb_from_bgr(&big, &mut buffer).unwrap();
-        assert_eq!(buffer.as_ptr(), at);
+        let mut pixels = WindowPixels::default();
+        pixels.fit(&big, ANY).unwrap();
+        let at = pixels.pixels().unwrap().as_ptr();
+        pixels.fit(&big, ANY).unwrap();
+        assert_eq!(pixels.pixels().unwrap().as_ptr(), at);
     }
 
     #[test]
@@ -322,24 +390,20 @@ mod tests {
             .try_clone()
             .unwrap();
         let view = Mat::roi(&full, opencv::core::Rect::new(1, 1, 3, 2)).unwrap();
-        let mut a = Vec::new();
-        let mut b = Vec::new();
-        argb_from_bgr(&region, &mut a).unwrap();
-        argb_from_bgr(&view, &mut b).unwrap();
-        assert_eq!(a, b);
-        assert_eq!(a[0], 0x001e_140a);
+        let (mut a, mut b) = (WindowPixels::default(), WindowPixels::default());
+        a.fit(&region, ANY).unwrap();
+        b.fit(&view, ANY).unwrap();
+        assert_eq!(a.pixels().unwrap(), b.pixels().unwrap());
+        assert_eq!(a.pixels().unwrap()[0], 0xff1e_140a);
     }
 
     #[test]
     fn grey_or_empty_frames_are_refused() {
         let grey = Mat::new_rows_cols_with_default(2, 2, CV_8UC1, Scalar::all(0.0)).unwrap();
-        let mut buffer = Vec::new();
+        let mut pixels = WindowPixels::default();
+        assert!(matches!(pixels.fit(&grey, ANY), Err(WindowError::BadFrame)));
         assert!(matches!(
-            argb_from_bgr(&grey, &mut buffer),
-            Err(WindowError::BadFrame)
-        ));
-        assert!(matches!(
-            argb_from_bgr(&Mat::default(), &mut buffer),
+            pixels.fit(&Mat::default(), ANY),
             Err(WindowError::BadFrame)
         ));
     }
