@@ -287,6 +287,48 @@ fn a_pain_question_left_unanswered_ends_the_exercise_at_once() {
 }
 
 #[test]
+fn a_question_holds_a_clip_replayed_in_real_time_so_none_of_it_goes_unseen() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = scratch("held");
+    let db = dir.join("formcheck.sqlite");
+    let timings = dir.join("timings.json");
+    let mut child = session(&db, "p-held", true)
+        .arg("--timings-json")
+        .arg(&timings)
+        .spawn()
+        .unwrap();
+    // The red-flag check answered at once; the pain before set 1 three
+    // seconds after it is asked, while the clip (30 frames a second) would
+    // have run on by 90 frames.
+    answer(&mut child, "n\nn\nn\nn\n");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    answer(&mut child, "2\n2\nn\n");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let summary: Value = serde_json::from_slice(&std::fs::read(&timings).unwrap()).unwrap();
+    let read = summary["frames_read"].as_u64().unwrap();
+    let dropped = summary["frames_dropped"].as_u64().unwrap();
+    assert_eq!(read, 230, "the whole clip is read");
+    assert!(
+        dropped < 23,
+        "{dropped} of {read} frames dropped: {summary}"
+    );
+    assert!(!stderr.contains("Falling behind"), "{stderr}");
+    // The frames that waited for the answer are not counted as latency.
+    let p95 = summary["latency_ms"]["p95"].as_f64().unwrap();
+    assert!(p95 < 1000.0, "latency p95 {p95} ms: {summary}");
+    let store = Store::open(&db).unwrap();
+    let sessions = store.sessions(Some("p-held")).unwrap();
+    let detail = store.session(sessions[0].id).unwrap();
+    assert_eq!(detail.sets.len(), 1);
+    assert_eq!(detail.sets[0].pain_before, Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_session_killed_mid_set_is_recovered_on_the_next_start() {
     let _one = ONE_AT_A_TIME
         .lock()

@@ -21,6 +21,7 @@ use crate::output;
 use crate::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use crate::pipeline::timings::{TimingSummary, Timings};
 use crate::pipeline::Pipeline;
+use crate::prompt::{Prompt, PromptError};
 
 /// How often the loop wakes without a frame, to keep a window responsive.
 const IDLE_TICK: Duration = Duration::from_millis(20);
@@ -169,8 +170,12 @@ impl Live {
     fn on_frame(&mut self, mut a: Box<Assessment>) -> Result<(), LiveError> {
         let muted = self.cues.as_ref().is_none_or(Cues::muted);
         if let Some(session) = &mut self.session {
-            let asker = &mut *self.screen.asker(&mut self.asking);
-            if !session.open_set(self.pipeline.fps(), asker)? {
+            let asker = &mut Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
+            let opened = session.open_set(self.pipeline.fps(), asker)?;
+            if asker.asked {
+                self.timings.question_answered(Instant::now());
+            }
+            if !opened {
                 // No set without the pain before it: the exercise ends.
                 self.stopping |= !session.goes_on();
                 return Ok(());
@@ -224,8 +229,12 @@ impl Live {
         }
         self.outputs.events(closing)?;
         if let Some(session) = &mut self.session {
-            let mut prompt = self.screen.asker(&mut self.asking);
-            if !session.end_set(closing, &mut *prompt)? {
+            let prompt = &mut Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
+            let goes_on = session.end_set(closing, prompt)?;
+            if prompt.asked {
+                self.timings.question_answered(Instant::now());
+            }
+            if !goes_on {
                 // The programme stopped the exercise.
                 self.stopping = true;
             }
@@ -320,5 +329,38 @@ impl Live {
                 interrupted: interrupted.load(Ordering::Relaxed),
             });
         (summary, outcome)
+    }
+}
+
+/// Questions asked while the pipeline runs: the source is held until each
+/// is answered ([`Pipeline::hold`]).
+struct Holding<'a> {
+    prompt: Box<dyn Prompt + 'a>,
+    pipeline: &'a Pipeline,
+    /// Whether a question was asked.
+    asked: bool,
+}
+
+impl<'a> Holding<'a> {
+    fn new(prompt: Box<dyn Prompt + 'a>, pipeline: &'a Pipeline) -> Holding<'a> {
+        Holding {
+            prompt,
+            pipeline,
+            asked: false,
+        }
+    }
+}
+
+impl Prompt for Holding<'_> {
+    fn yes_no(&mut self, question: &str) -> Result<bool, PromptError> {
+        let _held = self.pipeline.hold();
+        self.asked = true;
+        self.prompt.yes_no(question)
+    }
+
+    fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
+        let _held = self.pipeline.hold();
+        self.asked = true;
+        self.prompt.pain(question)
     }
 }

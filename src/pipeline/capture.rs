@@ -6,7 +6,9 @@
 //! replaces a stale one, which is counted as dropped. A file read as fast as
 //! possible blocks instead and drops nothing, so its analysis is the same on
 //! any machine. A camera or stream that stops giving frames is reopened with
-//! back-off until it returns or the pipeline stops.
+//! back-off until it returns or the pipeline stops. While the source is held
+//! (a question is up), a replayed file waits and a camera's frames go by
+//! uncounted.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -106,16 +108,31 @@ fn run(
     let started = Instant::now();
     // Frame numbers and times run on across reconnections.
     let (mut next_index, mut offset_ms, mut last) = (0u64, 0.0f64, SourceTime::START);
+    // Time the source was held; a replayed file's clock stops meanwhile.
+    let mut held_for = Duration::ZERO;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ok(());
+        }
+        if shared.held.load(Ordering::Relaxed) {
+            let from = Instant::now();
+            if source.is_live() {
+                // The camera's frames go by unread by anyone (and are not
+                // counted): its buffer stays fresh for when the set goes on.
+                let mut passing = links.recycled.try_recv().unwrap_or_default();
+                let _ = source.read(&mut passing);
+            } else {
+                std::thread::sleep(WAIT_STEP);
+            }
+            held_for += from.elapsed();
+            continue;
         }
         // A file replayed in real time: its next frame "arrives" at its
         // time on the file's clock, and is read then, as a camera's would be.
         let replayed = pacing == Pacing::Live && !source.is_live();
         if replayed {
             let due = next_index as f64 / source.fps().max(1e-3);
-            if !wait_until(started + Duration::from_secs_f64(due), shared) {
+            if !wait_until(started + held_for + Duration::from_secs_f64(due), shared) {
                 return Ok(());
             }
         }

@@ -104,6 +104,19 @@ pub struct Shared {
     pub frames_read: AtomicU64,
     /// Stale frames a live source replaced before the pose stage took them.
     pub frames_dropped: AtomicU64,
+    /// Set while the source is held ([`Pipeline::hold`]).
+    pub held: AtomicBool,
+}
+
+/// The source held while it lives ([`Pipeline::hold`]).
+pub struct Hold<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.shared.held.store(false, Ordering::Relaxed);
+    }
 }
 
 enum Front {
@@ -240,6 +253,18 @@ impl Pipeline {
     /// Gives a picture back to the source to read into again.
     pub fn recycle(&self, image: Mat) {
         let _ = self.recycle.try_send(image);
+    }
+
+    /// Holds the source until the returned guard is dropped, while the
+    /// person answers a question: a file replayed in real time waits, so
+    /// none of it goes unseen; a camera's frames go by uncounted, so the
+    /// time away is not taken for falling behind. What is in flight still
+    /// arrives.
+    pub fn hold(&self) -> Hold<'_> {
+        self.shared.held.store(true, Ordering::Relaxed);
+        Hold {
+            shared: &self.shared,
+        }
     }
 
     /// Asks the source to stop; what is in flight still arrives.

@@ -96,6 +96,8 @@ pub struct Timings {
     analysis: Vec<f64>,
     sinks: Vec<f64>,
     latency: Vec<f64>,
+    /// When the last question to the person was answered.
+    answered: Option<Instant>,
 }
 
 impl Default for Timings {
@@ -107,6 +109,7 @@ impl Default for Timings {
             analysis: Vec::new(),
             sinks: Vec::new(),
             latency: Vec::new(),
+            answered: None,
         }
     }
 }
@@ -117,7 +120,17 @@ impl Timings {
         self.read.push(ms(a.frame.read));
         self.pose.push(ms(a.pose_time));
         self.analysis.push(ms(a.analysis_time));
-        self.latency.push(ms(a.latency()));
+        // A frame that waited behind a question tells nothing of the
+        // pipeline's latency.
+        if self.answered.is_none_or(|at| a.frame.captured >= at) {
+            self.latency.push(ms(a.latency()));
+        }
+    }
+
+    /// A question to the person was answered at `at`: the frames captured
+    /// before it waited for the answer, so their latency is not counted.
+    pub fn question_answered(&mut self, at: Instant) {
+        self.answered = Some(at);
     }
 
     /// Records the time the sinks took over a frame.

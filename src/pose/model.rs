@@ -325,6 +325,10 @@ impl BoundModel {
             .and_then(|b| Ok(b.with_optimization_level(GraphOptimizationLevel::All)?))
             .and_then(|b| Ok(b.with_intra_threads(threads)?))
             .and_then(|b| Ok(b.with_inter_threads(1)?))
+            // Idle intra-op threads block rather than spin: the engine
+            // always shares the cores with other threads (decoding, drawing,
+            // encoding), which spinning starved (BENCHMARKS.md).
+            .and_then(|b| Ok(b.with_intra_op_spinning(false)?))
             .and_then(|mut b| b.commit_from_file(&path))
             .map_err(rt)?;
         check_signature(&path, &session, spec)?;
