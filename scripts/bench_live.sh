@@ -5,7 +5,8 @@
 # judged on the back's outline, so the segmentation runs: the same without it
 # (the glute bridge, whose back is on the floor); then with a patient's
 # session recording both videos of the set; then with the window and the
-# overlay video (BENCHMARKS.md).
+# overlay video; then all of these at once at 720p and 1768x994
+# (BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/bench-live
@@ -52,5 +53,31 @@ for model in full lite; do
     --model "$model" --threads 2 --mute --events "$out/events-$model-2-window.jsonl" \
     --overlay-video "$out/overlay-$model-2-window.mp4" --overwrite \
     --timings-json "$out/live-$model-2-window.json" 2> "$out/stderr-$model-2-window.txt"
+done
+# Everything at once, as a station runs it: the window, the overlay video and a
+# patient's session recording the set's two videos, at 720p and at the sample's
+# own 1768x994, full model, one thread (the default). Always on a virtual
+# display, where the session's questions are answered with keys (xdotool):
+# Left then Enter answers 0 to a pain question and no to a yes/no one, and is
+# no command of the live run, so it can be sent all along.
+native=.cache/bench/demo-native.mp4
+if [ ! -f "$native" ]; then
+  .cache/venv-mediapipe/bin/python tools/make_clip.py --video .cache/samples/demo.mp4 --out "$native" \
+    --width 1768 --height 994
+fi
+for input in 720p native; do
+  source_clip=$clip tag=window-recorded
+  if [ "$input" = native ]; then source_clip=$native tag=native-window-recorded; fi
+  echo "formcheck live --realtime, window, overlay video and session recording: $input, full, 1 thread" >&2
+  rm -rf "$out/session-$tag" && mkdir -p "$out/session-$tag"
+  SOURCE="$source_clip" OUT="$out" TAG="$tag" xvfb-run -a -s "-screen 0 1920x1080x24" bash -c '
+    /usr/bin/time -f "%M" -o "$OUT/rss-full-1-$TAG.txt" \
+      target/release/formcheck live --source "$SOURCE" --realtime --exercise squat --mute \
+      --patient bench --db "$OUT/session-$TAG/formcheck.sqlite" \
+      --overlay-video "$OUT/overlay-full-1-$TAG.mp4" --overwrite \
+      --timings-json "$OUT/live-full-1-$TAG.json" 2> "$OUT/stderr-full-1-$TAG.txt" &
+    run=$!
+    while kill -0 "$run" 2>/dev/null; do xdotool key Left Return 2>/dev/null; sleep 0.5; done
+    wait "$run"'
 done
 python3 tools/bench_live_report.py "$out" | tee "$out/report.md"

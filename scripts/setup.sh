@@ -20,8 +20,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # live window loads at run time (minifb, X11 only), Xvfb for window tests, ALSA
 # headers for the audio crate (rodio), espeak-ng to render the spoken cues,
 # Chromium to render the therapist's report headless in its test, strace for
-# the test that proves nothing leaves the machine.
-APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium strace)
+# the test that proves nothing leaves the machine, xdotool for the benchmark
+# that answers a session's questions in the window.
+APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium strace xdotool)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

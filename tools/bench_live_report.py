@@ -9,8 +9,8 @@ import sys
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    print("| model | threads | outline | recording | window, overlay video | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| input | model | threads | outline | recording | window, overlay video | frames read | dropped | fps | pose p50 / p95 ms | sinks p50 / p95 ms | latency p50 / p95 / max ms | peak RSS MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for path in sorted(out.glob("live-*.json")):
         model, threads, *tags = path.stem.split("-")[1:]
         s = json.loads(path.read_text())
@@ -19,6 +19,7 @@ def main() -> None:
         read = max(s["frames_read"], 1)
         lat, pose, sinks = s["latency_ms"], s["pose_ms"], s["sinks_ms"]
         print(
+            f"| {'1768×994' if 'native' in tags else '1280×720'} "
             f"| {model} | {threads} | {'no' if 'nooutline' in tags else 'yes'} "
             f"| {'yes' if 'recorded' in tags else 'no'} | {'yes' if 'window' in tags else 'no'} "
             f"| {s['frames_read']} "
