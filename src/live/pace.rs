@@ -25,6 +25,7 @@ pub struct Pace {
     read: u64,
     dropped: u64,
     warned: Option<Instant>,
+    fell_behind: bool,
 }
 
 /// A stretch with too many frames dropped.
@@ -63,6 +64,7 @@ impl Pace {
             read: 0,
             dropped: 0,
             warned: None,
+            fell_behind: false,
         }
     }
 
@@ -81,14 +83,23 @@ impl Pace {
         } else {
             lost as f64 / frames as f64
         };
+        if share <= TOO_MANY {
+            return None;
+        }
+        self.fell_behind = true;
         let quiet = self
             .warned
             .is_some_and(|at| now.saturating_duration_since(at) < QUIET);
-        if share <= TOO_MANY || quiet {
+        if quiet {
             return None;
         }
         self.warned = Some(now);
         Some(FallingBehind { share })
+    }
+
+    /// Whether a stretch of this run has dropped too many frames.
+    pub fn fell_behind(&self) -> bool {
+        self.fell_behind
     }
 }
 
@@ -104,6 +115,7 @@ mod tests {
         // 150 frames a stretch: 1 dropped is 0.7 %, 15 are 10 %.
         assert_eq!(pace.check(at(2), 60, 10), None, "mid-stretch");
         assert_eq!(pace.check(at(5), 150, 1), None);
+        assert!(!pace.fell_behind());
         let behind = pace.check(at(10), 300, 16).unwrap();
         assert!((behind.share - 0.1).abs() < 1e-9, "{behind:?}");
         assert_eq!(behind.short(), "Falling behind: 10% of frames dropped");
@@ -114,7 +126,8 @@ mod tests {
             pace.check(at(40), 1200, 106),
             Some(FallingBehind { share: 0.1 })
         );
-        // Caught up.
+        // Caught up, but the run has fallen behind once.
         assert_eq!(pace.check(at(75), 2250, 106), None);
+        assert!(pace.fell_behind());
     }
 }

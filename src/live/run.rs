@@ -22,6 +22,7 @@ use crate::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use crate::pipeline::timings::{TimingSummary, Timings};
 use crate::pipeline::Pipeline;
 use crate::prompt::{Prompt, PromptError};
+use crate::recording::video::Resolution;
 
 /// How often the loop wakes without a frame, to keep a window responsive.
 const IDLE_TICK: Duration = Duration::from_millis(20);
@@ -170,10 +171,22 @@ impl Live {
     fn on_frame(&mut self, mut a: Box<Assessment>) -> Result<(), LiveError> {
         let muted = self.cues.as_ref().is_none_or(Cues::muted);
         if let Some(session) = &mut self.session {
-            let asker = &mut Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
-            let opened = session.open_set(self.pipeline.fps(), asker)?;
-            if asker.asked {
+            // A run that has fallen behind records its next sets at half
+            // size, a quarter of the pixels to encode.
+            let resolution = if self.pace.fell_behind() {
+                Resolution::Half
+            } else {
+                Resolution::Full
+            };
+            let mut asker = Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
+            let opened = session.open_set(self.pipeline.fps(), resolution, &mut asker)?;
+            let asked = asker.asked;
+            drop(asker);
+            if asked {
                 self.timings.question_answered(Instant::now());
+            }
+            if asked && opened && resolution == Resolution::Half {
+                self.screen.warn("Recording at half size to keep up".into());
             }
             if !opened {
                 // No set without the pain before it: the exercise ends.
@@ -229,8 +242,8 @@ impl Live {
         }
         self.outputs.events(closing)?;
         if let Some(session) = &mut self.session {
-            let prompt = &mut Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
-            let goes_on = session.end_set(closing, prompt)?;
+            let mut prompt = Holding::new(self.screen.asker(&mut self.asking), &self.pipeline);
+            let goes_on = session.end_set(closing, &mut prompt)?;
             if prompt.asked {
                 self.timings.question_answered(Instant::now());
             }

@@ -12,6 +12,7 @@ use crate::analysis::events::Event;
 use crate::pipeline::messages::Assessment;
 use crate::private_files;
 use crate::prompt::{Prompt, PromptError};
+use crate::recording::video::Resolution;
 use crate::safety::{Programme, RedFlag, SetOutcome, SetVerdict};
 use crate::sinks::recorder::{self, SetRecorder};
 use crate::store::{Pseudonym, RedFlagAnswers, SessionId, SetId, Store};
@@ -147,9 +148,15 @@ impl Session {
         !self.stopped
     }
 
-    /// Starts a set (asking the pain before it) unless one is open; whether
-    /// one is. Without an answer to the pain question the exercise stops.
-    pub fn open_set(&mut self, fps: f64, prompt: &mut dyn Prompt) -> Result<bool> {
+    /// Starts a set (asking the pain before it) unless one is open, its
+    /// videos recorded at `resolution`; whether one is. Without an answer
+    /// to the pain question the exercise stops.
+    pub fn open_set(
+        &mut self,
+        fps: f64,
+        resolution: Resolution,
+        prompt: &mut dyn Prompt,
+    ) -> Result<bool> {
         if self.set.is_none() && !self.stopped {
             let number = self.sets + 1;
             let pain_before = match prompt.pain(&format!(
@@ -166,7 +173,12 @@ impl Session {
             let folder = self
                 .folder
                 .join(format!("set-{number:02}-{}", self.exercise.name));
-            let recorder = SetRecorder::create(&folder, fps)?;
+            let recorder = SetRecorder::create(&folder, fps, resolution)?;
+            if resolution == Resolution::Half {
+                eprintln!(
+                    "set {number} is recorded at half size: this computer fell behind the camera"
+                );
+            }
             let id = self.store.start_set(
                 self.id,
                 &self.exercise.name,

@@ -28,6 +28,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use opencv::core::{Mat, Size};
+use opencv::imgproc;
 use opencv::prelude::*;
 use opencv::videoio::{VideoWriter, VideoWriterTrait};
 
@@ -78,12 +79,26 @@ const FOURCC: [char; 4] = ['m', 'p', '4', 'v'];
 /// How often a recording is synced to disk.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
+/// The size a video is written at, against its frames'.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Resolution {
+    /// As the frames come.
+    #[default]
+    Full,
+    /// Half their width and height: a quarter of the pixels to encode, for
+    /// a machine that cannot keep up.
+    Half,
+}
+
 /// Writes frames to a video file, opened on the first frame (whose size it
-/// takes).
+/// takes, or half of it).
 pub struct VideoSink {
     path: PathBuf,
     fps: f64,
     streamed: bool,
+    /// Frames are written at half their width and height.
+    halved: bool,
+    scaled: Mat,
     writer: Option<VideoWriter>,
     copy: Option<PipeCopy>,
 }
@@ -170,6 +185,8 @@ impl VideoSink {
             path: path.into(),
             fps: if fps > 0.0 { fps } else { 30.0 },
             streamed: false,
+            halved: false,
+            scaled: Mat::default(),
             writer: None,
             copy: None,
         }
@@ -182,6 +199,14 @@ impl VideoSink {
         VideoSink {
             streamed: true,
             ..VideoSink::new(path, fps)
+        }
+    }
+
+    /// The same video written at `resolution`.
+    pub fn at(self, resolution: Resolution) -> VideoSink {
+        VideoSink {
+            halved: resolution == Resolution::Half,
+            ..self
         }
     }
 
@@ -238,11 +263,26 @@ impl VideoSink {
         &self.path
     }
 
-    /// Appends a frame (8-bit BGR, all of one size).
+    /// Appends a frame (8-bit BGR, all of one size; written at half size
+    /// at [`Resolution::Half`]).
     pub fn write(&mut self, frame: &Mat) -> Result<(), VideoError> {
         if self.copy.as_ref().is_some_and(PipeCopy::stopped) {
             return Err(self.copy_failed());
         }
+        if !self.halved {
+            return self.write_as_is(frame);
+        }
+        let size = frame.size().map_err(|source| self.cv(source))?;
+        let half = Size::new((size.width / 2).max(1), (size.height / 2).max(1));
+        let mut scaled = std::mem::take(&mut self.scaled);
+        let written = imgproc::resize(frame, &mut scaled, half, 0.0, 0.0, imgproc::INTER_AREA)
+            .map_err(|source| self.cv(source))
+            .and_then(|()| self.write_as_is(&scaled));
+        self.scaled = scaled;
+        written
+    }
+
+    fn write_as_is(&mut self, frame: &Mat) -> Result<(), VideoError> {
         let writer = match self.writer.take() {
             Some(w) => w,
             None => {
@@ -324,6 +364,26 @@ mod tests {
                 "frame {target} after a seek"
             );
         }
+    }
+
+    #[test]
+    fn a_recording_at_half_resolution_is_half_as_wide_and_high_and_keeps_every_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("overlay.mkv");
+        let mut sink = VideoSink::recording(&path, 30.0).at(Resolution::Half);
+        for i in 0..30 {
+            sink.write(&numbered(i)).unwrap();
+        }
+        sink.finish().unwrap();
+        let mut source = FrameSource::open(&path).unwrap();
+        let mut frame = Mat::default();
+        let mut played = 0;
+        while source.read(&mut frame).unwrap().is_some() {
+            assert_eq!(frame.size().unwrap(), Size::new(64, 48));
+            assert!((brightness(&frame) - brightness(&numbered(played))).abs() < 6.0);
+            played += 1;
+        }
+        assert_eq!(played, 30);
     }
 
     #[test]

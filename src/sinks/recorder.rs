@@ -30,7 +30,7 @@ use crate::private_files;
 use crate::recording::events::EventWriter;
 use crate::recording::metrics::MetricsWriter;
 use crate::recording::track::TrackWriter;
-use crate::recording::video::{VideoError, VideoSink};
+use crate::recording::video::{Resolution, VideoError, VideoSink};
 
 /// How often everything is flushed to disk.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -89,8 +89,9 @@ struct SetFiles {
 }
 
 impl SetFiles {
-    /// Creates the set folder `dir` and its files; videos play at `fps`.
-    fn create(dir: &Path, fps: f64) -> Result<SetFiles, RecordError> {
+    /// Creates the set folder `dir` and its files; videos play at `fps`,
+    /// written at `resolution`.
+    fn create(dir: &Path, fps: f64, resolution: Resolution) -> Result<SetFiles, RecordError> {
         private_files::create_dir(dir).map_err(io(dir))?;
         let text = |name: &str| -> Result<BufWriter<File>, RecordError> {
             let path = dir.join(name);
@@ -100,8 +101,8 @@ impl SetFiles {
         };
         let metrics_path = dir.join("metrics.csv");
         Ok(SetFiles {
-            raw: VideoSink::recording(&dir.join("raw.mkv"), fps),
-            overlay: VideoSink::recording(&dir.join("overlay.mkv"), fps),
+            raw: VideoSink::recording(&dir.join("raw.mkv"), fps).at(resolution),
+            overlay: VideoSink::recording(&dir.join("overlay.mkv"), fps).at(resolution),
             track: TrackWriter::new(text("track.jsonl")?),
             events: EventWriter::new(text("events.jsonl")?),
             metrics: MetricsWriter::new(text("metrics.csv")?).map_err(io(&metrics_path))?,
@@ -194,10 +195,14 @@ pub struct SetRecorder {
 }
 
 impl SetRecorder {
-    /// Creates the set folder `dir` and its files (videos play at `fps`)
-    /// and starts the recorder thread.
-    pub fn create(dir: &Path, fps: f64) -> Result<SetRecorder, RecordError> {
-        let mut files = SetFiles::create(dir, fps)?;
+    /// Creates the set folder `dir` and its files (videos play at `fps`,
+    /// written at `resolution`) and starts the recorder thread.
+    pub fn create(
+        dir: &Path,
+        fps: f64,
+        resolution: Resolution,
+    ) -> Result<SetRecorder, RecordError> {
+        let mut files = SetFiles::create(dir, fps, resolution)?;
         let (queue, records) = bounded(RECORD_QUEUE);
         let thread = std::thread::Builder::new()
             .name("recorder".into())
