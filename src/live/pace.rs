@@ -25,7 +25,6 @@ pub struct Pace {
     read: u64,
     dropped: u64,
     warned: Option<Instant>,
-    fell_behind: bool,
 }
 
 /// A stretch with too many frames dropped.
@@ -64,7 +63,6 @@ impl Pace {
             read: 0,
             dropped: 0,
             warned: None,
-            fell_behind: false,
         }
     }
 
@@ -83,23 +81,20 @@ impl Pace {
         } else {
             lost as f64 / frames as f64
         };
-        if share <= TOO_MANY {
-            return None;
-        }
-        self.fell_behind = true;
         let quiet = self
             .warned
             .is_some_and(|at| now.saturating_duration_since(at) < QUIET);
-        if quiet {
+        if share <= TOO_MANY || quiet {
             return None;
         }
         self.warned = Some(now);
         Some(FallingBehind { share })
     }
 
-    /// Whether a stretch of this run has dropped too many frames.
+    /// Whether a stretch of this run has dropped too many frames (the
+    /// first such stretch is always said).
     pub fn fell_behind(&self) -> bool {
-        self.fell_behind
+        self.warned.is_some()
     }
 }
 

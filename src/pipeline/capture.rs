@@ -109,7 +109,8 @@ fn run(
     // Frame numbers and times run on across reconnections.
     let (mut next_index, mut offset_ms, mut last) = (0u64, 0.0f64, SourceTime::START);
     // Time the source was held; a replayed file's clock stops meanwhile.
-    let mut held_for = Duration::ZERO;
+    // A held camera's frames are read into `passing` and go no further.
+    let (mut held_for, mut passing) = (Duration::ZERO, Mat::default());
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -119,7 +120,6 @@ fn run(
             if source.is_live() {
                 // The camera's frames go by unread by anyone (and are not
                 // counted): its buffer stays fresh for when the set goes on.
-                let mut passing = links.recycled.try_recv().unwrap_or_default();
                 let _ = source.read(&mut passing);
             } else {
                 std::thread::sleep(WAIT_STEP);

@@ -96,8 +96,7 @@ pub struct VideoSink {
     path: PathBuf,
     fps: f64,
     streamed: bool,
-    /// Frames are written at half their width and height.
-    halved: bool,
+    resolution: Resolution,
     scaled: Mat,
     writer: Option<VideoWriter>,
     copy: Option<PipeCopy>,
@@ -185,7 +184,7 @@ impl VideoSink {
             path: path.into(),
             fps: if fps > 0.0 { fps } else { 30.0 },
             streamed: false,
-            halved: false,
+            resolution: Resolution::Full,
             scaled: Mat::default(),
             writer: None,
             copy: None,
@@ -204,10 +203,7 @@ impl VideoSink {
 
     /// The same video written at `resolution`.
     pub fn at(self, resolution: Resolution) -> VideoSink {
-        VideoSink {
-            halved: resolution == Resolution::Half,
-            ..self
-        }
+        VideoSink { resolution, ..self }
     }
 
     /// The error that stopped the copy of a recording.
@@ -269,7 +265,7 @@ impl VideoSink {
         if self.copy.as_ref().is_some_and(PipeCopy::stopped) {
             return Err(self.copy_failed());
         }
-        if !self.halved {
+        if self.resolution == Resolution::Full {
             return self.write_as_is(frame);
         }
         let size = frame.size().map_err(|source| self.cv(source))?;
