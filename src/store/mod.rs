@@ -29,6 +29,7 @@
 //! thread, never from the analysis stage.
 
 mod error;
+mod journal;
 mod pseudonym;
 mod read;
 mod rows;
@@ -56,7 +57,8 @@ pub use rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,
     SessionRow, SetId, SetRow, SetStatus, SetSummaryRow,
 };
-pub use schema::{current_version, APPLICATION_ID, MIGRATIONS};
+pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, DELIVERED_TABLES};
+pub use schema::{current_version, Migration, APPLICATION_ID, MIGRATIONS};
 pub use text::{detail_text, sessions_text};
 
 use crate::time::SourceTime;
@@ -263,8 +265,13 @@ impl Store {
                 id
             }
             None => {
+                let id = journal::patient_id(&tx, pseudonym).map_err(err)?;
                 tx.execute(
-                    "INSERT INTO patients (pseudonym, profile, created_at) VALUES (?1, ?2, ?3)",
+                    &format!(
+                        "INSERT INTO patients (id, pseudonym, profile, created_at)
+                         VALUES ({}, ?1, ?2, ?3)",
+                        id.map_or_else(|| journal::next_id("patients"), |id| id.to_string())
+                    ),
                     params![pseudonym, profile, now()],
                 )
                 .map_err(err)?;
@@ -299,7 +306,10 @@ impl Store {
             )));
         }
         tx.execute(
-            "INSERT INTO sessions (patient_id, started_at, folder) VALUES (?1, ?2, ?3)",
+            &format!(
+                "INSERT INTO sessions (id, patient_id, started_at, folder) VALUES ({}, ?1, ?2, ?3)",
+                journal::next_id("sessions")
+            ),
             params![patient, now(), folder],
         )
         .map_err(err)?;
@@ -323,9 +333,12 @@ impl Store {
         }
         let at = now();
         tx.execute(
-            "INSERT INTO red_flag_checks
-                 (session_id, answered_at, both_legs, leg_weakness, saddle_numbness, bladder_bowel)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            &format!(
+                "INSERT INTO red_flag_checks (id, session_id, answered_at, both_legs,
+                     leg_weakness, saddle_numbness, bladder_bowel)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6)",
+                journal::next_id("red_flag_checks")
+            ),
             params![
                 session,
                 at,
@@ -376,8 +389,12 @@ impl Store {
             });
         }
         tx.execute(
-            "INSERT INTO sets (session_id, exercise, number, folder, status, started_at, pain_before)
-             VALUES (?1, ?2, ?3, ?4, 'recording', ?5, ?6)",
+            &format!(
+                "INSERT INTO sets (id, session_id, exercise, number, folder, status, started_at,
+                     pain_before)
+                 VALUES ({}, ?1, ?2, ?3, ?4, 'recording', ?5, ?6)",
+                journal::next_id("sets")
+            ),
             params![session, exercise, number, folder, now(), pain_before],
         )
         .map_err(err)?;
@@ -435,7 +452,11 @@ impl Store {
             return Err(StoreError::UnknownSet { id: set });
         }
         tx.execute(
-            "INSERT INTO recordings (set_id, kind, path, added_at) VALUES (?1, ?2, ?3, ?4)",
+            &format!(
+                "INSERT INTO recordings (id, set_id, kind, path, added_at)
+                 VALUES ({}, ?1, ?2, ?3, ?4)",
+                journal::next_id("recordings")
+            ),
             params![set, kind, file, now()],
         )
         .map_err(err)?;
@@ -609,11 +630,12 @@ fn store_event(
             t_ms,
             message,
         } => {
-            tx.prepare_cached(
-                "INSERT INTO flags (set_id, rule, fault, metric, value, limit_value,
+            tx.prepare_cached(&format!(
+                "INSERT INTO flags (id, set_id, rule, fault, metric, value, limit_value,
                      start_frame, start_ms, message)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                journal::next_id("flags")
+            ))
             .and_then(|mut s| {
                 s.execute(params![
                     set,
@@ -1082,7 +1104,7 @@ mod tests {
 
     #[test]
     fn the_first_migration_sets_the_application_id() {
-        assert!(MIGRATIONS[0].contains(&format!("application_id = {APPLICATION_ID};")));
+        assert!(MIGRATIONS[0].sqlite_only.contains(&format!("application_id = {APPLICATION_ID};")));
     }
 
     #[test]

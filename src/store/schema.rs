@@ -1,7 +1,18 @@
-//! The schema, as a list of migrations applied in order.
+//! The schema, as a list of migrations applied in order, for both places a
+//! store lives: an SQLite file (a patient at home, a station's journal) and
+//! a clinic's PostgreSQL server.
 //!
-//! `PRAGMA user_version` holds how many have been applied; each runs in its
-//! own transaction together with the version bump, so a crash during an
+//! There is one schema source. Each migration's shared part is written
+//! once, with SQLite's type names; [`Migration::postgres`] maps those onto
+//! PostgreSQL's (`INTEGER` is `BIGINT`, `REAL` is `DOUBLE PRECISION`), so a
+//! table has the same columns, keys and checks in both. What only one side
+//! has (SQLite's `PRAGMA`s, a station's outbox; the server's stations,
+//! therapists and audit log) is in the migration's `sqlite_only` or
+//! `postgres_only` part.
+//!
+//! `PRAGMA user_version` (SQLite) or the `formcheck_schema` table
+//! (PostgreSQL) holds how many have been applied; each runs in its own
+//! transaction together with the version bump, so a crash during an
 //! upgrade leaves the database at the previous version, never half-way. A
 //! migration, once released, is never edited: a change is a new entry.
 //!
@@ -19,12 +30,61 @@ use super::error::{from_sqlite, StoreError};
 /// formcheck database from another program's SQLite file.
 pub const APPLICATION_ID: i32 = 0x666d_636b;
 
+/// One step of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Run on both, written with SQLite's type names.
+    pub both: &'static str,
+    /// Run after `both` on SQLite only.
+    pub sqlite_only: &'static str,
+    /// Run after `both` on PostgreSQL only.
+    pub postgres_only: &'static str,
+}
+
+impl Migration {
+    /// The SQL that SQLite runs.
+    pub fn sqlite(&self) -> String {
+        format!("{}\n{}", self.both, self.sqlite_only)
+    }
+
+    /// The SQL that PostgreSQL runs: the shared part with PostgreSQL's
+    /// type names, then its own part.
+    pub fn postgres(&self) -> String {
+        format!("{}\n{}", postgres_types(self.both), self.postgres_only)
+    }
+}
+
+/// `sql` with SQLite's integer and floating-point type names replaced by
+/// PostgreSQL's 64-bit ones (whole words only).
+fn postgres_types(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "INTEGER" => "BIGINT",
+            "REAL" => "DOUBLE PRECISION",
+            other => other,
+        });
+        word.clear();
+    };
+    for c in sql.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// The migrations, in order: the database's `user_version` is the number
 /// applied.
-pub const MIGRATIONS: &[&str] = &[
+pub const MIGRATIONS: &[Migration] = &[
     // 1: the first schema.
-    "
-    PRAGMA application_id = 1718444907; -- APPLICATION_ID, 'fmck'
+    Migration {
+        both: "
 
     -- A patient, by pseudonym only (no name, no birth date).
     CREATE TABLE patients (
@@ -131,11 +191,23 @@ pub const MIGRATIONS: &[&str] = &[
         added_at TEXT NOT NULL
     );
     ",
+        sqlite_only: "PRAGMA application_id = 1718444907; -- APPLICATION_ID, 'fmck'",
+        postgres_only: "",
+    },
     // 2: how far an unfinished set got, and indexes for the lookups that
     // otherwise scan whole tables (closing a flag, a session's sets and
     // flags, a patient's sessions, the 48 h rest rule).
-    "
+    Migration {
+        both: "
     ALTER TABLE sets ADD COLUMN last_event_ms REAL; -- time of the last event stored
+    CREATE INDEX flags_by_set ON flags (set_id, rule, end_frame);
+    CREATE INDEX recordings_by_set ON recordings (set_id);
+    CREATE INDEX sessions_by_patient ON sessions (patient_id, started_at);
+    CREATE INDEX sets_by_exercise ON sets (exercise, started_at);
+    CREATE INDEX red_flag_checks_by_session ON red_flag_checks (session_id);
+    ",
+        // Sets recorded by version 1 (no PostgreSQL database is that old).
+        sqlite_only: "
     UPDATE sets SET last_event_ms = (
         SELECT max(t) FROM (
             SELECT t_ms AS t FROM reps WHERE reps.set_id = sets.id
@@ -143,16 +215,14 @@ pub const MIGRATIONS: &[&str] = &[
             UNION ALL SELECT t_ms FROM holds WHERE holds.set_id = sets.id
         )
     );
-    CREATE INDEX flags_by_set ON flags (set_id, rule, end_frame);
-    CREATE INDEX recordings_by_set ON recordings (set_id);
-    CREATE INDEX sessions_by_patient ON sessions (patient_id, started_at);
-    CREATE INDEX sets_by_exercise ON sets (exercise, started_at);
-    CREATE INDEX red_flag_checks_by_session ON red_flag_checks (session_id);
     ",
+        postgres_only: "",
+    },
     // 3: the values a rep rule judged at the rep's deepest point (the bend
     // of the back's outline), which the report and a clinic's dashboard show
     // per rep.
-    "
+    Migration {
+        both: "
     CREATE TABLE rep_at_turn (
         set_id INTEGER NOT NULL,
         rep_idx INTEGER NOT NULL,
@@ -162,7 +232,119 @@ pub const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (set_id, rep_idx) REFERENCES reps(set_id, idx)
     );
     ",
+        sqlite_only: "",
+        postgres_only: "",
+    },
+    JOURNAL_AND_CLINIC,
 ];
+
+/// Migration 4: a station's journal (SQLite) and a clinic's server
+/// (PostgreSQL). The clinical tables are unchanged.
+///
+/// A station that stores into a clinic's server writes every row to a
+/// local SQLite journal first. In a journal, `station` has its one row:
+/// rows get ids in the station's own range (above `id_base`), and the
+/// triggers queue each row written in `outbox`, which the delivery empties
+/// into the server in order (`crate::clinic::delivery`). In a patient's own
+/// database `station` is empty and the triggers do nothing.
+const JOURNAL_AND_CLINIC: Migration = Migration {
+    both: "",
+    sqlite_only: "
+    CREATE TABLE station (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        uid TEXT NOT NULL,            -- random: names this journal at the server
+        name TEXT NOT NULL,           -- the station's name on the dashboard
+        id_base INTEGER NOT NULL CHECK (id_base > 0), -- its rows' ids are above this
+        server TEXT NOT NULL          -- where it delivers, without a password
+    );
+
+    -- Rows written and not yet delivered, in the order written. AUTOINCREMENT:
+    -- a sequence number is never used twice, even after the queue empties.
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        tbl TEXT NOT NULL,
+        row_id INTEGER NOT NULL
+    );
+
+    CREATE TRIGGER patients_outbox_insert AFTER INSERT ON patients WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('patients', NEW.rowid); END;
+    CREATE TRIGGER patients_outbox_update AFTER UPDATE ON patients WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('patients', NEW.rowid); END;
+    CREATE TRIGGER sessions_outbox_insert AFTER INSERT ON sessions WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('sessions', NEW.rowid); END;
+    CREATE TRIGGER sessions_outbox_update AFTER UPDATE ON sessions WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('sessions', NEW.rowid); END;
+    CREATE TRIGGER red_flag_checks_outbox_insert AFTER INSERT ON red_flag_checks WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('red_flag_checks', NEW.rowid); END;
+    CREATE TRIGGER red_flag_checks_outbox_update AFTER UPDATE ON red_flag_checks WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('red_flag_checks', NEW.rowid); END;
+    CREATE TRIGGER sets_outbox_insert AFTER INSERT ON sets WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('sets', NEW.rowid); END;
+    CREATE TRIGGER sets_outbox_update AFTER UPDATE ON sets WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('sets', NEW.rowid); END;
+    CREATE TRIGGER reps_outbox_insert AFTER INSERT ON reps WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('reps', NEW.rowid); END;
+    CREATE TRIGGER reps_outbox_update AFTER UPDATE ON reps WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('reps', NEW.rowid); END;
+    CREATE TRIGGER rep_peaks_outbox_insert AFTER INSERT ON rep_peaks WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('rep_peaks', NEW.rowid); END;
+    CREATE TRIGGER rep_peaks_outbox_update AFTER UPDATE ON rep_peaks WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('rep_peaks', NEW.rowid); END;
+    CREATE TRIGGER holds_outbox_insert AFTER INSERT ON holds WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('holds', NEW.rowid); END;
+    CREATE TRIGGER holds_outbox_update AFTER UPDATE ON holds WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('holds', NEW.rowid); END;
+    CREATE TRIGGER flags_outbox_insert AFTER INSERT ON flags WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('flags', NEW.rowid); END;
+    CREATE TRIGGER flags_outbox_update AFTER UPDATE ON flags WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('flags', NEW.rowid); END;
+    CREATE TRIGGER recordings_outbox_insert AFTER INSERT ON recordings WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('recordings', NEW.rowid); END;
+    CREATE TRIGGER recordings_outbox_update AFTER UPDATE ON recordings WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('recordings', NEW.rowid); END;
+    CREATE TRIGGER rep_at_turn_outbox_insert AFTER INSERT ON rep_at_turn WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('rep_at_turn', NEW.rowid); END;
+    CREATE TRIGGER rep_at_turn_outbox_update AFTER UPDATE ON rep_at_turn WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('rep_at_turn', NEW.rowid); END;
+    ",
+    postgres_only: "
+    -- The stations that deliver here: each journal's id range, and the
+    -- sequence number of the last row delivered (in the same transaction
+    -- as the rows, so nothing is applied twice).
+    CREATE TABLE stations (
+        uid TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        id_base BIGINT NOT NULL UNIQUE,
+        delivered_seq BIGINT NOT NULL DEFAULT 0,
+        last_seen TEXT,               -- RFC 3339 UTC: when it was last heard from
+        live TEXT                     -- JSON: what it is doing now (the live board)
+    );
+
+    -- Therapists who may log in to the dashboard.
+    CREATE TABLE therapists (
+        name TEXT PRIMARY KEY CHECK (length(trim(name)) > 0),
+        password_hash TEXT NOT NULL,  -- argon2id, PHC string
+        created_at TEXT NOT NULL
+    );
+
+    -- Logged-in browsers: the SHA-256 of the cookie's token, never the token.
+    CREATE TABLE logins (
+        token_sha256 TEXT PRIMARY KEY,
+        therapist TEXT NOT NULL REFERENCES therapists(name),
+        expires_at TEXT NOT NULL
+    );
+
+    -- Who opened which patient's data, and when.
+    CREATE TABLE audit_log (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at TEXT NOT NULL,
+        therapist TEXT NOT NULL,
+        action TEXT NOT NULL,
+        patient TEXT
+    );
+    CREATE INDEX audit_log_by_patient ON audit_log (patient, at);
+    ",
+};
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {
@@ -194,7 +376,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         else {
             return Ok(());
         };
-        tx.execute_batch(sql).map_err(|e| {
+        tx.execute_batch(&sql.sqlite()).map_err(|e| {
             from_sqlite(
                 path,
                 &format!(
