@@ -21,8 +21,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # headers for the audio crate (rodio), espeak-ng to render the spoken cues,
 # Chromium to render the therapist's report headless in its test, strace for
 # the test that proves nothing leaves the machine, xdotool for the benchmark
-# that answers a session's questions in the window.
-APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium strace xdotool)
+# that answers a session's questions in the window, PostgreSQL for the clinic
+# store's tests.
+APT_PACKAGES=(libopencv-dev clang libclang-dev pkg-config libx11-6 libxcursor1 xvfb libasound2-dev espeak-ng chromium strace xdotool postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

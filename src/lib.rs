@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod bench;
 pub mod body;
 pub mod camera_calibration;
+pub mod clinic;
 pub mod data_dir;
 pub mod file_kinds;
 pub mod live;

@@ -12,7 +12,9 @@ use opencv::imgcodecs;
 use formcheck::analysis::config::{Exercise, Profile};
 use formcheck::bench::{self, BenchOptions};
 use formcheck::camera_calibration;
+use formcheck::clinic::ServerAddress;
 use formcheck::live::session::SessionOptions;
+use formcheck::live::station::ClinicOptions;
 use formcheck::live::{self, RunOptions, RECORDINGS};
 use formcheck::output;
 use formcheck::pipeline::assess::AssessSetup;
@@ -235,9 +237,62 @@ struct LiveArgs {
     #[arg(long)]
     patient: Option<Pseudonym>,
     /// The session database (default: $FORMCHECK_DB, else the user's data
-    /// folder); session folders go beside it.
+    /// folder); session folders go beside it. A clinic's PostgreSQL server
+    /// (`postgres://user@host/database`): the station records into its
+    /// journal (--journal) and delivers it there, in order and once, even
+    /// when the server is away for a while.
     #[arg(long)]
-    db: Option<PathBuf>,
+    db: Option<String>,
+    /// With a server as --db: the station's local journal, where its
+    /// sessions are recorded first and wait while the server is away
+    /// (default: station-journal.sqlite in the user's data folder); session
+    /// folders go beside it.
+    #[arg(long)]
+    journal: Option<PathBuf>,
+    /// With a server as --db: the station's name on the dashboard (default:
+    /// the host name).
+    #[arg(long)]
+    station: Option<String>,
+}
+
+/// Where a live session is stored: the SQLite file, and the clinic's
+/// server when --db (or $FORMCHECK_DB) names one, the file then being the
+/// station's journal.
+fn session_database(args: &LiveArgs) -> Result<(PathBuf, Option<ClinicOptions>)> {
+    let given = args
+        .db
+        .clone()
+        .or_else(|| std::env::var(store::DB_ENV).ok().filter(|v| !v.is_empty()));
+    let Some(url) = given.filter(|d| ServerAddress::is_url(d)) else {
+        if args.journal.is_some() || args.station.is_some() {
+            anyhow::bail!(
+                "--journal and --station go with a clinic's server as --db (postgres://...)"
+            );
+        }
+        let db = args
+            .db
+            .as_ref()
+            .map_or_else(Store::default_path, PathBuf::from);
+        return Ok((db, None));
+    };
+    let address = ServerAddress::parse(&url)?;
+    let journal = match &args.journal {
+        Some(path) => path.clone(),
+        None => formcheck::data_dir::user_dir()
+            .context("no home folder for the station's journal: give --journal")?
+            .join("station-journal.sqlite"),
+    };
+    let station = match &args.station {
+        Some(name) => name.trim().to_string(),
+        None => nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_else(|| "station".to_string()),
+    };
+    if station.is_empty() {
+        anyhow::bail!("--station: the station's name is empty");
+    }
+    Ok((journal, Some(ClinicOptions { address, station })))
 }
 
 /// Parses `AxB` into two numbers.
@@ -579,7 +634,7 @@ fn live(args: LiveArgs) -> Result<()> {
         SourceSpec::File(path) => Some(path.as_path()),
         _ => None,
     };
-    let db = args.db.clone().unwrap_or_else(Store::default_path);
+    let (db, clinic) = session_database(&args)?;
     check_outputs(
         &[
             source_file,
@@ -603,6 +658,7 @@ fn live(args: LiveArgs) -> Result<()> {
     )?;
     let session = args.patient.as_ref().map(|patient| SessionOptions {
         db: db.clone(),
+        clinic: clinic.clone(),
         patient: patient.clone(),
         profile_path: args.profile.clone(),
         profile: setup.profile.clone(),

@@ -53,6 +53,29 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
+/// Creates a new owner-only folder `base`, or `base-2`, `base-3`... when
+/// that name is taken (two sessions of one patient started in the same
+/// second); its parents are created as by [`create_dir`]. The folder made.
+pub fn create_new_dir(base: &Path) -> io::Result<PathBuf> {
+    if let Some(parent) = base.parent() {
+        create_dir(parent)?;
+    }
+    let mut n = 1u32;
+    loop {
+        let dir = if n == 1 {
+            base.to_path_buf()
+        } else {
+            let mut name = base.as_os_str().to_owned();
+            name.push(format!("-{n}"));
+            PathBuf::from(name)
+        };
+        match DirBuilder::new().mode(DIR_MODE).create(&dir) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            result => return result.map(|()| dir),
+        }
+    }
+}
+
 /// An output refused before anything is written.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {

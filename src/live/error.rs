@@ -32,6 +32,9 @@ pub enum LiveError {
     /// A question could not be asked.
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// The clinic's server or the station's journal.
+    #[error(transparent)]
+    Clinic(#[from] crate::clinic::ClinicError),
     /// A set's recording failed.
     #[error(transparent)]
     Record(#[from] RecordError),

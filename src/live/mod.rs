@@ -8,8 +8,8 @@
 //! person sees and the keys that change it ([`keys`]); [`outputs`] the files
 //! asked for; [`cues`] the spoken cues; [`baseline`] the captured neutral
 //! baseline; [`session`] a patient's session around the sets (questions,
-//! store, recordings, the programme's verdict); [`pace`] whether a live run
-//! keeps up.
+//! store, recordings, the programme's verdict); [`station`] its link to a
+//! clinic's server; [`pace`] whether a live run keeps up.
 
 pub mod baseline;
 pub mod cues;
@@ -20,6 +20,7 @@ pub mod pace;
 pub mod run;
 pub mod screen;
 pub mod session;
+pub mod station;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

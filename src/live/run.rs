@@ -15,8 +15,10 @@ use super::outputs::Outputs;
 use super::pace::Pace;
 use super::screen::{Asking, KeyEffect, Screen, QUESTION_WINDOW};
 use super::session::Session;
+use super::station::Health;
 use super::{LiveError, RunOptions, RunOutcome};
 use crate::analysis::events::Event;
+use crate::clinic::Link;
 use crate::output;
 use crate::pipeline::messages::{AnalysisCommand, Assessed, Assessment, Notice};
 use crate::pipeline::timings::{TimingSummary, Timings};
@@ -42,6 +44,8 @@ struct Live {
     pace: Pace,
     /// The run is ending: the pipeline is told to stop and drains.
     stopping: bool,
+    /// The camera has stopped sending frames (for a clinic's live board).
+    camera_lost: bool,
 }
 
 /// Set by Ctrl-C, SIGTERM (a system shutdown) or SIGHUP (a closed terminal).
@@ -106,6 +110,7 @@ pub fn run(options: RunOptions) -> Result<RunOutcome, LiveError> {
         interrupted,
         pace: Pace::new(Instant::now()),
         stopping: false,
+        camera_lost: false,
     };
     let result = live.drive();
     if result.is_err() {
@@ -157,6 +162,7 @@ impl Live {
             for command in self.screen.commands(idle)? {
                 self.on_key(command);
             }
+            self.tell_clinic();
             if quit || self.stopping {
                 self.stopping = true;
                 self.screen.resume();
@@ -222,6 +228,29 @@ impl Live {
         Ok(())
     }
 
+    /// A station of a clinic tells the live board how it is doing, and
+    /// says on screen when the clinic's server goes away or comes back.
+    fn tell_clinic(&mut self) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        let health = Health {
+            read: self.pipeline.frames_read(),
+            dropped: self.pipeline.frames_dropped(),
+            camera_lost: self.camera_lost,
+        };
+        for link in session.tell_board(health) {
+            match link {
+                Link::Up => self.screen.say("Clinic server reached: delivering".into()),
+                Link::Down { why } => {
+                    eprintln!("{why}: recording on this station, delivered when it is back");
+                    self.screen
+                        .warn("Clinic server away: recording on this station".into());
+                }
+            }
+        }
+    }
+
     /// Says so, live, when the run falls behind its source.
     fn keep_pace(&mut self) {
         if !self.pipeline.is_live() {
@@ -261,11 +290,13 @@ impl Live {
         match notice {
             Notice::SourceLost { source, attempt } => {
                 eprintln!("{source}: no frames, reconnecting (attempt {attempt})");
+                self.camera_lost = true;
                 self.screen
                     .warn(format!("Camera lost: reconnecting (attempt {attempt})"));
             }
             Notice::SourceBack { source } => {
                 eprintln!("{source}: back");
+                self.camera_lost = false;
                 self.screen.say("Camera back".into());
             }
             Notice::Baseline(message) => {

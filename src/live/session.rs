@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use opencv::core::Mat;
 
+use super::station::{ClinicOptions, Health, StationLink};
 use super::LiveError;
 use crate::analysis::config::{exercises_dir, Exercise, Profile};
 use crate::analysis::events::Event;
+use crate::clinic::{Link, StationNow};
 use crate::pipeline::messages::Assessment;
 use crate::private_files;
 use crate::prompt::{Prompt, PromptError};
@@ -22,8 +24,10 @@ type Result<T> = std::result::Result<T, LiveError>;
 
 /// Where a session starts.
 pub struct SessionOptions {
-    /// The database.
+    /// The database: the station's journal when `clinic` is given.
     pub db: PathBuf,
+    /// The clinic's server the journal is delivered to, if any.
+    pub clinic: Option<ClinicOptions>,
     /// The patient's pseudonym.
     pub patient: Pseudonym,
     /// Their profile file.
@@ -56,6 +60,8 @@ pub struct Session {
     set: Option<OpenSet>,
     sets: u32,
     stopped: bool,
+    /// The link to the clinic's server, when the session is stored there.
+    station: Option<StationLink>,
 }
 
 /// The exercises that load the same muscles against resistance as `exercise`.
@@ -83,7 +89,25 @@ impl Session {
     /// stops it (the advice has been given and the answers recorded).
     pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
-        let mut store = open_store(&options.db)?;
+        let mut store = match &options.clinic {
+            Some(clinic) => open_store(&options.db, |db| {
+                Store::open_journal(db, &clinic.address.to_string(), &clinic.station)
+            })?,
+            None => open_store(&options.db, Store::open)?,
+        };
+        // Delivery starts at once: rows a station left waiting go first.
+        let mut station = options
+            .clinic
+            .as_ref()
+            .map(|clinic| {
+                let now = StationNow {
+                    patient: options.patient.to_string(),
+                    exercise: options.exercise.name.clone(),
+                    ..StationNow::default()
+                };
+                StationLink::start(clinic, &store, &options.db, now)
+            })
+            .transpose()?;
         let patient = store.patient(options.patient.as_str(), options.profile_path.as_deref())?;
         let muscles = same_muscles(&options.exercise)?;
         let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
@@ -116,14 +140,20 @@ impl Session {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         // Named by the patient's id, never by the text typed for them.
         let folder = data.join(format!("patient-{patient}-{stamp}"));
-        private_files::create_dir(&folder)
+        let folder = private_files::create_new_dir(&folder)
             .map_err(LiveError::io(format!("cannot create {}", folder.display())))?;
         let id = store.start_session(patient, &folder)?;
         eprintln!("session {id} for {}", options.patient);
+        if let Some(station) = &mut station {
+            station.now.session = Some(id);
+        }
         store.record_red_flags(id, &answers)?;
         if answers.any() {
             eprintln!("\n{}\n", programme.red_flags.advice);
             store.end_session(id)?;
+            if let Some(station) = station {
+                station.finish()?;
+            }
             return Ok(None);
         }
         let progression_allowed = options
@@ -140,7 +170,18 @@ impl Session {
             set: None,
             sets: 0,
             stopped: false,
+            station,
         }))
+    }
+
+    /// Tells the clinic's live board what the station is doing (at most
+    /// twice a second); the link's changes since last asked. Nothing when
+    /// the session is not stored on a server.
+    pub fn tell_board(&mut self, health: Health) -> Vec<Link> {
+        self.station.as_mut().map_or_else(Vec::new, |station| {
+            station.tell(health);
+            station.news()
+        })
     }
 
     /// Whether the exercise goes on (no answer or the programme stopped it).
@@ -187,6 +228,9 @@ impl Session {
                 Some(pain_before),
             )?;
             self.sets = number;
+            if let Some(station) = &mut self.station {
+                station.now.set_started(number, pain_before);
+            }
             self.set = Some(OpenSet {
                 id,
                 number,
@@ -210,6 +254,10 @@ impl Session {
             .filter(|e| matches!(e, Event::FlagStart { .. }))
             .count() as u32;
         set.pending.extend(a.events.iter().cloned());
+        if let Some(station) = &mut self.station {
+            station.frame();
+            station.now.follow(&a.events);
+        }
         if let Err(e) = set.recorder.frame(raw, a) {
             let (id, number, dir) = (set.id, set.number, set.recorder.dir().to_path_buf());
             let pending = std::mem::take(&mut set.pending);
@@ -287,6 +335,10 @@ impl Session {
         };
         self.store
             .finish_set(set.id, pain_after, spreading, stopped_because)?;
+        if let Some(station) = &mut self.station {
+            station.now.follow(closing);
+            station.now.set_ended(pain_after);
+        }
         match verdict {
             SetVerdict::Stop(advice) => {
                 eprintln!("\n{advice}\n");
@@ -338,15 +390,21 @@ impl Session {
             self.sets,
             self.folder.display()
         );
+        if let Some(station) = self.station.take() {
+            station.finish()?;
+        }
         Ok(())
     }
 }
 
-/// Opens the store at `db`, recovering the sets a crash left open: marked
-/// incomplete (said on the terminal), their folders' half-written lines
-/// trimmed. Every command that reads the sessions opens them so.
-fn open_store(db: &Path) -> Result<Store> {
-    let mut store = Store::open(db)?;
+/// Opens the store at `db` with `open`, recovering the sets a crash left
+/// open: marked incomplete (said on the terminal), their folders'
+/// half-written lines trimmed.
+fn open_store(
+    db: &Path,
+    open: impl FnOnce(&Path) -> std::result::Result<Store, crate::store::StoreError>,
+) -> Result<Store> {
+    let mut store = open(db)?;
     let recovered = store.recover()?;
     if !recovered.is_empty() {
         let mut folders = Vec::new();

@@ -132,18 +132,14 @@ impl Store {
 }
 
 fn read_station(conn: &Connection) -> rusqlite::Result<Option<Station>> {
-    conn.query_row(
-        "SELECT uid, name, id_base, server FROM station",
-        [],
-        |r| {
-            Ok(Station {
-                uid: r.get(0)?,
-                name: r.get(1)?,
-                id_base: r.get(2)?,
-                server: r.get(3)?,
-            })
-        },
-    )
+    conn.query_row("SELECT uid, name, id_base, server FROM station", [], |r| {
+        Ok(Station {
+            uid: r.get(0)?,
+            name: r.get(1)?,
+            id_base: r.get(2)?,
+            server: r.get(3)?,
+        })
+    })
     .optional()
 }
 
@@ -178,6 +174,9 @@ pub struct Batch {
     /// The last sequence number the batch covers (the `after` asked for
     /// when it is empty).
     pub through: i64,
+    /// Outbox entries it covers (a row queued twice is one row, two
+    /// entries).
+    pub entries: usize,
 }
 
 /// A delivered table's columns and primary key, as the journal has them.
@@ -213,7 +212,9 @@ impl Outbox {
         let mut shapes = HashMap::new();
         for &table in DELIVERED_TABLES {
             let columns: Vec<(String, i64)> = conn
-                .prepare(&format!("SELECT name, pk FROM pragma_table_info('{table}') ORDER BY cid"))
+                .prepare(&format!(
+                    "SELECT name, pk FROM pragma_table_info('{table}') ORDER BY cid"
+                ))
                 .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
                 .map_err(err)?;
             let mut key: Vec<&(String, i64)> = columns.iter().filter(|(_, pk)| *pk > 0).collect();
@@ -253,13 +254,15 @@ impl Outbox {
                 "SELECT seq, tbl, row_id FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )
             .and_then(|mut s| {
-                s.query_map(params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
+                s.query_map(
+                    params![after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
                 .collect()
             })
             .map_err(err)?;
         let through = queued.last().map_or(after, |(seq, _, _)| *seq);
+        let entries = queued.len();
         let mut seen = std::collections::HashSet::new();
         let mut rows = Vec::with_capacity(queued.len());
         for (seq, table, row_id) in queued {
@@ -272,13 +275,18 @@ impl Outbox {
             if !seen.insert((table, row_id)) {
                 continue;
             }
-            let sql = format!("SELECT {} FROM {table} WHERE rowid = ?1", shape.columns.join(", "));
+            let sql = format!(
+                "SELECT {} FROM {table} WHERE rowid = ?1",
+                shape.columns.join(", ")
+            );
             let values = self
                 .conn
                 .prepare_cached(&sql)
                 .and_then(|mut s| {
                     s.query_row([row_id], |r| {
-                        (0..shape.columns.len()).map(|i| r.get::<_, Value>(i)).collect()
+                        (0..shape.columns.len())
+                            .map(|i| r.get::<_, Value>(i))
+                            .collect()
                     })
                     .optional()
                 })
@@ -289,7 +297,11 @@ impl Outbox {
                 rows.push(PendingRow { seq, table, values });
             }
         }
-        Ok(Batch { rows, through })
+        Ok(Batch {
+            rows,
+            through,
+            entries,
+        })
     }
 
     /// The last sequence number queued, delivered or not (0 when none ever

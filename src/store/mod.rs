@@ -52,12 +52,12 @@ use crate::analysis::events::Event;
 use crate::file_kinds::SQLITE_HEADER;
 
 pub use error::StoreError;
+pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, DELIVERED_TABLES};
 pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,
     SessionRow, SetId, SetRow, SetStatus, SetSummaryRow,
 };
-pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, DELIVERED_TABLES};
 pub use schema::{current_version, Migration, APPLICATION_ID, MIGRATIONS};
 pub use text::{detail_text, sessions_text};
 
@@ -592,7 +592,7 @@ pub fn hours_since(rfc3339: &str) -> Result<f64, StoreError> {
 
 /// Now, RFC 3339 in UTC with milliseconds: a fixed width, so that the text
 /// sorts as the time does.
-fn now() -> String {
+pub(crate) fn now() -> String {
     let t = OffsetDateTime::now_utc();
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -1104,7 +1104,9 @@ mod tests {
 
     #[test]
     fn the_first_migration_sets_the_application_id() {
-        assert!(MIGRATIONS[0].sqlite_only.contains(&format!("application_id = {APPLICATION_ID};")));
+        assert!(MIGRATIONS[0]
+            .sqlite_only
+            .contains(&format!("application_id = {APPLICATION_ID};")));
     }
 
     #[test]
