@@ -75,6 +75,36 @@ enum Command {
     /// video, the angles at the current frame; keys for next/previous flag,
     /// frame step and slow motion.
     Review(ReviewArgs),
+    /// The therapists' dashboard over a clinic's PostgreSQL server: the
+    /// stations live, the patients, each session's report and exports.
+    Serve(ServeArgs),
+    /// Add a therapist who may log in to the dashboard, or set a new
+    /// password (read from the terminal, or one line of standard input).
+    Therapist(TherapistArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The clinic's server (postgres://user@host/database; default:
+    /// $FORMCHECK_DB).
+    #[arg(long)]
+    db: Option<String>,
+    /// Address and port to listen on: loopback unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Mark the login cookie Secure: the dashboard is served behind a TLS
+    /// proxy (see the README).
+    #[arg(long)]
+    secure_cookie: bool,
+}
+
+#[derive(clap::Args)]
+struct TherapistArgs {
+    /// Their name, as they log in.
+    name: String,
+    /// The clinic's server (default: $FORMCHECK_DB).
+    #[arg(long)]
+    db: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -444,6 +474,8 @@ fn main() -> ExitCode {
         Command::Sessions(args) => sessions(args),
         Command::Report(args) => report(&args),
         Command::Review(args) => review(args),
+        Command::Serve(args) => serve(&args),
+        Command::Therapist(args) => therapist(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -793,7 +825,7 @@ fn sessions(args: SessionsArgs) -> Result<()> {
 }
 
 fn report(args: &ReportArgs) -> Result<()> {
-    use formcheck::report::{self, HistoryPoint, ReportInput, SetInput};
+    use formcheck::report;
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
     check_outputs(
         &[Some(&db_path)],
@@ -802,62 +834,7 @@ fn report(args: &ReportArgs) -> Result<()> {
         None,
     )?;
     let db = Store::open_read_only(&db_path)?;
-    let detail = db.session(args.session)?;
-    // The furthest a set's reps went on the exercise's primary metric.
-    let best_range = |set: &formcheck::store::SetRow| {
-        let lower_is_further = Exercise::named(&set.exercise)
-            .ok()
-            .and_then(|e| e.reps)
-            .is_some_and(|r| r.turn.get_ref() < r.start.get_ref());
-        let ranges = set.reps.iter().map(|r| r.range);
-        if lower_is_further {
-            ranges.reduce(f32::min)
-        } else {
-            ranges.reduce(f32::max)
-        }
-    };
-    let input = ReportInput {
-        patient: detail.patient.clone(),
-        session_id: detail.id,
-        started_at: detail.started_at.clone(),
-        ended_at: detail.ended_at.clone(),
-        red_flags_clear: detail.red_flags.as_ref().map(|c| !c.answers.any()),
-        sets: detail
-            .sets
-            .iter()
-            .map(|s| SetInput {
-                number: s.number,
-                exercise: s.exercise.clone(),
-                status: s.status,
-                stopped_because: s.stopped_because.clone(),
-                pain_before: s.pain_before,
-                pain_after: s.pain_after,
-                leg_symptoms_spread: s.leg_symptoms_spread,
-                events: s.folder.join("events.jsonl"),
-                metrics: s.folder.join("metrics.csv"),
-                overlay_video: Some(s.folder.join("overlay.mkv")).filter(|p| p.exists()),
-                track: Some(s.folder.join("track.jsonl")).filter(|p| p.exists()),
-            })
-            .collect(),
-        history: db
-            .history(&detail.patient)?
-            .iter()
-            .map(|s| HistoryPoint {
-                session_id: s.session,
-                started_at: s.started_at.clone(),
-                exercise: s.exercise.clone(),
-                set_number: s.number,
-                pain_before: s.pain_before,
-                pain_after: s.pain_after,
-                range: best_range(s),
-                flags: s.flags.len() as u32,
-            })
-            .collect(),
-        pain_rise: *formcheck::safety::Programme::shipped()?
-            .pain
-            .stop_rise
-            .get_ref(),
-    };
+    let input = report::input_from_store(&db, args.session)?;
     let html = report::render(&input)?;
     private_files::Replacement::create(&args.out)
         .and_then(|mut f| f.write_all(html.as_bytes()).and_then(|()| f.commit()))
@@ -868,6 +845,52 @@ fn report(args: &ReportArgs) -> Result<()> {
             eprintln!("csv: {}", path.display());
         }
     }
+    Ok(())
+}
+
+/// The clinic's server named by `db`, else by $FORMCHECK_DB.
+fn clinic_server(db: Option<&str>) -> Result<ServerAddress> {
+    let url = db
+        .map(str::to_string)
+        .or_else(|| std::env::var(store::DB_ENV).ok().filter(|v| !v.is_empty()))
+        .context("no clinic server: give --db postgres://user@host/database")?;
+    if !ServerAddress::is_url(&url) {
+        anyhow::bail!("--db {url}: the dashboard reads a clinic's PostgreSQL server (postgres://...), not a file");
+    }
+    Ok(ServerAddress::parse(&url)?)
+}
+
+fn serve(args: &ServeArgs) -> Result<()> {
+    formcheck::clinic::dashboard::serve(&formcheck::clinic::dashboard::ServeOptions {
+        address: clinic_server(args.db.as_deref())?,
+        listen: args.listen,
+        secure_cookie: args.secure_cookie,
+    })?;
+    Ok(())
+}
+
+fn therapist(args: &TherapistArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let address = clinic_server(args.db.as_deref())?;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {}: ", args.name))?;
+        let again = rpassword::prompt_password("again: ")?;
+        if first != again {
+            anyhow::bail!("the two passwords differ: nothing was changed");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    let mut server = formcheck::clinic::Server::connect(&address)?;
+    let shown = address.to_string();
+    formcheck::clinic::accounts::set_therapist(server.client(), &shown, &args.name, &password)?;
+    eprintln!(
+        "{} may log in to the dashboard of {shown}",
+        args.name.trim()
+    );
     Ok(())
 }
 

@@ -58,6 +58,17 @@ pub enum ClinicError {
         /// What does not match, and what to do.
         why: String,
     },
+    /// The dashboard's web server.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A request the server refuses (a name or password that will not do).
+    #[error("{0}")]
+    Refused(String),
     /// The station's journal.
     #[error(transparent)]
     Journal(#[from] StoreError),

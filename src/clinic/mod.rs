@@ -7,9 +7,12 @@
 //! ([`delivery`]). The server can be away at the start or in the middle of
 //! a set: nothing waits for it and nothing is lost.
 
+pub mod accounts;
 pub mod board;
+pub mod dashboard;
 pub mod delivery;
 pub mod error;
+pub mod read;
 pub mod server;
 
 pub use board::{FlagUp, StationNow};

@@ -39,6 +39,11 @@ impl std::fmt::Display for ServerAddress {
 }
 
 impl ServerAddress {
+    /// The driver's configuration (for a pool of connections).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Whether `text` names a PostgreSQL server rather than a file.
     pub fn is_url(text: &str) -> bool {
         text.starts_with("postgres://") || text.starts_with("postgresql://")
@@ -79,7 +84,7 @@ fn hide_password(url: &str) -> String {
 }
 
 /// Maps a driver error met while doing `context` on `server`.
-fn sql(server: &str, context: &str) -> impl Fn(postgres::Error) -> ClinicError {
+pub(super) fn sql(server: &str, context: &str) -> impl Fn(postgres::Error) -> ClinicError {
     let (server, context) = (server.to_string(), context.to_string());
     move |source| ClinicError::Sql {
         server: server.clone(),

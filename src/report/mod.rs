@@ -24,6 +24,7 @@
 
 mod data;
 mod export;
+mod from_store;
 mod html;
 mod plot;
 mod thumbs;
@@ -34,6 +35,7 @@ use crate::analysis::config::ConfigError;
 use crate::store::SetStatus;
 
 pub use export::{FLAGS_HEADER, REPS_HEADER};
+pub use from_store::input_from_store;
 
 /// Everything a report shows, as the session store holds it.
 #[derive(Clone, Debug)]
@@ -135,6 +137,12 @@ pub enum ReportError {
         /// The plotting library's message.
         message: String,
     },
+    /// The session store.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The programme (the pain rule the report marks).
+    #[error(transparent)]
+    Programme(#[from] crate::toml_file::TomlError),
     /// An export file could not be written.
     #[error("{path}: cannot be written: {message}")]
     Write {

@@ -222,6 +222,56 @@ impl Store {
         })
     }
 
+    /// An empty store in memory with the current schema, named `origin`
+    /// in messages: the read model of data that lives elsewhere (a clinic's
+    /// server, [`crate::clinic::read`]), filled with [`Store::import`].
+    pub fn in_memory(origin: &str) -> Result<Store, StoreError> {
+        let path = PathBuf::from(origin);
+        let mut conn = Connection::open_in_memory()
+            .map_err(|e| from_sqlite(&path, "cannot make a store in memory", e))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|e| from_sqlite(&path, "cannot make a store in memory", e))?;
+        schema::migrate(&mut conn, &path)?;
+        Ok(Store {
+            conn,
+            path,
+            lock: None,
+        })
+    }
+
+    /// Adds `rows` (values in `columns` order, ids included) to `table`,
+    /// one of [`DELIVERED_TABLES`], in one transaction.
+    pub fn import(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<rusqlite::types::Value>],
+    ) -> Result<(), StoreError> {
+        if !DELIVERED_TABLES.contains(&table) {
+            return Err(StoreError::Invalid(format!(
+                "no table {table} to import into"
+            )));
+        }
+        let path = &self.path;
+        let err = |e| from_sqlite(path, &format!("cannot import the rows of {table}"), e);
+        let tx = begin(&mut self.conn).map_err(err)?;
+        {
+            let marks = vec!["?"; columns.len()].join(", ");
+            let mut insert = tx
+                .prepare(&format!(
+                    "INSERT INTO {table} ({}) VALUES ({marks})",
+                    columns.join(", ")
+                ))
+                .map_err(err)?;
+            for row in rows {
+                insert
+                    .execute(rusqlite::params_from_iter(row.iter()))
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -593,7 +643,12 @@ pub fn hours_since(rfc3339: &str) -> Result<f64, StoreError> {
 /// Now, RFC 3339 in UTC with milliseconds: a fixed width, so that the text
 /// sorts as the time does.
 pub(crate) fn now() -> String {
-    let t = OffsetDateTime::now_utc();
+    rfc3339(OffsetDateTime::now_utc())
+}
+
+/// `t` as [`now`] writes it.
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         t.year(),

@@ -1,0 +1,64 @@
+//! A session's report input, read from a store.
+
+use super::{HistoryPoint, ReportError, ReportInput, SetInput};
+use crate::analysis::config::Exercise;
+use crate::safety::Programme;
+use crate::store::{SessionId, SetRow, Store};
+
+/// Everything the report of `session` shows, from `store`: its sets with
+/// their recordings, and the patient's history across sessions.
+pub fn input_from_store(store: &Store, session: SessionId) -> Result<ReportInput, ReportError> {
+    let detail = store.session(session)?;
+    // The furthest a set's reps went on the exercise's primary metric.
+    let best_range = |set: &SetRow| {
+        let lower_is_further = Exercise::named(&set.exercise)
+            .ok()
+            .and_then(|e| e.reps)
+            .is_some_and(|r| r.turn.get_ref() < r.start.get_ref());
+        let ranges = set.reps.iter().map(|r| r.range);
+        if lower_is_further {
+            ranges.reduce(f32::min)
+        } else {
+            ranges.reduce(f32::max)
+        }
+    };
+    Ok(ReportInput {
+        patient: detail.patient.clone(),
+        session_id: detail.id,
+        started_at: detail.started_at.clone(),
+        ended_at: detail.ended_at.clone(),
+        red_flags_clear: detail.red_flags.as_ref().map(|c| !c.answers.any()),
+        sets: detail
+            .sets
+            .iter()
+            .map(|s| SetInput {
+                number: s.number,
+                exercise: s.exercise.clone(),
+                status: s.status,
+                stopped_because: s.stopped_because.clone(),
+                pain_before: s.pain_before,
+                pain_after: s.pain_after,
+                leg_symptoms_spread: s.leg_symptoms_spread,
+                events: s.folder.join("events.jsonl"),
+                metrics: s.folder.join("metrics.csv"),
+                overlay_video: Some(s.folder.join("overlay.mkv")).filter(|p| p.exists()),
+                track: Some(s.folder.join("track.jsonl")).filter(|p| p.exists()),
+            })
+            .collect(),
+        history: store
+            .history(&detail.patient)?
+            .iter()
+            .map(|s| HistoryPoint {
+                session_id: s.session,
+                started_at: s.started_at.clone(),
+                exercise: s.exercise.clone(),
+                set_number: s.number,
+                pain_before: s.pain_before,
+                pain_after: s.pain_after,
+                range: best_range(s),
+                flags: s.flags.len() as u32,
+            })
+            .collect(),
+        pain_rise: *Programme::shipped()?.pain.stop_rise.get_ref(),
+    })
+}
