@@ -5,7 +5,7 @@
 use std::path::Path;
 
 /// Extensions of the containers a video is written in.
-const VIDEO_EXTENSIONS: [&str; 4] = ["mp4", "mkv", "avi", "mov"];
+const VIDEO_EXTENSIONS: [&str; 5] = ["mp4", "mkv", "avi", "mov", "webm"];
 
 /// What every SQLite database file starts with.
 pub const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -96,6 +96,10 @@ struct ServeArgs {
     /// proxy (see the README).
     #[arg(long)]
     secure_cookie: bool,
+    /// Where the sets' videos, re-encoded for browsers, are kept (default:
+    /// dashboard-videos in the user's data folder).
+    #[arg(long)]
+    cache: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -865,6 +869,12 @@ fn serve(args: &ServeArgs) -> Result<()> {
         address: clinic_server(args.db.as_deref())?,
         listen: args.listen,
         secure_cookie: args.secure_cookie,
+        cache: match &args.cache {
+            Some(dir) => dir.clone(),
+            None => formcheck::data_dir::user_dir()
+                .context("no home folder for the videos' cache: give --cache")?
+                .join("dashboard-videos"),
+        },
     })?;
     Ok(())
 }

@@ -104,6 +104,24 @@ pub fn patient_of_session(
         .map(|r| r.get(0)))
 }
 
+/// The session and the patient's pseudonym of set `id`, `None` when there
+/// is no such set.
+pub fn owner_of_set(
+    db: &mut impl GenericClient,
+    server: &str,
+    id: i64,
+) -> Result<Option<(i64, String)>, ClinicError> {
+    Ok(db
+        .query_opt(
+            "SELECT t.session_id, p.pseudonym FROM sets t
+             JOIN sessions s ON s.id = t.session_id JOIN patients p ON p.id = s.patient_id
+             WHERE t.id = $1",
+            &[&id],
+        )
+        .map_err(sql(server, "cannot look the set up"))?
+        .map(|r| (r.get(0), r.get(1))))
+}
+
 /// Every row of `pseudonym`'s record (the patient, their sessions and all
 /// in them) copied into a store in memory; `None` for an unknown patient.
 pub fn patient_store(

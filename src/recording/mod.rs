@@ -11,3 +11,4 @@ pub mod events;
 pub mod metrics;
 pub mod track;
 pub mod video;
+pub mod web;

@@ -76,6 +76,9 @@ pub enum VideoError {
 /// holds back over a second of frames) and fast to encode.
 const FOURCC: [char; 4] = ['m', 'p', '4', 'v'];
 
+/// The codec of a `.webm` video, which browsers play: VP8.
+const WEB_FOURCC: [char; 4] = ['V', 'P', '8', '0'];
+
 /// How often a recording is synced to disk.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
@@ -237,7 +240,11 @@ impl VideoSink {
             self.path.clone()
         };
         let name = target.to_string_lossy().to_string();
-        let [a, b, c, d] = FOURCC;
+        let is_web = self
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("webm"));
+        let [a, b, c, d] = if is_web { WEB_FOURCC } else { FOURCC };
         let fourcc = VideoWriter::fourcc(a, b, c, d).map_err(cv)?;
         let w = VideoWriter::new(&name, fourcc, self.fps, size, true).map_err(cv)?;
         if w.is_opened().map_err(cv)? {

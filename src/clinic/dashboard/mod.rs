@@ -36,6 +36,8 @@ pub struct ServeOptions {
     pub address: ServerAddress,
     /// Where to listen (loopback by default).
     pub listen: SocketAddr,
+    /// Where the sets' videos made playable in a browser are kept.
+    pub cache: std::path::PathBuf,
     /// Mark the login cookie `Secure` (the dashboard is behind a TLS
     /// proxy, so browsers reach it over HTTPS only).
     pub secure_cookie: bool,
@@ -48,6 +50,10 @@ struct App {
     /// The server, as shown in messages.
     server: Arc<str>,
     secure_cookie: bool,
+    /// The videos made for browsers.
+    cache: Arc<std::path::Path>,
+    /// One video is made at a time.
+    encoding: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Serves the dashboard until Ctrl-C or SIGTERM. The database's schema is
@@ -60,12 +66,16 @@ pub fn serve(options: &ServeOptions) -> Result<(), ClinicError> {
         .max_size(POOL_SIZE)
         .build(manager)
         .map_err(|e| ClinicError::Refused(format!("cannot connect to {server}: {e}")))?;
+    let io = |what: String| move |source| ClinicError::Io { what, source };
+    crate::private_files::create_dir(&options.cache)
+        .map_err(io(format!("cannot create {}", options.cache.display())))?;
     let app = App {
         pool,
         server,
         secure_cookie: options.secure_cookie,
+        cache: options.cache.as_path().into(),
+        encoding: Arc::default(),
     };
-    let io = |what: String| move |source| ClinicError::Io { what, source };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,7 +5,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::clinic::read::{PatientRow, StationRow};
-use crate::store::SessionRow;
+use crate::store::{SessionRow, SetRow};
 
 /// Seconds without news after which a station is shown as silent.
 const SILENT_AFTER_S: f64 = 5.0;
@@ -232,9 +232,98 @@ pub(super) fn patient(therapist: &str, pseudonym: &str, sessions: &[SessionRow])
     )
 }
 
+/// A set's page: its video (the overlay, as the patient saw it), the
+/// flags on a timeline under it, and keys and buttons that step from flag
+/// to flag.
+pub(super) fn set_page(therapist: &str, pseudonym: &str, set: &SetRow) -> Markup {
+    let title = format!("Set {} · {}", set.number, set.exercise.replace('_', " "));
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · formcheck" }
+                style { (PreEscaped(CSS)) (PreEscaped(BAR_CSS)) (PreEscaped(SET_CSS)) }
+            }
+            body {
+                (bar(therapist))
+                main {
+                    p { a href=(format!("/sessions/{}", set.session)) { "← session of " (pseudonym) } }
+                    h1 { (title) }
+                    video #video controls preload="auto" src=(format!("/sets/{}/video.webm", set.id)) {}
+                    div #timeline title="flags over the set" {
+                        @for f in &set.flags {
+                            @let start = f.start_ms.ms() / 1000.0;
+                            @let end = f.end_ms.map_or(start, |e| e.ms() / 1000.0);
+                            span.span data-start=(format!("{start:.3}")) data-end=(format!("{end:.3}")) title=(f.message) {}
+                        }
+                        span #playhead {}
+                    }
+                    p {
+                        button #previous type="button" { "◀ Previous flag (p)" } " "
+                        button #next type="button" { "Next flag (n) ▶" }
+                        span #at .muted {}
+                    }
+                    table {
+                        thead { tr { th { "Flag" } th { "From" } th { "To" } th { "Worst" } th { "Limit" } th {} } }
+                        tbody {
+                            @for (i, f) in set.flags.iter().enumerate() {
+                                @let start = f.start_ms.ms() / 1000.0;
+                                tr {
+                                    td { span.flag { (f.message) } }
+                                    td.num { (format!("{start:.1} s")) }
+                                    td.num { @if let Some(e) = f.end_ms { (format!("{:.1} s", e.ms() / 1000.0)) } @else { "end" } }
+                                    td.num { @if let Some(p) = f.peak { (format!("{p:.1}")) } }
+                                    td.num { (format!("{:.1}", f.limit)) }
+                                    td { button.jump type="button" data-flag=(i) data-start=(format!("{start:.3}")) { "Jump" } }
+                                }
+                            }
+                        }
+                    }
+                    @if set.flags.is_empty() { p.muted { "No flag was raised in this set." } }
+                }
+                script { (PreEscaped(SET_JS)) }
+            }
+        }
+    }
+}
+
+const SET_CSS: &str = "
+video{width:100%;max-width:960px;background:#000;display:block}
+#timeline{position:relative;height:22px;max-width:960px;background:#e1e4ea;margin:.4em 0}
+#timeline .span{position:absolute;top:0;bottom:0;background:#c62828;min-width:3px;cursor:pointer}
+#playhead{position:absolute;top:-3px;bottom:-3px;width:2px;background:#1d2330}
+";
+
+/// Places the flags on the timeline once the video's length is known, and
+/// steps from flag to flag.
+const SET_JS: &str = "
+const video=document.getElementById('video');
+const spans=[...document.querySelectorAll('#timeline .span')];
+const starts=spans.map(s=>parseFloat(s.dataset.start));
+const at=document.getElementById('at');
+function place(){const d=video.duration||1;spans.forEach(s=>{const a=parseFloat(s.dataset.start),b=parseFloat(s.dataset.end);s.style.left=(100*a/d)+'%';s.style.width=(100*Math.max(b-a,0)/d)+'%';});}
+function jump(t){video.currentTime=t;video.pause();at.textContent=' at '+t.toFixed(1)+' s';}
+function step(dir){const t=video.currentTime;const next=dir>0?starts.find(s=>s>t+0.05):[...starts].reverse().find(s=>s<t-0.05);if(next!==undefined)jump(next);}
+video.addEventListener('loadedmetadata',place);
+video.addEventListener('timeupdate',()=>{document.getElementById('playhead').style.left=(100*video.currentTime/(video.duration||1))+'%';});
+spans.forEach(s=>s.addEventListener('click',()=>jump(parseFloat(s.dataset.start))));
+document.querySelectorAll('button.jump').forEach(b=>b.addEventListener('click',()=>jump(parseFloat(b.dataset.start))));
+document.getElementById('next').addEventListener('click',()=>step(1));
+document.getElementById('previous').addEventListener('click',()=>step(-1));
+document.addEventListener('keydown',e=>{if(e.key==='n')step(1);if(e.key==='p')step(-1);});
+if(video.readyState>=1)place();
+";
+
 /// The session's report (a whole page of its own) with the dashboard's
-/// bar and the exports above it.
-pub(super) fn with_bar(therapist: &str, pseudonym: &str, session: i64, report: &str) -> String {
+/// bar, the sets' pages and the exports above it.
+pub(super) fn with_bar(
+    therapist: &str,
+    pseudonym: &str,
+    session: i64,
+    sets: &[(i64, u32, String)],
+    report: &str,
+) -> String {
     let top = html! {
         style { (PreEscaped(BAR_CSS)) }
         (bar(therapist))
@@ -243,6 +332,9 @@ pub(super) fn with_bar(therapist: &str, pseudonym: &str, session: i64, report: &
             a href=(format!("/sessions/{session}/reps.csv")) { "reps.csv" } " · "
             a href=(format!("/sessions/{session}/flags.csv")) { "flags.csv" } " · "
             a href=(format!("/sessions/{session}/report.html")) { "report.html" }
+            @for (id, number, exercise) in sets {
+                " · " a href=(format!("/sets/{id}")) { "Set " (number) " video (" (exercise.replace('_', " ")) ")" }
+            }
         }
     }
     .into_string();

@@ -14,6 +14,8 @@ use crate::clinic::accounts::{self, LOGIN_LASTS};
 use crate::clinic::error::ClinicError;
 use crate::clinic::read;
 use crate::report;
+use crate::store::SetRow;
+use tower::ServiceExt;
 
 /// The login cookie's name.
 const COOKIE: &str = "formcheck_login";
@@ -97,6 +99,8 @@ pub(super) fn router(app: App) -> Router {
         .route("/sessions/{id}", get(session))
         .route("/sessions/{id}/report.html", get(report_file))
         .route("/sessions/{id}/{file}", get(csv))
+        .route("/sets/{id}", get(set_page))
+        .route("/sets/{id}/video.webm", get(set_video))
         .route("/logout", post(logout))
         .layer(middleware::from_fn_with_state(app.clone(), require_login))
         .route("/login", get(login_form).post(login))
@@ -229,14 +233,18 @@ async fn patient(
     ))
 }
 
-/// Session `id`'s report input and its patient, the opening audited as
-/// `action`.
+/// A session's report input, its patient and its sets (id, number,
+/// exercise).
+type SessionReport = (String, report::ReportInput, Vec<(i64, u32, String)>);
+
+/// Session `id`'s report input, its patient and its sets, the opening
+/// audited as `action`.
 async fn session_report(
     app: &App,
     who: &Therapist,
     id: i64,
     action: &'static str,
-) -> Result<(String, report::ReportInput), WebError> {
+) -> Result<SessionReport, WebError> {
     let therapist = who.0.clone();
     app.db(move |db, server| {
         let pseudonym = read::patient_of_session(db, server, id)?
@@ -250,9 +258,84 @@ async fn session_report(
             &format!("{action} session {id}"),
             Some(&pseudonym),
         )?;
-        Ok((pseudonym, report::input_from_store(&store, id)?))
+        let sets = store
+            .session(id)?
+            .sets
+            .into_iter()
+            .map(|s| (s.id, s.number, s.exercise))
+            .collect();
+        Ok((pseudonym, report::input_from_store(&store, id)?, sets))
     })
     .await
+}
+
+/// Set `id` and its patient, the opening audited.
+async fn set_of(app: &App, who: &Therapist, id: i64) -> Result<(String, SetRow), WebError> {
+    let therapist = who.0.clone();
+    app.db(move |db, server| {
+        let (session, pseudonym) = read::owner_of_set(db, server, id)?
+            .ok_or_else(|| WebError::NotFound(format!("no set {id}")))?;
+        let store = read::patient_store(db, server, &pseudonym)?
+            .ok_or_else(|| WebError::NotFound(format!("no patient {pseudonym}")))?;
+        let set = store
+            .session(session)?
+            .sets
+            .into_iter()
+            .find(|s| s.id == id)
+            .ok_or_else(|| WebError::NotFound(format!("no set {id}")))?;
+        accounts::audit(
+            db,
+            server,
+            &therapist,
+            &format!("opened set {} of session {session}", set.number),
+            Some(&pseudonym),
+        )?;
+        Ok((pseudonym, set))
+    })
+    .await
+}
+
+async fn set_page(
+    State(app): State<App>,
+    Extension(who): Extension<Therapist>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, WebError> {
+    let (pseudonym, set) = set_of(&app, &who, id).await?;
+    Ok(Html(pages::set_page(&who.0, &pseudonym, &set).into_string()))
+}
+
+/// The set's overlay video as WebM, made on first asking and kept in the
+/// dashboard's cache; served with ranges, so the browser can seek.
+async fn set_video(
+    State(app): State<App>,
+    Extension(who): Extension<Therapist>,
+    Path(id): Path<i64>,
+    request: Request,
+) -> Result<Response, WebError> {
+    let (_, set) = set_of(&app, &who, id).await?;
+    let source = set
+        .recordings
+        .iter()
+        .find(|(kind, _)| kind == "overlay_video")
+        .map(|(_, path)| path.clone())
+        .ok_or_else(|| WebError::NotFound(format!("set {id} has no video")))?;
+    let target = app.cache.join(format!("set-{id}.webm"));
+    if !target.exists() {
+        // One at a time: a second request for the same set finds it made.
+        let _one = app.encoding.lock().await;
+        if !target.exists() {
+            let (from, to) = (source.clone(), target.clone());
+            tokio::task::spawn_blocking(move || crate::recording::web::to_web(&from, &to))
+                .await
+                .map_err(|e| WebError::Failed(e.to_string()))?
+                .map_err(|e| WebError::Failed(format!("set {id}'s video: {e}")))?;
+        }
+    }
+    Ok(tower_http::services::ServeFile::new(&target)
+        .oneshot(request)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| match e {}))
 }
 
 async fn session(
@@ -260,11 +343,11 @@ async fn session(
     Extension(who): Extension<Therapist>,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
-    let (pseudonym, input) = session_report(&app, &who, id, "opened").await?;
+    let (pseudonym, input, sets) = session_report(&app, &who, id, "opened").await?;
     let html = tokio::task::spawn_blocking(move || report::render(&input))
         .await
         .map_err(|e| WebError::Failed(e.to_string()))??;
-    Ok(Html(pages::with_bar(&who.0, &pseudonym, id, &html)))
+    Ok(Html(pages::with_bar(&who.0, &pseudonym, id, &sets, &html)))
 }
 
 async fn report_file(
@@ -272,7 +355,7 @@ async fn report_file(
     Extension(who): Extension<Therapist>,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let (_, input) = session_report(&app, &who, id, "exported the report of").await?;
+    let (_, input, _) = session_report(&app, &who, id, "exported the report of").await?;
     let html = tokio::task::spawn_blocking(move || report::render(&input))
         .await
         .map_err(|e| WebError::Failed(e.to_string()))??;
@@ -300,7 +383,7 @@ async fn csv(
             "no {file}: reps.csv or flags.csv"
         )));
     }
-    let (_, input) = session_report(&app, &who, id, "exported the CSV of").await?;
+    let (_, input, _) = session_report(&app, &who, id, "exported the CSV of").await?;
     let name = file.clone();
     let text = tokio::task::spawn_blocking(move || {
         let dir = tempfile::tempdir().map_err(|e| WebError::Failed(e.to_string()))?;
