@@ -72,6 +72,20 @@ done
 # espeak-ng rather than shipped as recordings (see scripts/render_cues.py).
 python3 "$ROOT/scripts/render_cues.py"
 
+# puppeteer-core, which drives Debian's Chromium through the therapist's tour
+# of the dashboard in its test (tools/dashboard_tour.mjs), into the cache;
+# Node.js and npm from Debian where the machine has none.
+PUPPETEER_VERSION="23.11.1"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+if ! grep -qs "\"version\": \"$PUPPETEER_VERSION\"" "$CACHE/npm-dashboard/node_modules/puppeteer-core/package.json"; then
+  echo "setup: installing puppeteer-core $PUPPETEER_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$CACHE/npm-dashboard" "puppeteer-core@$PUPPETEER_VERSION"
+fi
+
 # cargo-deb, which makes the Debian package (`make deb`), into the cache.
 CARGO_DEB_VERSION="3.8.0"
 if ! "$CACHE/tools/bin/cargo-deb" --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then

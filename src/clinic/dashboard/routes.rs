@@ -301,7 +301,9 @@ async fn set_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, WebError> {
     let (pseudonym, set) = set_of(&app, &who, id).await?;
-    Ok(Html(pages::set_page(&who.0, &pseudonym, &set).into_string()))
+    Ok(Html(
+        pages::set_page(&who.0, &pseudonym, &set).into_string(),
+    ))
 }
 
 /// The set's overlay video as WebM, made on first asking and kept in the
