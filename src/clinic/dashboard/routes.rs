@@ -333,11 +333,13 @@ async fn set_video(
                 .map_err(|e| WebError::Failed(format!("set {id}'s video: {e}")))?;
         }
     }
-    Ok(tower_http::services::ServeFile::new(&target)
+    match tower_http::services::ServeFile::new(&target)
         .oneshot(request)
         .await
-        .map(IntoResponse::into_response)
-        .unwrap_or_else(|e| match e {}))
+    {
+        Ok(file) => Ok(file.into_response()),
+        Err(never) => match never {},
+    }
 }
 
 async fn session(
