@@ -5,7 +5,7 @@ CARGO ?= cargo
 BIN := target/release/formcheck
 OUT := out
 
-.PHONY: setup build run test deb eval bench bench-live models models-heavy references samples samples-check accuracy
+.PHONY: setup build run test deb eval bench bench-live bench-clinic models models-heavy references samples samples-check accuracy
 
 setup:
 	@scripts/setup.sh
@@ -53,6 +53,11 @@ bench: build .cache/venv-mediapipe/.ready
 # The live pipeline in real time on 720p 30 fps: drops, latency, memory (see BENCHMARKS.md).
 bench-live: build .cache/venv-mediapipe/.ready
 	scripts/bench_live.sh
+
+# The clinic's PostgreSQL server under N stations' deliveries, and the
+# dashboard's page times (see BENCHMARKS.md).
+bench-clinic: build
+	$(CARGO) bench --bench clinic
 
 # The rendered corpus (samples/): a MakeHuman body posed by studio/ and
 # rendered by Blender, with ground truth. Committed; this re-renders clips

@@ -36,6 +36,9 @@ pub struct PgServer {
     port: u16,
     /// Whether the server runs as `nobody` (the tests run as root).
     as_server_user: bool,
+    /// Whether commits wait for the disk, as on a clinic's server (for
+    /// benchmarks); tests run without.
+    durable: bool,
 }
 
 impl PgServer {
@@ -45,6 +48,16 @@ impl PgServer {
     /// the server's log at any failure, and with the fix (`make setup`)
     /// when PostgreSQL is not installed.
     pub fn start() -> PgServer {
+        PgServer::start_with(false)
+    }
+
+    /// [`PgServer::start`] with PostgreSQL's default durability: every
+    /// commit waits for the disk, as on a clinic's server (benchmarks).
+    pub fn start_durable() -> PgServer {
+        PgServer::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> PgServer {
         let bin = server_binaries().unwrap_or_else(|| {
             panic!(
                 "the PostgreSQL server (initdb, pg_ctl) is not installed \
@@ -72,6 +85,7 @@ impl PgServer {
             bin,
             port: 0,
             as_server_user,
+            durable,
         };
         let mut initdb = server.server_command("initdb");
         initdb.arg("-D").arg(server.data()).args([
@@ -154,14 +168,16 @@ impl PgServer {
     }
 
     /// `pg_ctl start`, waiting until the server accepts connections.
-    /// `fsync=off`: a test's cluster need not survive a crash of the
-    /// machine, and it spares the tests the disk's flushes (a start, the
-    /// checkpoint of each stop and each commit would wait on one).
+    /// `fsync=off` unless durable: a test's cluster need not survive a
+    /// crash of the machine, and it spares the tests the disk's flushes (a
+    /// start, the checkpoint of each stop and each commit would wait on
+    /// one).
     fn pg_ctl_start(&self) -> Output {
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off",
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync={}",
             self.port,
-            self.dir.path().join("sock").display()
+            self.dir.path().join("sock").display(),
+            if self.durable { "on" } else { "off" }
         );
         let mut start = self.server_command("pg_ctl");
         start
