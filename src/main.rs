@@ -287,6 +287,11 @@ struct LiveArgs {
     /// the host name).
     #[arg(long)]
     station: Option<String>,
+    /// With a server as --db: the clinic's recordings folder (typically a
+    /// network share the dashboard reads), where each finished set's files
+    /// are copied, verified by SHA-256; the server records where each is.
+    #[arg(long)]
+    recordings: Option<PathBuf>,
 }
 
 /// Where a live session is stored: the SQLite file, and the clinic's
@@ -326,7 +331,14 @@ fn session_database(args: &LiveArgs) -> Result<(PathBuf, Option<ClinicOptions>)>
     if station.is_empty() {
         anyhow::bail!("--station: the station's name is empty");
     }
-    Ok((journal, Some(ClinicOptions { address, station })))
+    Ok((
+        journal,
+        Some(ClinicOptions {
+            address,
+            station,
+            recordings: args.recordings.clone(),
+        }),
+    ))
 }
 
 /// Parses `AxB` into two numbers.

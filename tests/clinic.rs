@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::postgres::PgServer;
 use serde_json::Value;
+use sha2::Digest;
 
 /// Stations run one test at a time: each test already runs two pipelines.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -54,6 +55,8 @@ fn station(server: &PgServer, dir: &Path, name: &str, patient: &str, realtime: b
         .arg(dir.join(format!("{name}.sqlite")))
         .arg("--cues-wav")
         .arg(dir.join(format!("{name}.wav")))
+        .arg("--recordings")
+        .arg(dir.join("clinic-recordings"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -296,6 +299,26 @@ fn two_stations_at_once_deliver_every_set_rep_and_flag_and_the_same_patient_neve
     }
     for name in ["station-a", "station-b"] {
         assert_server_has_the_journal(&mut db, &dir.path().join(format!("{name}.sqlite")));
+    }
+    // Every file of both sets is in the clinic's recordings folder, as
+    // the server says, and hashes as the station's file.
+    let share = dir.path().join("clinic-recordings");
+    let files = db
+        .query("SELECT path, shared_path, sha256 FROM recordings", &[])
+        .unwrap();
+    assert_eq!(files.len(), 10, "5 files a set");
+    for row in files {
+        let (path, shared, sha): (String, Option<String>, Option<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        let shared = PathBuf::from(shared.expect("copied"));
+        assert!(shared.starts_with(&share), "{}", shared.display());
+        assert_eq!(
+            std::fs::read(&shared).unwrap(),
+            std::fs::read(&path).unwrap()
+        );
+        let digest = sha2::Sha256::digest(std::fs::read(&shared).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sha.as_deref(), Some(hex.as_str()), "{path}");
     }
     // The live board heard from both, the session ended.
     for row in db

@@ -44,6 +44,8 @@ fn station(
         .arg(dir.join(format!("{name}.sqlite")))
         .arg("--cues-wav")
         .arg(dir.join(format!("{name}.wav")))
+        .arg("--recordings")
+        .arg(dir.join("clinic-recordings"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -263,4 +265,42 @@ fn nothing_answers_without_a_login_and_a_therapist_tours_the_dashboard_in_chromi
         audit.lines().all(|l| l.ends_with("d-1")),
         "only d-1 was opened: {audit}"
     );
+
+    // The stations' own files gone (the dashboard is on another machine):
+    // the report and the video come from the clinic's recordings folder.
+    std::fs::remove_dir_all(dir.path().join("sessions")).unwrap();
+    let login = http
+        .post(format!("{base}/login"))
+        .send_form([("name", "anna"), ("password", PASSWORD)])
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let session = server.psql(
+        "SELECT s.id FROM sessions s JOIN patients p ON p.id = s.patient_id WHERE p.pseudonym = 'd-2'",
+    );
+    let set = server.psql(&format!("SELECT id FROM sets WHERE session_id = {session}"));
+    for path in [
+        format!("/sessions/{session}"),
+        format!("/sets/{set}/video.webm"),
+    ] {
+        let mut answer = http
+            .get(format!("{base}{path}"))
+            .header("Cookie", &cookie)
+            .call()
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let body = answer
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .unwrap();
+        assert!(body.len() > 10_000, "{path}: {} bytes", body.len());
+    }
 }

@@ -18,6 +18,7 @@ use crossbeam_channel::{bounded, select, tick, Receiver, Sender, TrySendError};
 use super::board::StationNow;
 use super::error::ClinicError;
 use super::server::{Server, ServerAddress};
+use super::share;
 use crate::store::{Outbox, Station};
 
 /// Outbox entries per transaction.
@@ -28,6 +29,9 @@ const TICK: Duration = Duration::from_millis(500);
 
 /// How long the server is left alone after it could not be reached.
 const RETRY: Duration = Duration::from_secs(2);
+
+/// Files copied to the clinic's recordings folder per round, at most.
+const COPIES_PER_ROUND: usize = 4;
 
 /// What the station knows of its server, as the thread reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,12 +71,14 @@ pub struct Delivery {
 
 impl Delivery {
     /// Starts delivering the journal at `journal` (of `station`) to
-    /// `address`. The first connection is made on the thread: a server
-    /// that is away delays nothing.
+    /// `address`, and copying its finished sets' files to the clinic's
+    /// recordings folder `share` when there is one. The first connection
+    /// is made on the thread: a server that is away delays nothing.
     pub fn start(
         address: ServerAddress,
         journal: &Path,
         station: Station,
+        share: Option<PathBuf>,
     ) -> Result<Delivery, ClinicError> {
         let outbox = Outbox::open(journal)?;
         let (to, from_run) = bounded(4);
@@ -92,6 +98,8 @@ impl Delivery {
                     links: link_tx,
                     now: None,
                     now_sent: true,
+                    share,
+                    not_copied: std::collections::HashSet::new(),
                 }
                 .run(&from_run)
             })
@@ -141,6 +149,10 @@ struct Worker {
     links: Sender<Link>,
     now: Option<Box<StationNow>>,
     now_sent: bool,
+    /// The clinic's recordings folder.
+    share: Option<PathBuf>,
+    /// Recordings whose copy failed in this run (tried again at the next).
+    not_copied: std::collections::HashSet<i64>,
 }
 
 impl Worker {
@@ -164,6 +176,7 @@ impl Worker {
     /// One round: connect when due, deliver everything waiting, tell the
     /// board. A server that went away is let go, to be tried again.
     fn step(&mut self, at: Instant) {
+        self.copy_some();
         if self.server.is_none() && at < self.retry_at {
             return;
         }
@@ -177,6 +190,44 @@ impl Worker {
                 self.set_link(Link::Down { why: e.to_string() });
             }
         }
+    }
+
+    /// Copies a few finished sets' files to the clinic's recordings
+    /// folder, each verified; a failure is said and that file is left for
+    /// the next run. Returns whether any file still waits.
+    fn copy_some(&mut self) -> bool {
+        let Some(root) = &self.share else {
+            return false;
+        };
+        let waiting = match self
+            .outbox
+            .uncopied(COPIES_PER_ROUND + self.not_copied.len())
+        {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::warn!("{e}");
+                return false;
+            }
+        };
+        let waiting: Vec<_> = waiting
+            .into_iter()
+            .filter(|f| !self.not_copied.contains(&f.id))
+            .collect();
+        for file in waiting.iter().take(COPIES_PER_ROUND) {
+            let to = share::target(root, &self.station.uid, file);
+            let copied = share::copy_verified(&file.path, &to)
+                .map_err(|e| e.to_string())
+                .and_then(|sha| {
+                    self.outbox
+                        .copied(file.id, &to, &sha)
+                        .map_err(|e| e.to_string())
+                });
+            if let Err(why) = copied {
+                eprintln!("{why}: left on this station, copied at its next start");
+                self.not_copied.insert(file.id);
+            }
+        }
+        waiting.len() > COPIES_PER_ROUND
     }
 
     /// Connects when not connected, then delivers until the outbox is
@@ -226,10 +277,11 @@ impl Worker {
         }
     }
 
-    /// The last deliveries before the run ends: tried until everything is
-    /// in or `within` has passed.
+    /// The last copies and deliveries before the run ends: tried until
+    /// everything is in or `within` has passed.
     fn finish(mut self, within: Duration) -> Result<DeliveryEnd, ClinicError> {
         let deadline = Instant::now() + within;
+        while self.copy_some() && Instant::now() < deadline {}
         loop {
             self.retry_at = Instant::now();
             self.step(Instant::now());

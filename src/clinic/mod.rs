@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod read;
 pub mod server;
+pub mod share;
 
 pub use board::{FlagUp, StationNow};
 pub use delivery::{Delivery, DeliveryEnd, Link};

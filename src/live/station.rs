@@ -22,6 +22,8 @@ pub struct ClinicOptions {
     pub address: ServerAddress,
     /// The station's name on the dashboard.
     pub station: String,
+    /// The clinic's recordings folder, where finished sets are copied.
+    pub recordings: Option<std::path::PathBuf>,
 }
 
 /// A station's health, as the run knows it.
@@ -55,7 +57,12 @@ impl StationLink {
         let station = store.station()?.ok_or_else(|| {
             StoreError::Invalid(format!("{} is not a station's journal", journal.display()))
         })?;
-        let delivery = Delivery::start(options.address.clone(), journal, station)?;
+        let delivery = Delivery::start(
+            options.address.clone(),
+            journal,
+            station,
+            options.recordings.clone(),
+        )?;
         Ok(StationLink {
             delivery,
             now,

@@ -1,5 +1,7 @@
 //! A session's report input, read from a store.
 
+use std::path::PathBuf;
+
 use super::{HistoryPoint, ReportError, ReportInput, SetInput};
 use crate::analysis::config::Exercise;
 use crate::safety::Programme;
@@ -39,10 +41,10 @@ pub fn input_from_store(store: &Store, session: SessionId) -> Result<ReportInput
                 pain_before: s.pain_before,
                 pain_after: s.pain_after,
                 leg_symptoms_spread: s.leg_symptoms_spread,
-                events: s.folder.join("events.jsonl"),
-                metrics: s.folder.join("metrics.csv"),
-                overlay_video: Some(s.folder.join("overlay.mkv")).filter(|p| p.exists()),
-                track: Some(s.folder.join("track.jsonl")).filter(|p| p.exists()),
+                events: file(s, "events", "events.jsonl"),
+                metrics: file(s, "metrics", "metrics.csv"),
+                overlay_video: Some(file(s, "overlay_video", "overlay.mkv")).filter(|p| p.exists()),
+                track: Some(file(s, "track", "track.jsonl")).filter(|p| p.exists()),
             })
             .collect(),
         history: store
@@ -61,4 +63,13 @@ pub fn input_from_store(store: &Store, session: SessionId) -> Result<ReportInput
             .collect(),
         pain_rise: *Programme::shipped()?.pain.stop_rise.get_ref(),
     })
+}
+
+/// The file of `kind` of `set`: where the store says it is readable (the
+/// clinic's copy, on a dashboard), else `name` in the set's folder.
+fn file(set: &SetRow, kind: &str, name: &str) -> PathBuf {
+    set.recordings
+        .iter()
+        .find(|(k, _)| k == kind)
+        .map_or_else(|| set.folder.join(name), |(_, path)| path.clone())
 }

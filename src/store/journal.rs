@@ -166,6 +166,17 @@ pub struct PendingRow {
     pub values: Vec<Value>,
 }
 
+/// A file of a finished set that the clinic's recordings folder lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uncopied {
+    /// The recording's id.
+    pub id: i64,
+    /// The file on this station.
+    pub path: PathBuf,
+    /// Its set's folder on this station.
+    pub set_folder: PathBuf,
+}
+
 /// Entries of the outbox, read together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
@@ -314,6 +325,43 @@ impl Outbox {
                 |r| r.get(0),
             )
             .map_err(|e| from_sqlite(&self.path, "cannot read the journal's outbox", e))
+    }
+
+    /// Up to `limit` files of finished sets not yet copied to the clinic's
+    /// recordings folder, oldest first.
+    pub fn uncopied(&self, limit: usize) -> Result<Vec<Uncopied>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT r.id, r.path, t.folder FROM recordings r JOIN sets t ON t.id = r.set_id
+                 WHERE r.shared_path IS NULL AND t.status <> 'recording'
+                 ORDER BY r.id LIMIT ?1",
+            )
+            .and_then(|mut s| {
+                s.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                    Ok(Uncopied {
+                        id: r.get(0)?,
+                        path: PathBuf::from(r.get::<_, String>(1)?),
+                        set_folder: PathBuf::from(r.get::<_, String>(2)?),
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| from_sqlite(&self.path, "cannot list the recordings to copy", e))
+    }
+
+    /// Records where recording `id` was copied, and the SHA-256 the copy
+    /// was verified against (delivered to the server like any write).
+    pub fn copied(&mut self, id: i64, shared: &Path, sha256: &str) -> Result<(), StoreError> {
+        let shared = shared
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid(format!("{}: not valid UTF-8", shared.display())))?;
+        self.conn
+            .execute(
+                "UPDATE recordings SET shared_path = ?2, sha256 = ?3 WHERE id = ?1",
+                params![id, shared, sha256],
+            )
+            .map(drop)
+            .map_err(|e| from_sqlite(&self.path, "cannot record a recording's copy", e))
     }
 
     /// Empties the outbox up to `seq`: the server has those rows.

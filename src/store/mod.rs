@@ -52,7 +52,7 @@ use crate::analysis::events::Event;
 use crate::file_kinds::SQLITE_HEADER;
 
 pub use error::StoreError;
-pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, DELIVERED_TABLES};
+pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, Uncopied, DELIVERED_TABLES};
 pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,

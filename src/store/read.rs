@@ -344,11 +344,19 @@ impl Store {
             .collect()
     }
 
+    /// The set's files: each where this machine can read it, the clinic's
+    /// copy first (on a dashboard, the station's own disk is elsewhere),
+    /// else where the station wrote it.
     fn recordings(&self, set: SetId) -> rusqlite::Result<Vec<(String, PathBuf)>> {
         self.conn
-            .prepare_cached("SELECT kind, path FROM recordings WHERE set_id = ?1 ORDER BY id")?
+            .prepare_cached(
+                "SELECT kind, path, shared_path FROM recordings WHERE set_id = ?1 ORDER BY id",
+            )?
             .query_map([set], |r| {
-                Ok((r.get(0)?, PathBuf::from(r.get::<_, String>(1)?)))
+                let local = PathBuf::from(r.get::<_, String>(1)?);
+                let shared = r.get::<_, Option<String>>(2)?.map(PathBuf::from);
+                let path = shared.filter(|p| p.exists()).unwrap_or(local);
+                Ok((r.get(0)?, path))
             })?
             .collect()
     }

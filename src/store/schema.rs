@@ -236,6 +236,17 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres_only: "",
     },
     JOURNAL_AND_CLINIC,
+    // 5: where a recording's copy is in a clinic's recordings folder (a
+    // network share the dashboard reads), with the SHA-256 the copy was
+    // verified against.
+    Migration {
+        both: "
+    ALTER TABLE recordings ADD COLUMN shared_path TEXT;
+    ALTER TABLE recordings ADD COLUMN sha256 TEXT;
+    ",
+        sqlite_only: "",
+        postgres_only: "",
+    },
 ];
 
 /// Migration 4: a station's journal (SQLite) and a clinic's server
