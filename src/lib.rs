@@ -31,6 +31,7 @@ pub mod report;
 pub mod review;
 pub mod safety;
 pub mod same_file;
+pub mod settings;
 pub mod sinks;
 pub mod source;
 pub mod store;

@@ -26,6 +26,7 @@ use formcheck::private_files;
 use formcheck::recording::track::TrackWriter;
 use formcheck::recording::video::VideoSink;
 use formcheck::same_file;
+use formcheck::settings::Settings;
 use formcheck::sinks::cues::CueOutput;
 use formcheck::source::{FrameSource, SourceSpec};
 use formcheck::store::{self, Pseudonym, Store};
@@ -86,7 +87,7 @@ enum Command {
 #[derive(clap::Args)]
 struct ServeArgs {
     /// The clinic's server (postgres://user@host/database; default:
-    /// $FORMCHECK_DB).
+    /// $FORMCHECK_DB, else `db` in the settings file).
     #[arg(long)]
     db: Option<String>,
     /// Address and port to listen on: loopback unless told otherwise.
@@ -106,7 +107,8 @@ struct ServeArgs {
 struct TherapistArgs {
     /// Their name, as they log in.
     name: String,
-    /// The clinic's server (default: $FORMCHECK_DB).
+    /// The clinic's server (default: $FORMCHECK_DB, else `db` in the
+    /// settings file).
     #[arg(long)]
     db: Option<String>,
 }
@@ -270,11 +272,12 @@ struct LiveArgs {
     /// set, every set recorded in the database and its session folder.
     #[arg(long)]
     patient: Option<Pseudonym>,
-    /// The session database (default: $FORMCHECK_DB, else the user's data
-    /// folder); session folders go beside it. A clinic's PostgreSQL server
-    /// (`postgres://user@host/database`): the station records into its
-    /// journal (--journal) and delivers it there, in order and once, even
-    /// when the server is away for a while.
+    /// The session database (default: $FORMCHECK_DB, else `db` in the
+    /// settings file ~/.config/formcheck/formcheck.toml, else the user's
+    /// data folder); session folders go beside it. A clinic's PostgreSQL
+    /// server (`postgres://user@host/database`): the station records into
+    /// its journal (--journal) and delivers it there, in order and once,
+    /// even when the server is away for a while.
     #[arg(long)]
     db: Option<String>,
     /// With a server as --db: the station's local journal, where its
@@ -294,34 +297,38 @@ struct LiveArgs {
     recordings: Option<PathBuf>,
 }
 
+/// The session database named by `given` (an option), else by
+/// $FORMCHECK_DB, else by the settings file: a file or a server's URL.
+fn database(given: Option<&str>, settings: &Settings) -> Option<String> {
+    given
+        .map(str::to_string)
+        .or_else(|| std::env::var(store::DB_ENV).ok().filter(|v| !v.is_empty()))
+        .or_else(|| settings.db.clone())
+}
+
 /// Where a live session is stored: the SQLite file, and the clinic's
-/// server when --db (or $FORMCHECK_DB) names one, the file then being the
-/// station's journal.
+/// server when --db (or $FORMCHECK_DB, or the settings file) names one, the
+/// file then being the station's journal.
 fn session_database(args: &LiveArgs) -> Result<(PathBuf, Option<ClinicOptions>)> {
-    let given = args
-        .db
-        .clone()
-        .or_else(|| std::env::var(store::DB_ENV).ok().filter(|v| !v.is_empty()));
-    let Some(url) = given.filter(|d| ServerAddress::is_url(d)) else {
-        if args.journal.is_some() || args.station.is_some() {
+    let settings = Settings::load()?;
+    let given = database(args.db.as_deref(), &settings);
+    let Some(url) = given.clone().filter(|d| ServerAddress::is_url(d)) else {
+        if args.journal.is_some() || args.station.is_some() || args.recordings.is_some() {
             anyhow::bail!(
-                "--journal and --station go with a clinic's server as --db (postgres://...)"
+                "--journal, --station and --recordings go with a clinic's server as --db \
+                 (postgres://...)"
             );
         }
-        let db = args
-            .db
-            .as_ref()
-            .map_or_else(Store::default_path, PathBuf::from);
-        return Ok((db, None));
+        return Ok((given.map_or_else(Store::default_path, PathBuf::from), None));
     };
     let address = ServerAddress::parse(&url)?;
-    let journal = match &args.journal {
-        Some(path) => path.clone(),
+    let journal = match args.journal.clone().or(settings.journal) {
+        Some(path) => path,
         None => formcheck::data_dir::user_dir()
             .context("no home folder for the station's journal: give --journal")?
             .join("station-journal.sqlite"),
     };
-    let station = match &args.station {
+    let station = match args.station.clone().or(settings.station) {
         Some(name) => name.trim().to_string(),
         None => nix::unistd::gethostname()
             .ok()
@@ -336,7 +343,7 @@ fn session_database(args: &LiveArgs) -> Result<(PathBuf, Option<ClinicOptions>)>
         Some(ClinicOptions {
             address,
             station,
-            recordings: args.recordings.clone(),
+            recordings: args.recordings.clone().or(settings.recordings),
         }),
     ))
 }
@@ -864,14 +871,15 @@ fn report(args: &ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The clinic's server named by `db`, else by $FORMCHECK_DB.
+/// The clinic's server named by `db`, else by $FORMCHECK_DB, else by the
+/// settings file.
 fn clinic_server(db: Option<&str>) -> Result<ServerAddress> {
-    let url = db
-        .map(str::to_string)
-        .or_else(|| std::env::var(store::DB_ENV).ok().filter(|v| !v.is_empty()))
+    let url = database(db, &Settings::load()?)
         .context("no clinic server: give --db postgres://user@host/database")?;
     if !ServerAddress::is_url(&url) {
-        anyhow::bail!("--db {url}: the dashboard reads a clinic's PostgreSQL server (postgres://...), not a file");
+        anyhow::bail!(
+            "--db {url}: the dashboard reads a clinic's PostgreSQL server (postgres://...), not a file"
+        );
     }
     Ok(ServerAddress::parse(&url)?)
 }

@@ -73,6 +73,37 @@ fn station(server: &PgServer, dir: &Path, name: &str, patient: &str, realtime: b
     child
 }
 
+/// A station whose storage comes from a settings file (no --db, --journal,
+/// --station or --recordings).
+fn station_from_settings(settings: &Path, dir: &Path, patient: &str) -> Child {
+    let mut child = Command::new(common::binary())
+        .env("FORMCHECK_SETTINGS", settings)
+        .env_remove("FORMCHECK_DB")
+        .args(["live", "--source"])
+        .arg(common::root().join(CLIP))
+        .args([
+            "--no-window",
+            "--exercise",
+            "glute_bridge",
+            "--model",
+            "lite",
+        ])
+        .args(["--patient", patient, "--cues-wav"])
+        .arg(dir.join("settings.wav"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(ANSWERS.as_bytes())
+        .unwrap();
+    child
+}
+
 fn finished(child: Child) -> Output {
     let out = child.wait_with_output().unwrap();
     common::assert_success(&out);
@@ -384,9 +415,20 @@ fn a_station_killed_mid_set_leaves_the_other_and_the_server_unharmed_and_is_reco
     );
     let mut db = client(&server);
     assert_server_has_the_journal(&mut db, &dir.path().join("station-o.sqlite"));
-    // The killed station's next start recovers its set (incomplete, with
-    // what was stored) and delivers it.
-    let again = finished(station(&server, dir.path(), "station-k", "c-3", false));
+    // The killed station's next start, its storage now set in the settings
+    // file, recovers its set (incomplete, with what was stored) and
+    // delivers it.
+    let settings = dir.path().join("formcheck.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "db = \"{}\"\njournal = \"station-k.sqlite\"\nstation = \"station-k\"\n\
+             recordings = \"clinic-recordings\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let again = finished(station_from_settings(&settings, dir.path(), "c-3"));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("cut short last time"), "{stderr}");
     assert_server_has_the_journal(&mut db, &killed_journal);
@@ -402,4 +444,62 @@ fn a_station_killed_mid_set_leaves_the_other_and_the_server_unharmed_and_is_reco
         .map(|r| r.get(0))
         .collect();
     assert_eq!(statuses, ["incomplete", "complete"]);
+}
+
+#[test]
+fn the_server_and_a_station_have_the_same_tables_columns_and_keys() {
+    let server = PgServer::start();
+    let address = formcheck::clinic::ServerAddress::parse(&server.url()).unwrap();
+    drop(formcheck::clinic::Server::connect(&address).unwrap());
+    let dir = scratch();
+    let path = dir.path().join("formcheck.sqlite");
+    drop(formcheck::store::Store::open(&path).unwrap());
+    let local = rusqlite::Connection::open(&path).unwrap();
+    let mut db = client(&server);
+    for table in formcheck::store::DELIVERED_TABLES {
+        let mine: Vec<(String, bool, bool)> = local
+            .prepare(&format!(
+                "SELECT name, \"notnull\", pk > 0 FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let theirs: Vec<(String, bool, bool)> = db
+            .query(
+                "SELECT c.column_name::text, c.is_nullable = 'NO',
+                     EXISTS (SELECT 1 FROM information_schema.key_column_usage k
+                         JOIN information_schema.table_constraints t
+                             ON t.constraint_name = k.constraint_name
+                         WHERE t.constraint_type = 'PRIMARY KEY' AND k.table_name = c.table_name
+                             AND k.column_name = c.column_name)
+                 FROM information_schema.columns c
+                 WHERE c.table_name = $1 ORDER BY c.ordinal_position",
+                &[table],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        // SQLite's primary keys may hold NULL unless said otherwise; the
+        // columns, their order and the keys are what must agree.
+        let strip = |v: &[(String, bool, bool)]| -> Vec<(String, bool)> {
+            v.iter().map(|(n, _, k)| (n.clone(), *k)).collect()
+        };
+        assert_eq!(strip(&mine), strip(&theirs), "{table}");
+        let required = |v: &[(String, bool, bool)]| -> Vec<String> {
+            v.iter()
+                .filter(|(_, nn, k)| *nn && !*k)
+                .map(|(n, _, _)| n.clone())
+                .collect()
+        };
+        assert_eq!(
+            required(&mine),
+            required(&theirs),
+            "{table}: NOT NULL columns"
+        );
+    }
+    let version = server.psql("SELECT version FROM formcheck_schema");
+    assert_eq!(version, formcheck::store::current_version().to_string());
 }

@@ -403,3 +403,21 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         tracing::info!("{}: schema version {}", path.display(), version + 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgresql_gets_64_bit_types_and_only_whole_words_change() {
+        assert_eq!(
+            postgres_types("id INTEGER PRIMARY KEY, t_ms REAL, real_name TEXT, INTEGERS REAL)"),
+            "id BIGINT PRIMARY KEY, t_ms DOUBLE PRECISION, real_name TEXT, INTEGERS DOUBLE PRECISION)"
+        );
+        for migration in MIGRATIONS {
+            let sql = migration.postgres();
+            assert!(!sql.contains("PRAGMA"), "{sql}");
+            assert!(!sql.contains(" INTEGER") && !sql.contains(" REAL"), "{sql}");
+        }
+    }
+}

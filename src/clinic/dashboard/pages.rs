@@ -160,7 +160,9 @@ pub(super) fn board_rows(stations: &[StationRow]) -> Markup {
                 }
                 td.num { @if let Some(p) = now.and_then(|n| n.last_pain) { (p) "/10" } }
                 td {
-                    @if silent {
+                    @if now.is_some_and(|n| n.ended) {
+                        span.muted { "off" }
+                    } @else if silent {
                         span.warn { "silent" @if let Some(t) = s.silent_s { " " (format!("{t:.0}")) " s" } }
                     } @else if let Some(n) = now {
                         @if n.camera_lost { span.warn { "camera lost" } }
