@@ -13,6 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::postgres::PgServer;
+use common::station::Play;
 use serde_json::Value;
 use sha2::Digest;
 
@@ -33,44 +34,12 @@ fn scratch() -> tempfile::TempDir {
 /// A station: `formcheck live --patient` on the clip, its journal in `dir`,
 /// storing into `server`; answers on stdin.
 fn station(server: &PgServer, dir: &Path, name: &str, patient: &str, realtime: bool) -> Child {
-    let mut cmd = Command::new(common::binary());
-    cmd.args(["live", "--source"])
-        .arg(common::root().join(CLIP))
-        .args([
-            "--no-window",
-            "--exercise",
-            "glute_bridge",
-            "--model",
-            "lite",
-        ])
-        .args([
-            "--patient",
-            patient,
-            "--db",
-            &server.url(),
-            "--station",
-            name,
-        ])
-        .arg("--journal")
-        .arg(dir.join(format!("{name}.sqlite")))
-        .arg("--cues-wav")
-        .arg(dir.join(format!("{name}.wav")))
-        .arg("--recordings")
-        .arg(dir.join("clinic-recordings"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if realtime {
-        cmd.arg("--realtime");
-    }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .as_mut()
-        .unwrap()
-        .write_all(ANSWERS.as_bytes())
-        .unwrap();
-    child
+    let play = Play {
+        clip: CLIP,
+        exercise: "glute_bridge",
+        realtime,
+    };
+    common::station::start(&server.url(), dir, name, patient, &play, ANSWERS)
 }
 
 /// A station whose storage comes from a settings file (no --db, --journal,

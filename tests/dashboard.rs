@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::postgres::PgServer;
+use common::station::Play;
 use serde_json::Value;
 
 const PASSWORD: &str = "a long enough password";
@@ -28,37 +29,20 @@ fn station(
     clip: &str,
     exercise: &str,
 ) -> Child {
-    let mut child = Command::new(common::binary())
-        .args(["live", "--realtime", "--source"])
-        .arg(common::root().join(clip))
-        .args(["--no-window", "--exercise", exercise, "--model", "lite"])
-        .args([
-            "--patient",
-            patient,
-            "--db",
-            &server.url(),
-            "--station",
-            name,
-        ])
-        .arg("--journal")
-        .arg(dir.join(format!("{name}.sqlite")))
-        .arg("--cues-wav")
-        .arg(dir.join(format!("{name}.wav")))
-        .arg("--recordings")
-        .arg(dir.join("clinic-recordings"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let play = Play {
+        clip,
+        exercise,
+        realtime: true,
+    };
     // Four red-flag noes, pain 1 before; after: pain 1, no spreading.
-    child
-        .stdin
-        .as_mut()
-        .unwrap()
-        .write_all(b"n\nn\nn\nn\n1\n1\nn\n")
-        .unwrap();
-    child
+    common::station::start(
+        &server.url(),
+        dir,
+        name,
+        patient,
+        &play,
+        "n\nn\nn\nn\n1\n1\nn\n",
+    )
 }
 
 /// A free loopback port.

@@ -97,7 +97,6 @@ impl Delivery {
                     link: None,
                     links: link_tx,
                     now: None,
-                    now_sent: true,
                     share,
                     not_copied: std::collections::HashSet::new(),
                 }
@@ -147,8 +146,10 @@ struct Worker {
     retry_at: Instant,
     link: Option<Link>,
     links: Sender<Link>,
+    /// What the station said it is doing, told to the board every round
+    /// (also while a question holds the run: the board then still hears
+    /// from the station).
     now: Option<Box<StationNow>>,
-    now_sent: bool,
     /// The clinic's recordings folder.
     share: Option<PathBuf>,
     /// Recordings whose copy failed in this run (tried again at the next).
@@ -161,10 +162,7 @@ impl Worker {
         loop {
             select! {
                 recv(from_run) -> message => match message {
-                    Ok(ToDelivery::Now(now)) => {
-                        self.now = Some(now);
-                        self.now_sent = false;
-                    }
+                    Ok(ToDelivery::Now(now)) => self.now = Some(now),
                     Ok(ToDelivery::Finish(within)) => return self.finish(within),
                     Err(_) => return self.finish(Duration::ZERO),
                 },
@@ -246,9 +244,6 @@ impl Worker {
     }
 
     fn tell_board(&mut self) -> Result<(), ClinicError> {
-        if self.now_sent {
-            return Ok(());
-        }
         let Some(now) = &self.now else {
             return Ok(());
         };
@@ -260,7 +255,6 @@ impl Worker {
         let (station, server) = (&self.station, self.server.as_mut());
         if let Some(server) = server {
             server.report_live(station, &json)?;
-            self.now_sent = true;
         }
         Ok(())
     }

@@ -222,6 +222,14 @@ impl Server {
             .map_err(err("cannot start a delivery"))?;
         let after = registered(&mut tx, station, &server)?;
         let batch = outbox.pending(after, limit)?;
+        if batch.entries == 0 {
+            // Nothing to write: the transaction ends without a commit.
+            return Ok(Delivered {
+                rows: 0,
+                entries: 0,
+                through: after,
+            });
+        }
         for row in &batch.rows {
             let params: Vec<Param<'_>> = row.values.iter().map(Param).collect();
             let refs: Vec<&(dyn ToSql + Sync)> =

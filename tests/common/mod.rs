@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 pub mod postgres;
 pub mod rendered;
+pub mod station;
 pub mod x11;
 
 /// The project root.
