@@ -472,3 +472,44 @@ fn the_server_and_a_station_have_the_same_tables_columns_and_keys() {
     let version = server.psql("SELECT version FROM formcheck_schema");
     assert_eq!(version, formcheck::store::current_version().to_string());
 }
+
+#[test]
+fn the_rest_between_resistance_sessions_counts_the_sets_done_on_other_stations() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let server = PgServer::start();
+    let dir = scratch();
+    let squat = Play {
+        clip: "samples/squat-side-clean.mp4",
+        exercise: "squat",
+        realtime: false,
+    };
+    let run = |name: &str| {
+        let out = finished(common::station::start(
+            &server.url(),
+            dir.path(),
+            name,
+            "c-9",
+            &squat,
+            ANSWERS,
+        ));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = run("station-r1");
+    assert!(!first.contains("You trained these muscles"), "{first}");
+    // The next session of the same patient, on another station: warned.
+    let second = run("station-r2");
+    assert!(
+        second.contains("You trained these muscles 0 hours ago"),
+        "{second}"
+    );
+    // The server away: the station says what it could not check.
+    server.stop();
+    let third = run("station-r3");
+    assert!(
+        third.contains("checked against this station's sets only"),
+        "{third}"
+    );
+    assert!(!third.contains("You trained these muscles"), "{third}");
+}

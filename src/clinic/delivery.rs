@@ -261,11 +261,9 @@ impl Worker {
 
     fn set_link(&mut self, link: Link) {
         if self.link.as_ref() != Some(&link) {
-            if let Link::Down { why } = &link {
-                tracing::warn!("{why}: recording into the journal");
-            }
-            // The run reads them as it can; a full queue loses only news
-            // that the next change replaces.
+            // The run says them on screen and on the terminal, reading them
+            // as it can; a full queue loses only news that the next change
+            // replaces.
             let _ = self.links.try_send(link.clone());
             self.link = Some(link);
         }

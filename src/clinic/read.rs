@@ -87,6 +87,26 @@ pub fn patients(db: &mut impl GenericClient, server: &str) -> Result<Vec<Patient
         .collect())
 }
 
+/// When `pseudonym` last started a set of one of `exercises` on any
+/// station (RFC 3339 UTC), for the rest rule between resistance sessions.
+pub fn last_set_started(
+    db: &mut impl GenericClient,
+    server: &str,
+    pseudonym: &str,
+    exercises: &[&str],
+) -> Result<Option<String>, ClinicError> {
+    let exercises: Vec<String> = exercises.iter().map(|e| (*e).to_string()).collect();
+    Ok(db
+        .query_one(
+            "SELECT max(t.started_at) FROM sets t JOIN sessions s ON s.id = t.session_id
+             JOIN patients p ON p.id = s.patient_id
+             WHERE p.pseudonym = $1 AND t.exercise = ANY($2)",
+            &[&pseudonym, &exercises],
+        )
+        .map_err(sql(server, "cannot look up the patient's last sets"))?
+        .get(0))
+}
+
 /// The pseudonym of the patient of session `id`, `None` when there is no
 /// such session.
 pub fn patient_of_session(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use opencv::core::Mat;
 
-use super::station::{ClinicOptions, Health, StationLink};
+use super::station::{self, ClinicOptions, Health, StationLink};
 use super::LiveError;
 use crate::analysis::config::{exercises_dir, Exercise, Profile};
 use crate::analysis::events::Event;
@@ -111,7 +111,19 @@ impl Session {
         let patient = store.patient(options.patient.as_str(), options.profile_path.as_deref())?;
         let muscles = same_muscles(&options.exercise)?;
         let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
-        if let Some(hours) = store.hours_since_last(patient, &names)? {
+        // On a clinic's station, the sets done on the other stations count
+        // too: the server is asked, and the journal answers alone (said)
+        // when it is away.
+        let mut last = store.last_session_with(patient, &names)?;
+        if let Some(clinic) = &options.clinic {
+            match station::last_trained(clinic, options.patient.as_str(), &names) {
+                Ok(elsewhere) => last = last.max(elsewhere),
+                Err(e) => eprintln!(
+                    "{e}: the rest between resistance sessions is checked against this station's sets only"
+                ),
+            }
+        }
+        if let Some(hours) = last.as_deref().map(crate::store::hours_since).transpose()? {
             if let Some(warning) = programme.rest_warning(hours) {
                 eprintln!("{warning}");
             }

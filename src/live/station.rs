@@ -26,6 +26,22 @@ pub struct ClinicOptions {
     pub recordings: Option<std::path::PathBuf>,
 }
 
+/// When `patient` last started a set of one of `exercises` on any of the
+/// clinic's stations, asked of the server (the rest rule between
+/// resistance sessions holds across stations).
+pub fn last_trained(
+    options: &ClinicOptions,
+    patient: &str,
+    exercises: &[&str],
+) -> Result<Option<String>, ClinicError> {
+    if exercises.is_empty() {
+        return Ok(None);
+    }
+    let mut server = crate::clinic::Server::connect(&options.address)?;
+    let shown = options.address.to_string();
+    crate::clinic::read::last_set_started(server.client(), &shown, patient, exercises)
+}
+
 /// A station's health, as the run knows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Health {

@@ -12,7 +12,7 @@ use super::rows::{
     SessionRow, SetId, SetRow, SetStatus,
 };
 use super::text::shown;
-use super::{fault_of, hours_since, Store};
+use super::{fault_of, Store};
 use crate::time::SourceTime;
 
 impl Store {
@@ -130,17 +130,6 @@ impl Store {
         self.conn
             .query_row(&sql, params_from_iter(values), |r| r.get(0))
             .map_err(|e| from_sqlite(&self.path, "cannot look up the last session", e))
-    }
-
-    /// Hours since [`Store::last_session_with`], `None` when there was none.
-    pub fn hours_since_last(
-        &self,
-        patient: PatientId,
-        exercises: &[&str],
-    ) -> Result<Option<f64>, StoreError> {
-        self.last_session_with(patient, exercises)?
-            .map(|t| hours_since(&t))
-            .transpose()
     }
 
     /// The id of the patient with this pseudonym.
