@@ -82,6 +82,15 @@ enum Command {
     /// Add a therapist who may log in to the dashboard, or set a new
     /// password (read from the terminal, or one line of standard input).
     Therapist(TherapistArgs),
+    /// Check a patient's profile and show the programme it prescribes
+    /// (exercises in order, sets, reps or holds, rest, days a week).
+    Programme(ProgrammeArgs),
+}
+
+#[derive(clap::Args)]
+struct ProgrammeArgs {
+    /// The patient's profile (TOML).
+    profile: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -499,6 +508,7 @@ fn main() -> ExitCode {
         Command::Review(args) => review(args),
         Command::Serve(args) => serve(&args),
         Command::Therapist(args) => therapist(&args),
+        Command::Programme(args) => programme(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -896,6 +906,19 @@ fn serve(args: &ServeArgs) -> Result<()> {
                 .join("dashboard-videos"),
         },
     })?;
+    Ok(())
+}
+
+fn programme(args: &ProgrammeArgs) -> Result<()> {
+    let profile = Profile::load(&args.profile)?;
+    match &profile.programme {
+        Some(programme) => println!("{}: {}", profile.patient, programme.text()),
+        None => println!(
+            "{}: no programme is prescribed ([programme] in {})",
+            profile.patient,
+            args.profile.display()
+        ),
+    }
     Ok(())
 }
 

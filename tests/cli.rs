@@ -737,3 +737,25 @@ fn outputs_never_replace_a_database_nor_a_video_unasked_nor_leave_half_files() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn the_programme_of_a_profile_is_checked_and_said_in_words() {
+    let example = common::root().join("calibration/patients/example.toml");
+    let out = formcheck(&["programme", example.to_str().unwrap()], &[]);
+    common::assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("example-01: 3 sessions a week"), "{text}");
+    assert!(
+        text.contains("3. Plank: 3 sets of a 20 s hold, 45 s rest"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = dir.path().join("wrong.toml");
+    let profile = std::fs::read_to_string(&example).unwrap();
+    std::fs::write(&wrong, profile.replacen("sets = 3", "sets = 30", 1)).unwrap();
+    let out = formcheck(&["programme", wrong.to_str().unwrap()], &[]);
+    assert_clear_error(
+        &out,
+        "`programme.exercise[1].sets` is 30; it must be 1 to 10",
+    );
+}

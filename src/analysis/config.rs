@@ -371,6 +371,9 @@ pub struct Profile {
     /// name: metric → value (`formcheck calibrate baseline`).
     #[serde(default)]
     pub baseline: BTreeMap<String, BTreeMap<Metric, Spanned<f32>>>,
+    /// The programme the therapist prescribes (`[programme]`).
+    #[serde(default)]
+    pub programme: Option<super::prescription::Prescription>,
 }
 
 /// The folder of exercise definitions shipped with formcheck.
@@ -725,6 +728,9 @@ impl Profile {
                     format!("names `{exercise}`, which is not a known exercise"),
                 ));
             }
+        }
+        if let Some(programme) = &profile.programme {
+            programme.check(path, &text)?;
         }
         for (exercise, values) in &profile.baseline {
             let known = Exercise::named(exercise).is_ok();

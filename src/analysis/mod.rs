@@ -17,6 +17,7 @@ pub mod events;
 pub mod geometry;
 pub mod measure;
 pub mod plausibility;
+pub mod prescription;
 pub mod reps;
 pub mod rules;
 pub mod status;
