@@ -68,19 +68,34 @@ impl ServerAddress {
     }
 }
 
-/// `url` with the password, if any, replaced by `***`.
+/// `url` with the password, if any (in the user part or as a `password`
+/// parameter), replaced by `***`.
 fn hide_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
     let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((user_info, host)) => match user_info.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
         },
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_string(),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// Maps a driver error met while doing `context` on `server`.
@@ -396,6 +411,10 @@ mod tests {
         assert_eq!(
             hide_password("postgres://formcheck@127.0.0.1/formcheck"),
             "postgres://formcheck@127.0.0.1/formcheck"
+        );
+        assert_eq!(
+            hide_password("postgres://f@db/formcheck?sslmode=disable&password=s3cret"),
+            "postgres://f@db/formcheck?sslmode=disable&password=***"
         );
         let address =
             ServerAddress::parse("postgres://a:b@localhost/x").unwrap_or_else(|e| panic!("{e}"));
