@@ -230,11 +230,7 @@ fn dashboard(
     server: &PgServer,
     dir: &Path,
 ) -> (std::process::Child, ureq::Agent, String, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = postgres::free_port();
     let dashboard = Command::new(binary)
         .args([
             "serve",

@@ -9,12 +9,11 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::postgres::PgServer;
+use common::postgres::{free_port, PgServer};
 use common::station::Play;
 use serde_json::Value;
 
@@ -43,15 +42,6 @@ fn station(
         &play,
         "n\nn\nn\nn\n1\n1\nn\n",
     )
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `formcheck serve` on `port`, once it answers.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, select, tick, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, select, tick, Receiver, Sender};
 
 use super::board::StationNow;
 use super::error::ClinicError;
@@ -111,11 +111,10 @@ impl Delivery {
     }
 
     /// Tells the board what the station is doing now; dropped when the
-    /// thread has not taken the previous one yet (the next one follows).
+    /// thread has not taken the previous one yet (the next one follows) or
+    /// has ended (its error is reported by [`Delivery::finish`]).
     pub fn now(&self, now: StationNow) {
-        match self.to.try_send(ToDelivery::Now(Box::new(now))) {
-            Ok(()) | Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
-        }
+        let _ = self.to.try_send(ToDelivery::Now(Box::new(now)));
     }
 
     /// The link's changes since last asked, the latest last.

@@ -146,19 +146,9 @@ impl Server {
         Ok(server)
     }
 
-    /// The server's address, as shown.
-    pub fn address(&self) -> &ServerAddress {
-        &self.address
-    }
-
-    /// The connection, for reading (the dashboard).
+    /// The connection, for one-off work (an account, a look-up).
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
-    }
-
-    /// An error of the server while doing `context`.
-    pub fn error(&self, context: &str) -> impl Fn(postgres::Error) -> ClinicError {
-        sql(&self.address.shown, context)
     }
 
     /// Applies the migrations the server lacks, one transaction each; the
@@ -273,18 +263,17 @@ impl Server {
     /// Records what `station` is doing now (JSON, for the live board).
     pub fn report_live(&mut self, station: &Station, live: &str) -> Result<(), ClinicError> {
         let server = self.address.to_string();
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(sql(&server, "cannot update the live board"))?;
-        registered(&mut tx, station, &server)?;
-        tx.execute(
-            "UPDATE stations SET live = $2, last_seen = $3 WHERE uid = $1",
-            &[&station.uid, &live, &crate::store::now()],
-        )
-        .map_err(sql(&server, "cannot update the live board"))?;
-        tx.commit()
-            .map_err(sql(&server, "cannot update the live board"))
+        let err = || sql(&server, "cannot update the live board");
+        let update = "UPDATE stations SET live = $2, last_seen = $3 WHERE uid = $1";
+        let mut tx = self.client.transaction().map_err(err())?;
+        // A station is registered once (its first delivery or report); the
+        // board's twice-a-second report is then one statement.
+        let params: [&(dyn ToSql + Sync); 3] = [&station.uid, &live, &crate::store::now()];
+        if tx.execute(update, &params).map_err(err())? == 0 {
+            registered(&mut tx, station, &server)?;
+            tx.execute(update, &params).map_err(err())?;
+        }
+        tx.commit().map_err(err())
     }
 }
 

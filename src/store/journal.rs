@@ -315,18 +315,6 @@ impl Outbox {
         })
     }
 
-    /// The last sequence number queued, delivered or not (0 when none ever
-    /// was).
-    pub fn last_seq(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| from_sqlite(&self.path, "cannot read the journal's outbox", e))
-    }
-
     /// Up to `limit` files of finished sets not yet copied to the clinic's
     /// recordings folder, oldest first.
     pub fn uncopied(&self, limit: usize) -> Result<Vec<Uncopied>, StoreError> {

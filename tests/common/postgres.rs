@@ -304,7 +304,7 @@ fn server_binaries() -> Option<PathBuf> {
 }
 
 /// A loopback port that is free now (the system's choice).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
