@@ -332,6 +332,13 @@ pub struct Exercise {
     pub title: String,
     /// The view the exercise needs overall.
     pub view: View,
+    /// How the body is placed at the start (checked before a guided set),
+    /// where the camera's view lets the orientation be told.
+    #[serde(default)]
+    pub start_position: Option<super::view::Orientation>,
+    /// What to do, in a few short lines, shown with the demonstration.
+    #[serde(default)]
+    pub key_points: Vec<String>,
     /// Rep counting, for repetition exercises.
     pub reps: Option<RepDefinition>,
     /// Hold timing, for isometric exercises.

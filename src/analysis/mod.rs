@@ -20,6 +20,7 @@ pub mod plausibility;
 pub mod prescription;
 pub mod reps;
 pub mod rules;
+pub mod setup_check;
 pub mod status;
 pub mod view;
 

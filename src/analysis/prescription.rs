@@ -64,6 +64,40 @@ pub struct Prescribed {
     pub hold_s: Option<Spanned<f32>>,
     /// Rest between sets, seconds.
     pub rest_s: Spanned<f32>,
+    /// What the therapist asks the patient to watch in this exercise, said
+    /// before it and on the session's summary.
+    pub watch: Option<String>,
+}
+
+/// What a set aims at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// This many reps.
+    Reps(u32),
+    /// A hold this many seconds long.
+    HoldS(f32),
+}
+
+impl Target {
+    /// The target in words: "10 reps", "a 20 s hold".
+    pub fn text(self) -> String {
+        match self {
+            Target::Reps(1) => "1 rep".into(),
+            Target::Reps(n) => format!("{n} reps"),
+            Target::HoldS(s) => format!("a {s} s hold"),
+        }
+    }
+}
+
+impl Prescribed {
+    /// What each set aims at (a checked programme has one or the other).
+    pub fn target(&self) -> Target {
+        match (&self.reps, &self.hold_s) {
+            (Some(reps), _) => Target::Reps(*reps.get_ref()),
+            (None, Some(hold)) => Target::HoldS(*hold.get_ref()),
+            (None, None) => Target::Reps(1),
+        }
+    }
 }
 
 impl Prescription {
@@ -166,13 +200,13 @@ impl Prescription {
         for (i, p) in self.exercises.iter().enumerate() {
             let title = Exercise::named(p.name.get_ref())
                 .map_or_else(|_| p.name.get_ref().clone(), |e| e.title);
-            let each = match (&p.reps, &p.hold_s) {
-                (Some(reps), _) => format!("{} reps", reps.get_ref()),
-                (_, Some(hold)) => format!("a {} s hold", hold.get_ref()),
-                (None, None) => String::new(),
-            };
+            let each = p.target().text();
+            let watch = p
+                .watch
+                .as_ref()
+                .map_or_else(String::new, |w| format!("; watch: {w}"));
             lines.push(format!(
-                "{}. {title}: {} sets of {each}, {} s rest between sets",
+                "{}. {title}: {} sets of {each}, {} s rest between sets{watch}",
                 i + 1,
                 p.sets.get_ref(),
                 p.rest_s.get_ref()

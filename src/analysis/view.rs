@@ -8,7 +8,7 @@
 //! from which way the face points and where the hips are.
 
 use super::config::View;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::measure::{Measurements, Metric, MIN_VISIBILITY};
 use crate::body::{Joint, Pose};
@@ -42,7 +42,7 @@ pub fn frontality(shoulders: Option<f32>, hips: Option<f32>) -> f32 {
 const VIEW_FRAMES: u32 = 10;
 
 /// How the body is placed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Orientation {
     /// Upright on the feet.

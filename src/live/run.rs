@@ -407,4 +407,10 @@ impl Prompt for Holding<'_> {
         self.asked = true;
         self.prompt.pain(question)
     }
+
+    fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
+        let _held = self.pipeline.hold();
+        self.asked = true;
+        self.prompt.choose(question, options)
+    }
 }

@@ -13,6 +13,8 @@ use crate::ui::window::WindowError;
 
 /// The highest pain score.
 pub const PAIN_MAX: u8 = 10;
+/// The most choices a question offers (each typed with one number key).
+pub const MAX_CHOICES: u8 = 9;
 
 /// Errors of asking a question.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,8 @@ pub trait Prompt {
     fn yes_no(&mut self, question: &str) -> Result<bool, PromptError>;
     /// Pain on the 0–10 numeric rating scale.
     fn pain(&mut self, question: &str) -> Result<u8, PromptError>;
+    /// One of `options` (at most [`MAX_CHOICES`] are offered): its index.
+    fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError>;
 }
 
 impl<P: Prompt + ?Sized> Prompt for &mut P {
@@ -52,6 +56,10 @@ impl<P: Prompt + ?Sized> Prompt for &mut P {
 
     fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
         (**self).pain(question)
+    }
+
+    fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
+        (**self).choose(question, options)
     }
 }
 
@@ -99,6 +107,23 @@ impl<R: BufRead> Prompt for Terminal<R> {
             }
         }
     }
+
+    fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
+        let shown = &options[..options.len().min(usize::from(MAX_CHOICES))];
+        let listed: Vec<String> = shown
+            .iter()
+            .enumerate()
+            .map(|(i, o)| format!("{} {o}", i + 1))
+            .collect();
+        let question = format!("{question} ({})", listed.join(", "));
+        let hint = format!("[1-{}]", shown.len());
+        loop {
+            match self.answer(&question, &hint)?.parse::<usize>() {
+                Ok(n) if (1..=shown.len()).contains(&n) => return Ok(n - 1),
+                _ => eprintln!("please answer with one of the numbers {hint}"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,9 +132,10 @@ mod tests {
 
     #[test]
     fn the_terminal_asks_again_until_the_answer_makes_sense() {
-        let mut terminal = Terminal::new("maybe\ny\n11\nx\n7\n".as_bytes());
+        let mut terminal = Terminal::new("maybe\ny\n11\nx\n7\n0\n2\n".as_bytes());
         assert!(terminal.yes_no("Both legs?").unwrap());
         assert_eq!(terminal.pain("Pain?").unwrap(), 7);
+        assert_eq!(terminal.choose("Why?", &["pain", "time"]).unwrap(), 1);
         let ended = terminal.pain("Pain after?").unwrap_err();
         assert!(
             matches!(

@@ -14,7 +14,7 @@ use opencv::core::{Mat, Point, Rect, Scalar, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::{Prompt, PromptError, PAIN_MAX};
+use super::{Prompt, PromptError, MAX_CHOICES, PAIN_MAX};
 use crate::body::ImageSize;
 use crate::ui::palette::{rgb, BLACK, CAUTION_COLOUR, FINE_COLOUR, FLAG_COLOUR, WHITE};
 use crate::ui::text::{fill, wrap, Font};
@@ -54,11 +54,20 @@ const HINT: Scalar = rgb(200, 200, 200);
 const INK: Scalar = BLACK;
 const NEUTRAL_BUTTON: Scalar = rgb(110, 110, 110);
 
+/// Where the choices' buttons start, as a fraction of the height.
+const CHOICES_AT: f32 = 0.38;
+/// Height of a choice's button, in reference pixels.
+const CHOICE_HEIGHT: f32 = 56.0;
+/// Width of a choice's button, as a fraction of the width.
+const CHOICE_WIDTH: f32 = 0.6;
+
 /// What a question takes for an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     YesNo,
     Pain,
+    /// One of this many choices (at most 9, typed with their numbers).
+    Choice(u8),
 }
 
 /// An answer being given: what is chosen so far.
@@ -78,6 +87,7 @@ impl Answer {
         match self.kind {
             Kind::YesNo => 1,
             Kind::Pain => PAIN_MAX,
+            Kind::Choice(n) => n.saturating_sub(1),
         }
     }
 
@@ -95,6 +105,12 @@ impl Answer {
             }
             (Kind::YesNo, Key::Y) => self.chosen = Some(1),
             (Kind::YesNo, Key::N) => self.chosen = Some(0),
+            (Kind::Choice(n), key) => {
+                // Choices are numbered from 1.
+                if let Some(digit) = digit(key).filter(|d| (1..=n).contains(d)) {
+                    self.chosen = Some(digit - 1);
+                }
+            }
             (Kind::Pain, key) => {
                 if let Some(digit) = digit(key) {
                     // 1 then 0 reads as ten.
@@ -177,7 +193,7 @@ impl<'a> WindowPrompt<'a> {
         }
     }
 
-    fn ask(&mut self, question: &str, kind: Kind) -> Result<u8, PromptError> {
+    fn ask(&mut self, question: &str, kind: Kind, labels: &[&str]) -> Result<u8, PromptError> {
         let unanswered = |why| PromptError::Unanswered {
             question: question.into(),
             why,
@@ -191,7 +207,7 @@ impl<'a> WindowPrompt<'a> {
             if shown == Some(answer) {
                 self.window.refresh()?;
             } else {
-                self.draw(question, answer)?;
+                self.draw(question, answer, labels)?;
                 self.window.show(&self.canvas)?;
                 shown = Some(answer);
             }
@@ -214,7 +230,7 @@ impl<'a> WindowPrompt<'a> {
     }
 
     /// Draws the question and its answers at the window's size.
-    fn draw(&mut self, question: &str, answer: Answer) -> opencv::Result<()> {
+    fn draw(&mut self, question: &str, answer: Answer, labels: &[&str]) -> opencv::Result<()> {
         let ImageSize { width, height } = self.window.size();
         let (w, h) = (width.max(320) as i32, height.max(240) as i32);
         let k = h as f32 / REFERENCE_HEIGHT;
@@ -243,11 +259,15 @@ impl<'a> WindowPrompt<'a> {
         }
 
         // The answers.
-        let top = ((h as f32 * ANSWERS_AT) as i32).max(y);
+        let at = match answer.kind {
+            Kind::Choice(_) => CHOICES_AT,
+            Kind::YesNo | Kind::Pain => ANSWERS_AT,
+        };
+        let top = ((h as f32 * at) as i32).max(y);
         let label = Font::new(ANSWER_SCALE * k);
         let small = Font::new(HINT_SCALE * k);
         let button_h = px(BUTTON_HEIGHT);
-        let (buttons, right) = buttons(answer.kind, w, top, margin, k);
+        let (buttons, right) = buttons(answer.kind, labels, w, top, margin, k);
         self.draw_buttons(&buttons, answer, &label, k)?;
         let below = top + button_h + px(CHOSEN_BORDER) + small.line() + small.cap / 2;
         if answer.kind == Kind::Pain {
@@ -256,7 +276,7 @@ impl<'a> WindowPrompt<'a> {
             let x = right - small.width(worst)?;
             small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
         }
-        let hint = hint(answer);
+        let hint = hint(answer, labels);
         let x = (w - small.width(&hint)?) / 2;
         let y = h - px(60.0);
         small.put(&mut self.canvas, &hint, Point::new(x, y), TEXT)?;
@@ -284,7 +304,7 @@ impl<'a> WindowPrompt<'a> {
         // Yes is the first button, but the answer 1.
         let chosen_button = answer.chosen.map(|c| match answer.kind {
             Kind::YesNo => usize::from(c == 0),
-            Kind::Pain => usize::from(c),
+            Kind::Pain | Kind::Choice(_) => usize::from(c),
         });
         for (i, (rect, text, colour)) in buttons.iter().enumerate() {
             let chosen = chosen_button == Some(i);
@@ -312,11 +332,12 @@ impl<'a> WindowPrompt<'a> {
     }
 }
 
-/// The answer buttons of `kind` for a window `w` wide, their top at `top`
-/// within `margin`s at scale `k`: (box, text, colour) each, and the right
-/// edge of the row.
+/// The answer buttons of `kind` (a choice's `labels`) for a window `w`
+/// wide, their top at `top` within `margin`s at scale `k`: (box, text,
+/// colour) each, and the right edge of the row.
 fn buttons(
     kind: Kind,
+    labels: &[&str],
     w: i32,
     top: i32,
     margin: i32,
@@ -359,13 +380,35 @@ fn buttons(
                 })
                 .collect()
         }
+        Kind::Choice(_) => {
+            let bw = (w as f32 * CHOICE_WIDTH) as i32;
+            let bh = px(CHOICE_HEIGHT);
+            let x = (w - bw) / 2;
+            labels
+                .iter()
+                .enumerate()
+                .map(|(i, label)| {
+                    let y = top + i as i32 * (bh + px(BUTTON_GAP));
+                    (
+                        Rect::new(x, y, bw, bh),
+                        format!("{}  {label}", i + 1),
+                        NEUTRAL_BUTTON,
+                    )
+                })
+                .collect()
+        }
     };
     (buttons, right)
 }
 
 /// The line under the buttons: what to press.
-fn hint(answer: Answer) -> String {
+fn hint(answer: Answer, labels: &[&str]) -> String {
     match (answer.kind, answer.chosen) {
+        (Kind::Choice(n), None) => format!("Type a number from 1 to {n}; Esc to stop"),
+        (Kind::Choice(_), Some(c)) => format!(
+            "{}: press Enter to answer, or type again",
+            labels.get(usize::from(c)).copied().unwrap_or_default()
+        ),
         (Kind::Pain, None) => {
             "Type a number from 0 to 10 (1 then 0 for 10); Esc to stop".to_string()
         }
@@ -380,11 +423,17 @@ fn hint(answer: Answer) -> String {
 
 impl Prompt for WindowPrompt<'_> {
     fn yes_no(&mut self, question: &str) -> Result<bool, PromptError> {
-        Ok(self.ask(question, Kind::YesNo)? == 1)
+        Ok(self.ask(question, Kind::YesNo, &[])? == 1)
     }
 
     fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
-        self.ask(question, Kind::Pain)
+        self.ask(question, Kind::Pain, &[])
+    }
+
+    fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
+        let n = u8::try_from(options.len()).unwrap_or(u8::MAX).min(MAX_CHOICES);
+        let shown = &options[..usize::from(n)];
+        Ok(usize::from(self.ask(question, Kind::Choice(n), shown)?))
     }
 }
 
@@ -444,6 +493,17 @@ mod tests {
         assert_eq!(typed(Kind::YesNo, &[Key::Y, Key::N, Key::Enter]), Some(0));
         assert_eq!(typed(Kind::YesNo, &[Key::Y]), None);
         assert_eq!(typed(Kind::YesNo, &[Key::Key1, Key::Enter]), None);
+    }
+
+    #[test]
+    fn a_choice_is_typed_with_its_number() {
+        assert_eq!(typed(Kind::Choice(3), &[Key::Key2, Key::Enter]), Some(1));
+        assert_eq!(typed(Kind::Choice(3), &[Key::Key4, Key::Enter]), None);
+        assert_eq!(typed(Kind::Choice(3), &[Key::Key0, Key::Enter]), None);
+        assert_eq!(
+            typed(Kind::Choice(3), &[Key::Right, Key::Right, Key::Enter]),
+            Some(2)
+        );
     }
 
     #[test]

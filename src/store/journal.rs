@@ -36,6 +36,8 @@ pub const DELIVERED_TABLES: &[&str] = &[
     "holds",
     "flags",
     "recordings",
+    "session_exercises",
+    "outcomes",
 ];
 
 /// Width of a station's id range: 2³² rows per table.

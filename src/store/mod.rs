@@ -30,6 +30,7 @@
 
 mod error;
 mod journal;
+mod programme;
 mod pseudonym;
 mod read;
 mod rows;
@@ -53,6 +54,10 @@ use crate::file_kinds::SQLITE_HEADER;
 
 pub use error::StoreError;
 pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, Uncopied, DELIVERED_TABLES};
+pub use programme::{
+    ExerciseOutcome, Measure, Moment, Outcome, PlannedExercise, SessionExercise,
+    SessionExerciseId,
+};
 pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{
     FlagRow, HoldRow, PatientId, RedFlagAnswers, RedFlagCheck, RepRow, SessionDetail, SessionId,

@@ -247,6 +247,49 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite_only: "",
         postgres_only: "",
     },
+    // 6: a guided session's programme, exercise by exercise, with what
+    // became of each (done, skipped, stopped, and why); and the patient's
+    // outcome measures, dated (back and leg pain at a session's start and
+    // end).
+    Migration {
+        both: "
+    CREATE TABLE session_exercises (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        position INTEGER NOT NULL CHECK (position > 0),
+        exercise TEXT NOT NULL,
+        sets_prescribed INTEGER NOT NULL CHECK (sets_prescribed > 0),
+        reps INTEGER,                 -- per set, for an exercise counted in reps
+        hold_s REAL,                  -- per set, for a held one
+        rest_s REAL NOT NULL,
+        sets_done INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT CHECK (outcome IN ('done', 'skipped', 'stopped')),
+        reason TEXT,                  -- why it was skipped or stopped
+        UNIQUE (session_id, position)
+    );
+    CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id),
+        session_id INTEGER REFERENCES sessions(id),
+        taken_at TEXT NOT NULL,       -- RFC 3339, UTC
+        measure TEXT NOT NULL,        -- e.g. back_pain, leg_pain
+        moment TEXT NOT NULL,         -- e.g. session_start, session_end
+        value REAL NOT NULL
+    );
+    CREATE INDEX outcomes_by_patient ON outcomes (patient_id, measure, taken_at);
+    ",
+        sqlite_only: "
+    CREATE TRIGGER session_exercises_outbox_insert AFTER INSERT ON session_exercises WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('session_exercises', NEW.rowid); END;
+    CREATE TRIGGER session_exercises_outbox_update AFTER UPDATE ON session_exercises WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('session_exercises', NEW.rowid); END;
+    CREATE TRIGGER outcomes_outbox_insert AFTER INSERT ON outcomes WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('outcomes', NEW.rowid); END;
+    CREATE TRIGGER outcomes_outbox_update AFTER UPDATE ON outcomes WHEN EXISTS (SELECT 1 FROM station)
+        BEGIN INSERT INTO outbox (tbl, row_id) VALUES ('outcomes', NEW.rowid); END;
+    ",
+        postgres_only: "",
+    },
 ];
 
 /// Migration 4: a station's journal (SQLite) and a clinic's server
