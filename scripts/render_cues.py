@@ -43,6 +43,7 @@ def cue_texts():
         fixed = tomllib.load(f)
     texts += [v for v in fixed.values() if isinstance(v, str)]
     texts += [str(n) for n in fixed.get("reps", [])]
+    texts += list(fixed.get("guide", {}).values())
     return list(dict.fromkeys(t.strip() for t in texts if t.strip()))
 
 

@@ -727,7 +727,8 @@ fn live(args: LiveArgs) -> Result<()> {
         patient: patient.clone(),
         profile_path: args.profile.clone(),
         profile: setup.profile.clone(),
-        exercise: setup.exercise.clone(),
+        exercises: vec![setup.exercise.clone()],
+        guided: false,
     });
     let input = Input::Frames {
         source,

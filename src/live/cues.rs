@@ -4,22 +4,50 @@
 use super::LiveError;
 use crate::analysis::config::Exercise;
 use crate::pipeline::messages::Assessment;
-use crate::sinks::cues::{cues_dir, CueBook, CueOutput, CuePlayer, CueSelector, CueTexts};
+use crate::sinks::cues::{
+    cues_dir, Cue, CueBook, CueKind, CueOutput, CuePlayer, CueSelector, CueTexts, GuideTexts,
+};
+use crate::time::SourceTime;
 
 /// What to say and the player saying it.
 pub struct Cues {
     selector: CueSelector,
     player: CuePlayer,
+    guide: GuideTexts,
 }
 
 impl Cues {
     /// The cues of `exercise`, played to `output`, muted at first if `mute`.
     pub fn start(exercise: &Exercise, output: CueOutput, mute: bool) -> Result<Cues, LiveError> {
-        let selector = CueSelector::new(exercise, &CueTexts::shipped()?);
-        let book = CueBook::load(&cues_dir(), &selector.texts());
+        let texts = CueTexts::shipped()?;
+        let selector = CueSelector::new(exercise, &texts);
+        let mut said = selector.texts();
+        said.extend(texts.guide.all().map(|(_, text)| text));
+        let book = CueBook::load(&cues_dir(), &said);
         let player = CuePlayer::start(book, output)?;
         selector.mute_switch().set_muted(mute);
-        Ok(Cues { selector, player })
+        Ok(Cues {
+            selector,
+            player,
+            guide: texts.guide,
+        })
+    }
+
+    /// What a guided session says.
+    pub fn guide(&self) -> &GuideTexts {
+        &self.guide
+    }
+
+    /// Says `text`, one of [`Cues::guide`]'s, as of the source's `t_ms`
+    /// (unless muted).
+    pub fn say(&self, text: &str, t_ms: SourceTime) {
+        if !self.muted() {
+            self.player.play(Cue {
+                text: text.into(),
+                kind: CueKind::Guidance,
+                t_ms,
+            });
+        }
     }
 
     /// Plays the cue `a` calls for, if any (none while `paused`).

@@ -83,6 +83,9 @@ pub enum LiveError {
     /// A frame came for a set that is not open.
     #[error("no set is open")]
     NoOpenSet,
+    /// A session was asked for without an exercise to do.
+    #[error("a session needs an exercise: give --exercise, or a profile with a [programme]")]
+    NoExercise,
     /// Ctrl-C cannot be caught.
     #[error("cannot install the Ctrl-C handler")]
     CtrlC(#[source] ctrlc::Error),

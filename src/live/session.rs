@@ -34,8 +34,13 @@ pub struct SessionOptions {
     pub profile_path: Option<PathBuf>,
     /// Their profile.
     pub profile: Option<Profile>,
-    /// The exercise.
-    pub exercise: Exercise,
+    /// The exercises, in order: one for a plain session, the programme's
+    /// for a guided one (the rest between resistance sessions is checked
+    /// for all of them).
+    pub exercises: Vec<Exercise>,
+    /// Whether the session is guided through the programme: the pain after
+    /// a set stands as the pain before the next set of the same exercise.
+    pub guided: bool,
 }
 
 /// The set being recorded.
@@ -49,6 +54,7 @@ struct OpenSet {
     flags: u32,
 }
 
+
 /// A session in progress.
 pub struct Session {
     store: Store,
@@ -56,17 +62,31 @@ pub struct Session {
     folder: PathBuf,
     programme: Programme,
     exercise: Exercise,
+    profile: Option<Profile>,
     progression_allowed: bool,
     set: Option<OpenSet>,
     sets: u32,
     stopped: bool,
+    /// Why the exercise stopped, when the programme or an unanswered
+    /// question stopped it.
+    stopped_because: Option<String>,
+    /// A guided session's pain after the exercise's last set, standing as
+    /// the pain before its next.
+    carried_pain: Option<u8>,
+    guided: bool,
     /// The link to the clinic's server, when the session is stored there.
     station: Option<StationLink>,
 }
 
-/// The exercises that load the same muscles against resistance as `exercise`.
-fn same_muscles(exercise: &Exercise) -> Result<Vec<String>> {
-    if !exercise.resistance {
+/// The exercises that load the same muscles against resistance as any of
+/// `exercises`.
+fn same_muscles(exercises: &[Exercise]) -> Result<Vec<String>> {
+    let muscles: Vec<&String> = exercises
+        .iter()
+        .filter(|e| e.resistance)
+        .flat_map(|e| &e.muscles)
+        .collect();
+    if muscles.is_empty() {
         return Ok(Vec::new());
     }
     let mut names = Vec::new();
@@ -76,7 +96,7 @@ fn same_muscles(exercise: &Exercise) -> Result<Vec<String>> {
             .map_err(LiveError::io("cannot list the exercises"))?
             .path();
         let other = Exercise::load(&path)?;
-        if other.resistance && other.muscles.iter().any(|m| exercise.muscles.contains(m)) {
+        if other.resistance && other.muscles.iter().any(|m| muscles.contains(&m)) {
             names.push(other.name);
         }
     }
@@ -89,6 +109,7 @@ impl Session {
     /// stops it (the advice has been given and the answers recorded).
     pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
+        let first = options.exercises.first().cloned().ok_or(LiveError::NoExercise)?;
         let mut store = match &options.clinic {
             Some(clinic) => open_store(&options.db, |db| {
                 Store::open_journal(db, &clinic.address.to_string(), &clinic.station)
@@ -102,14 +123,14 @@ impl Session {
             .map(|clinic| {
                 let now = StationNow {
                     patient: options.patient.to_string(),
-                    exercise: options.exercise.name.clone(),
+                    exercise: first.name.clone(),
                     ..StationNow::default()
                 };
                 StationLink::start(clinic, &store, &options.db, now)
             })
             .transpose()?;
         let patient = store.patient(options.patient.as_str(), options.profile_path.as_deref())?;
-        let muscles = same_muscles(&options.exercise)?;
+        let muscles = same_muscles(&options.exercises)?;
         let names: Vec<&str> = muscles.iter().map(String::as_str).collect();
         // On a clinic's station, the sets done on the other stations count
         // too: the server is asked, and the journal answers alone (said)
@@ -168,22 +189,57 @@ impl Session {
             }
             return Ok(None);
         }
-        let progression_allowed = options
-            .profile
-            .as_ref()
-            .is_some_and(|p| p.progression.contains(&options.exercise.name));
-        Ok(Some(Session {
+        let mut session = Session {
             store,
             id,
             folder,
             programme,
-            exercise: options.exercise,
-            progression_allowed,
+            exercise: first.clone(),
+            profile: options.profile,
+            progression_allowed: false,
             set: None,
             sets: 0,
             stopped: false,
+            stopped_because: None,
+            carried_pain: None,
+            guided: options.guided,
             station,
-        }))
+        };
+        session.begin_exercise(first);
+        Ok(Some(session))
+    }
+
+    /// Goes on to `exercise` (a guided session's next): its sets are
+    /// recorded under its name, a stop of the last exercise is lifted, and
+    /// the pain before its first set is asked afresh.
+    pub fn begin_exercise(&mut self, exercise: Exercise) {
+        self.progression_allowed = self
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.progression.contains(&exercise.name));
+        if let Some(station) = &mut self.station {
+            station.now.exercise.clone_from(&exercise.name);
+        }
+        self.exercise = exercise;
+        self.stopped = false;
+        self.stopped_because = None;
+        self.carried_pain = None;
+    }
+
+    /// The session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// The store the session is recorded in.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Why the exercise stopped, when the programme or an unanswered
+    /// question stopped it.
+    pub fn stopped_because(&self) -> Option<&str> {
+        self.stopped_because.as_deref()
     }
 
     /// Tells the clinic's live board what the station is doing (at most
@@ -212,13 +268,18 @@ impl Session {
     ) -> Result<bool> {
         if self.set.is_none() && !self.stopped {
             let number = self.sets + 1;
-            let pain_before = match prompt.pain(&format!(
-                "Set {number}: how much pain do you have now, from 0 (none) to 10?"
-            )) {
+            let asked = match self.carried_pain.take() {
+                Some(pain) => Ok(pain),
+                None => prompt.pain(&format!(
+                    "{}, set {number}: how much pain do you have now, from 0 (none) to 10?",
+                    self.exercise.title
+                )),
+            };
+            let pain_before = match asked {
                 Ok(pain) => pain,
                 Err(e @ PromptError::Unanswered { .. }) => {
                     eprintln!("{e}: set {number} is not started");
-                    self.stopped = true;
+                    self.stop("the pain before the set was not given");
                     return Ok(false);
                 }
                 Err(e) => return Err(e.into()),
@@ -332,7 +393,10 @@ impl Session {
             None => None,
         };
         if spreading.is_none() {
-            self.stopped = true;
+            self.stop("the questions after the set were not answered");
+        }
+        if self.guided {
+            self.carried_pain = pain_after;
         }
         let verdict = self.programme.after_set(&SetOutcome {
             pain_before: Some(set.pain_before),
@@ -354,7 +418,7 @@ impl Session {
         match verdict {
             SetVerdict::Stop(advice) => {
                 eprintln!("\n{advice}\n");
-                self.stopped = true;
+                self.stop(&advice);
             }
             SetVerdict::Progress(suggestion) => eprintln!("\n{suggestion}\n"),
             SetVerdict::Continue => {}
@@ -373,8 +437,8 @@ impl Session {
         pending: &[Event],
         error: LiveError,
     ) -> LiveError {
-        self.stopped = true;
         let because = format!("the recording failed: {}", error.chain());
+        self.stop(&because);
         let kept = self
             .store
             .add_events(id, pending)
@@ -388,6 +452,12 @@ impl Session {
             dir: dir.to_path_buf(),
             source: Box::new(error),
         }
+    }
+
+    /// Stops the exercise, `because`.
+    fn stop(&mut self, because: &str) {
+        self.stopped = true;
+        self.stopped_because.get_or_insert_with(|| because.to_string());
     }
 
     /// Ends the session (an open set is ended first).

@@ -35,7 +35,7 @@ use std::path::PathBuf;
 pub use book::{cues_dir, CueBook};
 pub use player::{CueOutput, CuePlayer, PlayerReport, GAP_MS, QUEUE_CAPACITY};
 pub use select::{Cue, CueKind, CueSelector, MuteSwitch, COOL_DOWN_MS};
-pub use texts::{cue_texts_path, CueTexts};
+pub use texts::{cue_texts_path, CueTexts, GuideTexts};
 
 use crate::toml_file::TomlError;
 

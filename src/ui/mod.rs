@@ -7,6 +7,7 @@
 pub mod banner;
 pub mod gauge;
 pub mod hud;
+pub mod page;
 pub mod palette;
 pub mod sizes;
 pub mod skeleton;

@@ -26,6 +26,56 @@ pub struct CueTexts {
     pub hold_target: String,
     /// The rep counts said aloud (as their number) when reached, ascending.
     pub reps: Vec<u32>,
+    /// What a guided session says between the sets.
+    pub guide: GuideTexts,
+}
+
+/// What a guided session says: the set-up check's advice (short; the
+/// screen has it in full), and the steps between sets.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuideTexts {
+    /// Nobody in the picture.
+    pub get_in_view: String,
+    /// The head or shoulders cut off.
+    pub head_in_view: String,
+    /// The knees or feet cut off.
+    pub feet_in_view: String,
+    /// Too close altogether.
+    pub move_back: String,
+    /// The camera must see the side.
+    pub turn_side: String,
+    /// The camera must face the person.
+    pub turn_front: String,
+    /// The body is not in the starting position.
+    pub position: String,
+    /// The set-up is right: the set starts.
+    pub ready: String,
+    /// A rest between sets begins.
+    pub rest: String,
+    /// The rest is over.
+    pub next_set: String,
+    /// The session is over.
+    pub finished: String,
+}
+
+impl GuideTexts {
+    /// Every text, with its field's name.
+    pub fn all(&self) -> [(&'static str, &str); 11] {
+        [
+            ("get_in_view", &self.get_in_view),
+            ("head_in_view", &self.head_in_view),
+            ("feet_in_view", &self.feet_in_view),
+            ("move_back", &self.move_back),
+            ("turn_side", &self.turn_side),
+            ("turn_front", &self.turn_front),
+            ("position", &self.position),
+            ("ready", &self.ready),
+            ("rest", &self.rest),
+            ("next_set", &self.next_set),
+            ("finished", &self.finished),
+        ]
+    }
 }
 
 /// The file as written, with spans so that errors name the line.
@@ -38,6 +88,7 @@ struct RawCueTexts {
     wrong_view: Spanned<String>,
     hold_target: Spanned<String>,
     reps: Spanned<Vec<u32>>,
+    guide: Spanned<GuideTexts>,
 }
 
 /// The fixed cues shipped with formcheck.
@@ -75,6 +126,16 @@ impl CueTexts {
             )
             .into());
         }
+        let guide_at = raw.guide.span().start;
+        let guide = raw.guide.into_inner();
+        if let Some((field, _)) = guide.all().into_iter().find(|(_, t)| t.trim().is_empty()) {
+            return Err(invalid(
+                &format!("guide.{field}"),
+                guide_at,
+                "is empty; it must be the words to say",
+            )
+            .into());
+        }
         Ok(CueTexts {
             hold_too_long: said("hold_too_long", raw.hold_too_long)?,
             tempo_too_fast: said("tempo_too_fast", raw.tempo_too_fast)?,
@@ -82,6 +143,7 @@ impl CueTexts {
             wrong_view: said("wrong_view", raw.wrong_view)?,
             hold_target: said("hold_target", raw.hold_target)?,
             reps,
+            guide,
         })
     }
 
@@ -101,7 +163,10 @@ mod tests {
 
     const GOOD: &str = "hold_too_long = \"Rest now\"\ntempo_too_fast = \"Slow down\"\n\
         cannot_see = \"Can't see you\"\nwrong_view = \"Move the camera\"\n\
-        hold_target = \"Time, rest\"\nreps = [5, 10]\n";
+        hold_target = \"Time, rest\"\nreps = [5, 10]\n\
+        [guide]\nget_in_view = \"a\"\nhead_in_view = \"b\"\nfeet_in_view = \"c\"\n\
+        move_back = \"d\"\nturn_side = \"e\"\nturn_front = \"f\"\nposition = \"g\"\n\
+        ready = \"h\"\nrest = \"i\"\nnext_set = \"j\"\nfinished = \"k\"\n";
 
     #[test]
     fn the_shipped_cues_load() {
@@ -131,7 +196,8 @@ mod tests {
 
     #[test]
     fn an_unknown_cue_is_a_syntax_error() {
-        let path = write("unknown.toml", &format!("{GOOD}set_done = \"Done\"\n"));
+        let unknown = GOOD.replace("[guide]", "set_done = \"Done\"\n[guide]");
+        let path = write("unknown.toml", &unknown);
         let err = CueTexts::load(&path).unwrap_err().to_string();
         assert!(err.contains("line 7"), "{err}");
         std::fs::remove_file(path).ok();
