@@ -240,12 +240,20 @@ struct LiveArgs {
     /// Camera frame rate asked for.
     #[arg(long, default_value_t = 30.0)]
     fps: f64,
-    /// Exercise name (a file of calibration/exercises/).
+    /// Exercise name (a file of calibration/exercises/). Without it, a
+    /// patient's session (--patient) follows the programme in their profile
+    /// (--profile): each exercise shown, the camera's set-up checked, the
+    /// sets counted, the rests timed.
     #[arg(long)]
-    exercise: String,
-    /// Patient profile (prescribed limits, neutral baseline).
+    exercise: Option<String>,
+    /// Patient profile (prescribed limits, neutral baseline, programme).
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// In a session led through the programme: a video that stands in for
+    /// the camera for one exercise, as NAME=FILE (repeatable; for trying a
+    /// programme out, demonstrations and tests).
+    #[arg(long, value_parser = parse_source_for, conflicts_with_all = ["exercise", "camera", "source"])]
+    source_for: Vec<(String, PathBuf)>,
     /// Camera calibration, to undistort landmarks.
     #[arg(long)]
     camera_calibration: Option<PathBuf>,
@@ -678,6 +686,18 @@ fn analyze(args: AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
+/// `NAME=FILE` of `--source-for`.
+fn parse_source_for(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !file.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(file)))
+        }
+        _ => Err(format!(
+            "{text}: give the exercise and the video as NAME=FILE"
+        )),
+    }
+}
+
 fn live(args: LiveArgs) -> Result<()> {
     let source = match (args.camera, &args.source) {
         (Some(index), _) => SourceSpec::Camera {
@@ -716,8 +736,25 @@ fn live(args: LiveArgs) -> Result<()> {
         args.overwrite,
         args.overlay_video.as_deref(),
     )?;
+    let input = |source: SourceSpec| Input::Frames {
+        source,
+        realtime: args.realtime,
+        pose: PoseOptions {
+            model: args.model,
+            threads: args.threads,
+            ..PoseOptions::default()
+        },
+    };
+    let cues = Some(
+        args.cues_wav
+            .clone()
+            .map_or(CueOutput::Device, CueOutput::Wav),
+    );
+    let Some(exercise) = &args.exercise else {
+        return guided(&args, db, clinic, &source, &input, cues);
+    };
     let setup = setup(
-        &args.exercise,
+        exercise,
         args.profile.as_deref(),
         args.camera_calibration.as_deref(),
     )?;
@@ -730,28 +767,101 @@ fn live(args: LiveArgs) -> Result<()> {
         exercises: vec![setup.exercise.clone()],
         guided: false,
     });
-    let input = Input::Frames {
-        source,
-        realtime: args.realtime,
-        pose: PoseOptions {
-            model: args.model,
-            threads: args.threads,
-            ..PoseOptions::default()
-        },
-    };
     live::run(RunOptions {
         events: args.events.clone(),
-        overlay_video: args.overlay_video,
+        overlay_video: args.overlay_video.clone(),
         print_timings: true,
-        timings_json: args.timings_json,
-        profile_path: args.profile,
-        cues: Some(args.cues_wav.map_or(CueOutput::Device, CueOutput::Wav)),
+        timings_json: args.timings_json.clone(),
+        profile_path: args.profile.clone(),
+        cues,
         mute: args.mute,
         window: !args.no_window,
         outline: args.outline,
-        record_dir: args.record_dir,
+        record_dir: args.record_dir.clone(),
         session,
-        ..RunOptions::new(input, setup)
+        ..RunOptions::new(input(source.clone()), setup)
+    })?;
+    Ok(())
+}
+
+/// `live --patient P --profile F` without an exercise: today's session
+/// led through the programme in the profile.
+fn guided(
+    args: &LiveArgs,
+    db: PathBuf,
+    clinic: Option<ClinicOptions>,
+    source: &SourceSpec,
+    input: &dyn Fn(SourceSpec) -> Input,
+    cues: Option<CueOutput>,
+) -> Result<()> {
+    let (Some(patient), Some(profile_path)) = (&args.patient, &args.profile) else {
+        anyhow::bail!(
+            "give --exercise, or --patient with --profile to be led through the programme in the profile"
+        );
+    };
+    if args.events.is_some() || args.overlay_video.is_some() || args.timings_json.is_some() {
+        anyhow::bail!(
+            "--events, --overlay-video and --timings-json go with --exercise: a session led \
+             through the programme records each set in its session folder"
+        );
+    }
+    let profile = Profile::load(profile_path)?;
+    let Some(programme) = profile.programme.clone() else {
+        anyhow::bail!(
+            "{}: no [programme] to lead the session through: add one (see calibration/README.md) \
+             or give --exercise",
+            profile_path.display()
+        );
+    };
+    let stand_ins: std::collections::BTreeMap<&str, &Path> = args
+        .source_for
+        .iter()
+        .map(|(name, file)| (name.as_str(), file.as_path()))
+        .collect();
+    for (name, file) in &stand_ins {
+        if !programme.exercises.iter().any(|p| p.name.get_ref() == name) {
+            anyhow::bail!("--source-for {name}: the programme has no exercise {name}");
+        }
+        check_outputs(&[Some(file)], &[], false, None)?;
+    }
+    let mut exercises = Vec::new();
+    let mut loaded = Vec::new();
+    for prescribed in programme.exercises {
+        let name = prescribed.name.get_ref().clone();
+        let spec = match stand_ins.get(name.as_str()) {
+            Some(file) => SourceSpec::File(file.to_path_buf()),
+            None if !stand_ins.is_empty() => {
+                anyhow::bail!("--source-for: no video for {name}; give one for every exercise")
+            }
+            None => source.clone(),
+        };
+        loaded.push(Exercise::named(&name)?);
+        exercises.push((prescribed, input(spec)));
+    }
+    live::guide::guide(live::guide::GuideOptions {
+        session: SessionOptions {
+            db,
+            clinic,
+            patient: patient.clone(),
+            profile_path: Some(profile_path.clone()),
+            profile: Some(profile.clone()),
+            exercises: loaded,
+            guided: true,
+        },
+        exercises,
+        template: live::guide::GuideRun {
+            profile: Some(profile),
+            calibration: args
+                .camera_calibration
+                .as_deref()
+                .map(camera_calibration::load)
+                .transpose()?,
+            window: !args.no_window,
+            outline: args.outline,
+            record_dir: args.record_dir.clone(),
+            cues,
+            mute: args.mute,
+        },
     })?;
     Ok(())
 }

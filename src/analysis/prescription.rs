@@ -90,6 +90,14 @@ impl Target {
 }
 
 impl Prescribed {
+    /// The sets in words: "1 set", "3 sets".
+    pub fn sets_text(&self) -> String {
+        match self.sets.get_ref() {
+            1 => "1 set".into(),
+            n => format!("{n} sets"),
+        }
+    }
+
     /// What each set aims at (a checked programme has one or the other).
     pub fn target(&self) -> Target {
         match (&self.reps, &self.hold_s) {
@@ -206,9 +214,9 @@ impl Prescription {
                 .as_ref()
                 .map_or_else(String::new, |w| format!("; watch: {w}"));
             lines.push(format!(
-                "{}. {title}: {} sets of {each}, {} s rest between sets{watch}",
+                "{}. {title}: {} of {each}, {} s rest between sets{watch}",
                 i + 1,
-                p.sets.get_ref(),
+                p.sets_text(),
                 p.rest_s.get_ref()
             ));
         }

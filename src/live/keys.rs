@@ -20,12 +20,14 @@ pub enum Command {
     Timings,
     /// Show or hide the back's outline the rules measure (`b`).
     Outline,
+    /// Skip or stop this exercise of a guided session, saying why (`s`).
+    Skip,
     /// Quit (`q`, Escape, or closing the window).
     Quit,
 }
 
 /// The keys and what each asks for.
-pub const KEYMAP: [(Key, Command); 9] = [
+pub const KEYMAP: [(Key, Command); 10] = [
     (Key::Space, Command::Pause),
     (Key::C, Command::CaptureBaseline),
     (Key::R, Command::Record),
@@ -33,6 +35,7 @@ pub const KEYMAP: [(Key, Command); 9] = [
     (Key::M, Command::Mute),
     (Key::D, Command::Timings),
     (Key::B, Command::Outline),
+    (Key::S, Command::Skip),
     (Key::Q, Command::Quit),
     (Key::Escape, Command::Quit),
 ];

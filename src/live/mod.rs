@@ -14,9 +14,11 @@
 pub mod baseline;
 pub mod cues;
 mod error;
+pub mod guide;
 pub mod keys;
 pub mod outputs;
 pub mod pace;
+pub mod plan;
 pub mod run;
 pub mod screen;
 pub mod session;
@@ -26,7 +28,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use error::{chain, LiveError};
-pub use run::run;
+pub use run::{run, Stage};
 
 use crate::analysis::measure::Metric;
 use crate::pipeline::assess::AssessSetup;

@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use opencv::core::Mat;
 use opencv::prelude::MatTraitConst;
 
 use super::keys::{self, Command};
@@ -24,7 +25,8 @@ use crate::prompt::{Prompt, Terminal, WindowPrompt};
 use crate::recording::encoder::VideoEncoder;
 use crate::recording::video::VideoSink;
 use crate::ui::hud::{Hud, HudExtras};
-use crate::ui::window::{Window, WindowError};
+use crate::ui::page::Page;
+use crate::ui::window::{Key, Window, WindowError};
 
 /// How long a notice (camera lost, baseline countdown) stays up.
 const NOTICE_SHOWN: Duration = Duration::from_secs(3);
@@ -68,6 +70,8 @@ pub enum KeyEffect {
     Analysis(AnalysisCommand),
     /// Turn the spoken cues off or on.
     ToggleMute,
+    /// Skip or stop the guided session's exercise.
+    Skip,
 }
 
 /// The display and where it is shown.
@@ -93,6 +97,8 @@ pub struct Screen {
     /// and whether it warns (shown in the caution colour over a fine
     /// status).
     notice: Option<(Instant, String, bool)>,
+    /// Where a whole-window page is drawn.
+    page: Mat,
 }
 
 impl Screen {
@@ -121,7 +127,38 @@ impl Screen {
             session,
             show_outline: outline,
             notice: None,
+            page: Mat::default(),
         }
+    }
+
+    /// Goes on to `exercise` (a guided session's next), at its first set.
+    pub fn set_exercise(&mut self, exercise: Exercise) {
+        if let Some(window) = &mut self.window {
+            window.set_title(&format!("formcheck: {}", exercise.title));
+        }
+        self.exercise = exercise;
+        self.set = 1;
+    }
+
+    /// Numbers the set shown `number`.
+    pub fn show_set(&mut self, number: u32) {
+        self.set = number;
+    }
+
+    /// Shows `page` in the window, when there is one; the keys pressed
+    /// since the last call.
+    pub fn show_page(&mut self, page: &Page) -> Result<Vec<Key>, LiveError> {
+        let Some(window) = self.window.as_mut().filter(|w| w.is_open()) else {
+            return Ok(Vec::new());
+        };
+        page.draw(&mut self.page, window.size())?;
+        window.show(&self.page)?;
+        Ok(std::iter::from_fn(|| window.next_key()).collect())
+    }
+
+    /// Whether a window is up.
+    pub fn has_window(&self) -> bool {
+        self.window.as_ref().is_some_and(Window::is_open)
     }
 
     /// Whether what is shown is frozen (and a file source waits).
@@ -287,6 +324,7 @@ impl Screen {
                 return KeyEffect::Analysis(AnalysisCommand::NextSet);
             }
             Command::Mute => return KeyEffect::ToggleMute,
+            Command::Skip => return KeyEffect::Skip,
             Command::Timings => self.show_timings = !self.show_timings,
             Command::Outline => self.show_outline = !self.show_outline,
             Command::Record => {

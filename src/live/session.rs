@@ -54,7 +54,6 @@ struct OpenSet {
     flags: u32,
 }
 
-
 /// A session in progress.
 pub struct Session {
     store: Store,
@@ -65,7 +64,9 @@ pub struct Session {
     profile: Option<Profile>,
     progression_allowed: bool,
     set: Option<OpenSet>,
+    /// Sets started in the session, and of the exercise under way.
     sets: u32,
+    exercise_sets: u32,
     stopped: bool,
     /// Why the exercise stopped, when the programme or an unanswered
     /// question stopped it.
@@ -109,7 +110,11 @@ impl Session {
     /// stops it (the advice has been given and the answers recorded).
     pub fn start(options: SessionOptions, prompt: &mut dyn Prompt) -> Result<Option<Session>> {
         let programme = Programme::shipped()?;
-        let first = options.exercises.first().cloned().ok_or(LiveError::NoExercise)?;
+        let first = options
+            .exercises
+            .first()
+            .cloned()
+            .ok_or(LiveError::NoExercise)?;
         let mut store = match &options.clinic {
             Some(clinic) => open_store(&options.db, |db| {
                 Store::open_journal(db, &clinic.address.to_string(), &clinic.station)
@@ -199,6 +204,7 @@ impl Session {
             progression_allowed: false,
             set: None,
             sets: 0,
+            exercise_sets: 0,
             stopped: false,
             stopped_because: None,
             carried_pain: None,
@@ -221,6 +227,7 @@ impl Session {
             station.now.exercise.clone_from(&exercise.name);
         }
         self.exercise = exercise;
+        self.exercise_sets = 0;
         self.stopped = false;
         self.stopped_because = None;
         self.carried_pain = None;
@@ -252,6 +259,11 @@ impl Session {
         })
     }
 
+    /// Whether a set is open.
+    pub fn set_open(&self) -> bool {
+        self.set.is_some()
+    }
+
     /// Whether the exercise goes on (no answer or the programme stopped it).
     pub fn goes_on(&self) -> bool {
         !self.stopped
@@ -268,10 +280,11 @@ impl Session {
     ) -> Result<bool> {
         if self.set.is_none() && !self.stopped {
             let number = self.sets + 1;
+            let of_exercise = self.exercise_sets + 1;
             let asked = match self.carried_pain.take() {
                 Some(pain) => Ok(pain),
                 None => prompt.pain(&format!(
-                    "{}, set {number}: how much pain do you have now, from 0 (none) to 10?",
+                    "{}, set {of_exercise}: how much pain do you have now, from 0 (none) to 10?",
                     self.exercise.title
                 )),
             };
@@ -301,6 +314,7 @@ impl Session {
                 Some(pain_before),
             )?;
             self.sets = number;
+            self.exercise_sets = of_exercise;
             if let Some(station) = &mut self.station {
                 station.now.set_started(number, pain_before);
             }
@@ -380,7 +394,7 @@ impl Session {
         for (kind, path) in recordings {
             self.store.add_recording(set.id, kind, &path)?;
         }
-        let number = set.number;
+        let number = self.exercise_sets;
         // Unanswered (the window closed, the input ended): recorded as not
         // given, and the exercise ends.
         let pain_after = answered(prompt.pain(&format!(
@@ -457,7 +471,8 @@ impl Session {
     /// Stops the exercise, `because`.
     fn stop(&mut self, because: &str) {
         self.stopped = true;
-        self.stopped_because.get_or_insert_with(|| because.to_string());
+        self.stopped_because
+            .get_or_insert_with(|| because.to_string());
     }
 
     /// Ends the session (an open set is ended first).

@@ -431,7 +431,9 @@ impl Prompt for WindowPrompt<'_> {
     }
 
     fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
-        let n = u8::try_from(options.len()).unwrap_or(u8::MAX).min(MAX_CHOICES);
+        let n = u8::try_from(options.len())
+            .unwrap_or(u8::MAX)
+            .min(MAX_CHOICES);
         let shown = &options[..usize::from(n)];
         Ok(usize::from(self.ask(question, Kind::Choice(n), shown)?))
     }

@@ -55,8 +55,7 @@ use crate::file_kinds::SQLITE_HEADER;
 pub use error::StoreError;
 pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, Uncopied, DELIVERED_TABLES};
 pub use programme::{
-    ExerciseOutcome, Measure, Moment, Outcome, PlannedExercise, SessionExercise,
-    SessionExerciseId,
+    ExerciseOutcome, Measure, Moment, Outcome, PlannedExercise, SessionExercise, SessionExerciseId,
 };
 pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{

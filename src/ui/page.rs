@@ -69,14 +69,7 @@ impl Page<'_> {
                 (f64::from(picture.rows()) * scale) as i32,
             );
             let mut scaled = Mat::default();
-            imgproc::resize(
-                picture,
-                &mut scaled,
-                fitted,
-                0.0,
-                0.0,
-                imgproc::INTER_AREA,
-            )?;
+            imgproc::resize(picture, &mut scaled, fitted, 0.0, 0.0, imgproc::INTER_AREA)?;
             let at = Rect::new((w - fitted.width) / 2, y, fitted.width, fitted.height);
             scaled.copy_to(&mut canvas.roi_mut(at)?)?;
             y += fitted.height + title.cap;
@@ -95,24 +88,12 @@ impl Page<'_> {
             y += font.cap / 2;
             for range in &ranges {
                 y += font.line();
-                font.put(
-                    canvas,
-                    &line[range.clone()],
-                    Point::new(margin, y),
-                    WHITE,
-                )?;
+                font.put(canvas, &line[range.clone()], Point::new(margin, y), WHITE)?;
             }
         }
 
         let footer = Font::new(FOOTER_SCALE * k);
-        put_centred(
-            canvas,
-            &footer,
-            self.footer,
-            w,
-            h - footer.line(),
-            FOOTER,
-        )?;
+        put_centred(canvas, &footer, self.footer, w, h - footer.line(), FOOTER)?;
         Ok(())
     }
 }

@@ -144,6 +144,11 @@ impl Window {
         })
     }
 
+    /// Changes the window's title.
+    pub fn set_title(&mut self, title: &str) {
+        self.window.set_title(title);
+    }
+
     /// Shows `frame` (8-bit BGR) and takes in the keys pressed since the
     /// last update.
     pub fn show(&mut self, frame: &(impl MatTraitConst + ToInputArray)) -> Result<(), WindowError> {

@@ -1,0 +1,270 @@
+//! Today's session led through the programme in the patient's profile
+//! (`formcheck live --patient P --profile F` without `--exercise`), through
+//! the real binary with the real pose engine, rendered clips standing in
+//! for the camera (`--source-for`): the exercises in order, the set-up
+//! check refusing a camera in front for a side-view exercise and passing
+//! once the camera is at the side, the sets ended at their reps or their
+//! hold, the rests timed, everything stored in a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::too_many_lines)] // a test fails by panicking; a scenario reads best whole
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use formcheck::store::{ExerciseOutcome, Store};
+use opencv::core::Size;
+use opencv::prelude::*;
+use opencv::videoio::{VideoCapture, VideoWriter, CAP_ANY};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Sessions run one at a time: each is a whole pipeline recording videos.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("guided-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A rendered clip of the repository's samples.
+fn rendered(name: &str) -> PathBuf {
+    common::root().join("samples").join(format!("{name}.mp4"))
+}
+
+/// Writes `parts` one after the other into `out`: each clip's first
+/// `seconds` (all of it for `None`), as a camera moved between them would
+/// give.
+fn concatenate(parts: &[(&Path, Option<f64>)], out: &Path) {
+    let mut writer: Option<VideoWriter> = None;
+    for (clip, seconds) in parts {
+        let mut capture = VideoCapture::from_file(clip, CAP_ANY).unwrap();
+        let fps = capture.get(opencv::videoio::CAP_PROP_FPS).unwrap();
+        let mut frame = Mat::default();
+        let mut n = 0usize;
+        while capture.read(&mut frame).unwrap() && !frame.empty() {
+            if seconds.is_some_and(|s| n as f64 >= s * fps) {
+                break;
+            }
+            let writer = writer.get_or_insert_with(|| {
+                let fourcc = VideoWriter::fourcc('m', 'p', '4', 'v').unwrap();
+                let size = Size::new(frame.cols(), frame.rows());
+                VideoWriter::new(out, fourcc, fps, size, true).unwrap()
+            });
+            writer.write(&frame).unwrap();
+            n += 1;
+        }
+    }
+    writer.unwrap().release().unwrap();
+}
+
+/// The programme of the guided tests' patient.
+const PROFILE: &str = r#"patient = "g-1"
+
+[programme]
+days_per_week = 3
+
+[[programme.exercise]]
+name = "squat"
+sets = 2
+reps = 1
+rest_s = 3
+watch = "keep your back straight as you sit back"
+
+[[programme.exercise]]
+name = "dead_bug"
+sets = 1
+reps = 1
+rest_s = 30
+
+[[programme.exercise]]
+name = "plank"
+sets = 1
+hold_s = 5
+rest_s = 30
+"#;
+
+/// Runs the guided session of `profile` with `stand_ins` for the camera
+/// and `answers` on standard input.
+fn guided(dir: &Path, profile: &str, stand_ins: &[(&str, &Path)], answers: &str) -> Output {
+    let profile_path = dir.join("profile.toml");
+    std::fs::write(&profile_path, profile).unwrap();
+    let mut cmd = Command::new(common::binary());
+    cmd.args(["live", "--no-window", "--patient", "g-1", "--profile"])
+        .arg(&profile_path)
+        .arg("--db")
+        .arg(dir.join("formcheck.sqlite"))
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"));
+    for (name, clip) in stand_ins {
+        cmd.arg("--source-for")
+            .arg(format!("{name}={}", clip.display()));
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn seconds_between(from: &str, to: &str) -> f64 {
+    let t = |s: &str| OffsetDateTime::parse(s, &Rfc3339).unwrap();
+    (t(to) - t(from)).as_seconds_f64()
+}
+
+#[test]
+fn a_guided_session_follows_the_programme_and_refuses_a_wrong_view() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = scratch("programme");
+    // The squat's camera starts in front of the patient (wrong for an
+    // exercise seen from the side) and is then moved to the side.
+    let moved = dir.join("squat-front-then-side.mp4");
+    concatenate(
+        &[
+            (&rendered("squat-front-clean"), Some(2.0)),
+            (&rendered("squat-side-clean"), None),
+        ],
+        &moved,
+    );
+    // The dead bug's stays at the feet.
+    let dead_bug_from_the_feet = rendered("dead_bug-front-clean");
+    let plank = rendered("plank-side-clean");
+    let answers = [
+        "n\nn\nn\nn\n", // the red-flag check
+        "3\n2\n",       // back and leg pain before
+        "2\n",          // squat: pain before its first set
+        "2\nn\n",       // after set 1 (it stands as the pain before set 2)
+        "3\nn\n",       // after set 2
+        // (the dead bug's set-up never passes: nothing asked)
+        "3\n",    // plank: pain before
+        "3\nn\n", // after
+        "2\n1\n", // back and leg pain after the session
+    ]
+    .concat();
+    let out = guided(
+        &dir,
+        PROFILE,
+        &[
+            ("squat", &moved),
+            ("dead_bug", &dead_bug_from_the_feet),
+            ("plank", &plank),
+        ],
+        &answers,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    common::assert_success(&out);
+
+    // The set-up check: the squat's camera in front is refused, then
+    // passes once at the side; the dead bug's at the feet is refused to
+    // the end.
+    let advice = "set-up: Turn the camera so it sees your side";
+    let (squat, rest) = stderr.split_once("2 of 3: Dead bug").unwrap();
+    let (dead_bug, _) = rest.split_once("3 of 3: Plank").unwrap();
+    let refused = squat.find(advice).expect("the squat's front view refused");
+    let passed = squat.find("set-up right: Squat").unwrap();
+    assert!(refused < passed, "{stderr}");
+    assert!(dead_bug.contains(advice), "{stderr}");
+    assert!(!dead_bug.contains("set-up right"), "{stderr}");
+
+    let store = Store::open(&dir.join("formcheck.sqlite")).unwrap();
+    let session = store.sessions(Some("g-1")).unwrap()[0].id;
+    let plan = store.session_exercises(session).unwrap();
+    let order: Vec<(&str, Option<ExerciseOutcome>, u32)> = plan
+        .iter()
+        .map(|e| (e.planned.exercise.as_str(), e.outcome, e.sets_done))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("squat", Some(ExerciseOutcome::Done), 2),
+            ("dead_bug", Some(ExerciseOutcome::Skipped), 0),
+            ("plank", Some(ExerciseOutcome::Done), 1),
+        ],
+        "{stderr}"
+    );
+    let why = plan[1].reason.as_deref().unwrap();
+    assert!(
+        why.contains("set-up check did not pass") && why.contains("sees your side"),
+        "{why}"
+    );
+
+    // The sets: one rep each for the squat, the rest between them timed
+    // (3 s at least), the pain after set 1 standing as the pain before set
+    // 2; the plank's hold reached its 5 s.
+    let detail = store.session(session).unwrap();
+    let sets: Vec<_> = detail.sets.iter().collect();
+    assert_eq!(sets.len(), 3, "{stderr}");
+    assert_eq!(
+        sets.iter().map(|s| s.exercise.as_str()).collect::<Vec<_>>(),
+        ["squat", "squat", "plank"]
+    );
+    for set in &sets[..2] {
+        assert_eq!(set.reps.len(), 1, "{stderr}");
+    }
+    assert_eq!(
+        sets.iter()
+            .map(|s| (s.pain_before, s.pain_after))
+            .collect::<Vec<_>>(),
+        [(Some(2), Some(2)), (Some(2), Some(3)), (Some(3), Some(3))]
+    );
+    let rest = seconds_between(sets[0].finished_at.as_deref().unwrap(), &sets[1].started_at);
+    assert!(rest >= 3.0, "rest {rest} s");
+    let held = sets[2]
+        .holds
+        .iter()
+        .map(|h| h.duration_s)
+        .fold(0.0, f64::max);
+    assert!((5.0..6.0).contains(&held), "held {held} s");
+
+    // Back and leg pain before and after, and the summary.
+    let pain: Vec<(String, String, f64)> = store
+        .session_outcomes(session)
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.measure, o.moment, o.value))
+        .collect();
+    let expected = [
+        ("back_pain", "session_start", 3.0),
+        ("leg_pain", "session_start", 2.0),
+        ("back_pain", "session_end", 2.0),
+        ("leg_pain", "session_end", 1.0),
+    ];
+    assert_eq!(
+        pain,
+        expected.map(|(m, t, v)| (m.to_string(), t.to_string(), v))
+    );
+    assert!(
+        stderr.contains("1. Squat / sit-to-stand: 2 of 2 sets, 2 reps"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Back pain: 3 before, 2 after"), "{stderr}");
+    assert!(
+        stderr.contains("Squat / sit-to-stand: keep your back straight as you sit back"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_guided_session_needs_a_programme_and_a_video_for_every_exercise() {
+    let dir = scratch("errors");
+    let out = guided(&dir, "patient = \"g-1\"\n", &[], "");
+    common::assert_clear_error(&out, "no [programme]");
+    let plank = rendered("plank-side-clean");
+    let out = guided(&dir, PROFILE, &[("plank", &plank)], "");
+    common::assert_clear_error(&out, "no video for squat");
+    let out = guided(&dir, PROFILE, &[("bridge", &plank)], "");
+    common::assert_clear_error(&out, "the programme has no exercise bridge");
+}
