@@ -508,7 +508,7 @@ fn main() -> ExitCode {
         Command::Pose(args) => pose(&args),
         Command::Bench(args) => run_bench(args),
         Command::Analyze(args) => analyze(args),
-        Command::Live(args) => live(args),
+        Command::Live(args) => live(&args),
         Command::Calibrate(CalibrateCommand::Camera(args)) => calibrate_camera(&args),
         Command::Calibrate(CalibrateCommand::Baseline(args)) => calibrate_baseline(&args),
         Command::Sessions(args) => sessions(args),
@@ -698,7 +698,7 @@ fn parse_source_for(text: &str) -> Result<(String, PathBuf), String> {
     }
 }
 
-fn live(args: LiveArgs) -> Result<()> {
+fn live(args: &LiveArgs) -> Result<()> {
     let source = match (args.camera, &args.source) {
         (Some(index), _) => SourceSpec::Camera {
             index,
@@ -719,7 +719,7 @@ fn live(args: LiveArgs) -> Result<()> {
         SourceSpec::File(path) => Some(path.as_path()),
         _ => None,
     };
-    let (db, clinic) = session_database(&args)?;
+    let (db, clinic) = session_database(args)?;
     check_outputs(
         &[
             source_file,
@@ -751,7 +751,7 @@ fn live(args: LiveArgs) -> Result<()> {
             .map_or(CueOutput::Device, CueOutput::Wav),
     );
     let Some(exercise) = &args.exercise else {
-        return guided(&args, db, clinic, &source, &input, cues);
+        return guided(args, db, clinic, &source, &input, cues);
     };
     let setup = setup(
         exercise,

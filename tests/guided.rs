@@ -268,3 +268,224 @@ fn a_guided_session_needs_a_programme_and_a_video_for_every_exercise() {
     let out = guided(&dir, PROFILE, &[("bridge", &plank)], "");
     common::assert_clear_error(&out, "the programme has no exercise bridge");
 }
+
+/// What the window shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Screen {
+    /// A yes/no question or a choice (grey buttons).
+    Question,
+    /// The pain scale (green to red buttons).
+    Pain,
+    /// A page between sets: a demonstration, a rest, the summary.
+    Page,
+    /// The camera's picture with the display drawn on it.
+    Picture,
+}
+
+/// What `shot` shows.
+fn screen_of(shot: &Mat) -> Screen {
+    use common::x11::is_colour;
+    use formcheck::ui::palette::{FINE_COLOUR, FLAG_COLOUR, PAGE_BACKGROUND};
+    const QUESTION_BACKGROUND: [u8; 3] = [32, 26, 24];
+    let (mut question, mut page, mut green, mut red, mut all) = (0, 0, 0, 0, 0);
+    for y in 0..shot.rows() {
+        for p in shot.at_row::<opencv::core::Vec3b>(y).unwrap() {
+            all += 1;
+            question += usize::from(p.0 == QUESTION_BACKGROUND);
+            page += usize::from(is_colour(*p, PAGE_BACKGROUND));
+            green += usize::from(is_colour(*p, FINE_COLOUR));
+            red += usize::from(is_colour(*p, FLAG_COLOUR));
+        }
+    }
+    if question > all / 2 {
+        if green > 2000 && red > 2000 {
+            Screen::Pain
+        } else {
+            Screen::Question
+        }
+    } else if page > all / 3 {
+        Screen::Page
+    } else {
+        Screen::Picture
+    }
+}
+
+/// Waits (up to `within`) for the window to show `wanted`; the screenshot.
+fn wait_for(x: &common::x11::XClient, wanted: Screen, within: std::time::Duration) -> Mat {
+    let started = std::time::Instant::now();
+    loop {
+        let shot = x.screenshot();
+        if screen_of(&shot) == wanted {
+            return shot;
+        }
+        assert!(
+            started.elapsed() < within,
+            "no {wanted:?} on the screen within {within:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Presses `keys` in the window, each once.
+fn press(x: &common::x11::XClient, keys: &[u32]) {
+    let window = x.only_window();
+    for &key in keys {
+        x.tap(window, key);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(400));
+}
+
+/// Keeps a screenshot for the documentation: in the tests' scratch folder,
+/// and in `$FORMCHECK_GUIDED_SCREENSHOTS` (a folder) when it is set.
+fn keep(shot: &Mat, name: &str) {
+    common::x11::scratch_image(shot, &format!("guided-screens/{name}"));
+    if let Ok(dir) = std::env::var("FORMCHECK_GUIDED_SCREENSHOTS") {
+        let smallest =
+            opencv::core::Vector::from_slice(&[opencv::imgcodecs::IMWRITE_PNG_COMPRESSION, 9]);
+        let path = Path::new(&dir).join(name);
+        opencv::imgcodecs::imwrite(&path, shot, &smallest).unwrap();
+    }
+}
+
+#[test]
+fn a_guided_session_is_led_in_the_window_with_the_keyboard_only() {
+    use common::x11::{XClient, Xvfb};
+    use std::time::Duration;
+    use x11_dl::keysym::{XK_Return, XK_n, XK_s, XK_1, XK_2, XK_3};
+
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(xvfb) = Xvfb::start(1280, 720) else {
+        eprintln!("skipped: Xvfb is not installed (run `make setup`)");
+        return;
+    };
+    std::fs::create_dir_all(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("guided-screens"))
+        .unwrap();
+    let dir = scratch("window");
+    let moved = dir.join("squat-front-then-side.mp4");
+    concatenate(
+        &[
+            (&rendered("squat-front-clean"), Some(3.0)),
+            (&rendered("squat-side-clean"), None),
+        ],
+        &moved,
+    );
+    let profile = dir.join("profile.toml");
+    std::fs::write(
+        &profile,
+        PROFILE.replace("rest_s = 3\n", "rest_s = 4\n").replace(
+            "[[programme.exercise]]\nname = \"dead_bug\"\nsets = 1\nreps = 1\nrest_s = 30\n\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let db = dir.join("formcheck.sqlite");
+    // Nothing on standard input: every answer comes from the keyboard.
+    let child = Command::new(common::binary())
+        .env("DISPLAY", &xvfb.display)
+        .args(["live", "--realtime", "--patient", "g-1", "--profile"])
+        .arg(&profile)
+        .arg("--db")
+        .arg(&db)
+        .arg("--cues-wav")
+        .arg(dir.join("cues.wav"))
+        .arg("--source-for")
+        .arg(format!("squat={}", moved.display()))
+        .arg("--source-for")
+        .arg(format!("plank={}", rendered("plank-side-clean").display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let x = XClient::open(&xvfb.display);
+    let a_while = Duration::from_secs(30);
+
+    for _ in 0..4 {
+        wait_for(&x, Screen::Question, a_while);
+        press(&x, &[XK_n, XK_Return]);
+    }
+    for pain in [XK_3, XK_2] {
+        wait_for(&x, Screen::Pain, a_while);
+        press(&x, &[pain, XK_Return]);
+    }
+    // The squat's demonstration, until Enter.
+    let shot = wait_for(&x, Screen::Page, a_while);
+    std::thread::sleep(Duration::from_millis(1500));
+    keep(&x.screenshot(), "guided-demonstration.png");
+    assert_eq!(screen_of(&shot), Screen::Page);
+    press(&x, &[XK_Return]);
+    // The set-up check on the camera in front of the patient, then at
+    // the side; the pain before the first set once it is right.
+    wait_for(&x, Screen::Picture, a_while);
+    std::thread::sleep(Duration::from_millis(1000));
+    keep(&x.screenshot(), "guided-setup.png");
+    wait_for(&x, Screen::Pain, a_while);
+    press(&x, &[XK_2, XK_Return]);
+    // Set 1 runs to its rep; pain after and the leg.
+    wait_for(&x, Screen::Pain, Duration::from_secs(60));
+    press(&x, &[XK_2, XK_Return]);
+    wait_for(&x, Screen::Question, a_while);
+    press(&x, &[XK_n, XK_Return]);
+    // The rest, counted down; set 2 follows by itself.
+    let rest = wait_for(&x, Screen::Page, a_while);
+    keep(&rest, "guided-rest.png");
+    wait_for(&x, Screen::Pain, Duration::from_secs(60));
+    press(&x, &[XK_3, XK_Return]);
+    wait_for(&x, Screen::Question, a_while);
+    press(&x, &[XK_n, XK_Return]);
+    // The plank's demonstration; its set-up; S skips it, asking why.
+    wait_for(&x, Screen::Page, a_while);
+    press(&x, &[XK_Return]);
+    wait_for(&x, Screen::Picture, a_while);
+    press(&x, &[XK_s]);
+    let why = wait_for(&x, Screen::Question, a_while);
+    keep(&why, "guided-skip.png");
+    press(&x, &[XK_2, XK_Return]);
+    // Back and leg pain after; the summary until Enter.
+    for pain in [XK_2, XK_1] {
+        wait_for(&x, Screen::Pain, a_while);
+        press(&x, &[pain, XK_Return]);
+    }
+    let summary = wait_for(&x, Screen::Page, a_while);
+    keep(&summary, "guided-summary.png");
+    press(&x, &[XK_Return]);
+
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    let session = store.sessions(Some("g-1")).unwrap()[0].id;
+    let plan = store.session_exercises(session).unwrap();
+    let got: Vec<(&str, Option<ExerciseOutcome>, u32, Option<&str>)> = plan
+        .iter()
+        .map(|e| {
+            (
+                e.planned.exercise.as_str(),
+                e.outcome,
+                e.sets_done,
+                e.reason.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("squat", Some(ExerciseOutcome::Done), 2, None),
+            ("plank", Some(ExerciseOutcome::Skipped), 0, Some("Too hard")),
+        ],
+        "{stderr}"
+    );
+    let sets = store.session(session).unwrap().sets;
+    assert_eq!(
+        sets.iter()
+            .map(|s| (s.pain_before, s.pain_after))
+            .collect::<Vec<_>>(),
+        [(Some(2), Some(2)), (Some(2), Some(3))]
+    );
+    assert!(
+        stderr.contains("set-up: Turn the camera so it sees your side"),
+        "{stderr}"
+    );
+}

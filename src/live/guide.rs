@@ -384,17 +384,24 @@ fn summarise(stage: &mut Stage, session: &mut Session, watch: &[String]) -> Resu
             (Some(b), Some(a)) => format!(", pain {b} to {a}"),
             _ => String::new(),
         };
-        let what = match (row.outcome, &row.reason) {
-            (Some(ExerciseOutcome::Done), _) => String::new(),
-            (Some(o), Some(why)) => format!(" ({}: {why})", outcome_text(o)),
-            (Some(o), None) => format!(" ({})", outcome_text(o)),
-            (None, _) => " (not finished)".into(),
+        let what = match (row.outcome, &row.reason, row.sets_done) {
+            (Some(ExerciseOutcome::Done), _, _) => String::new(),
+            (Some(o), Some(why), 0) => format!(" {}: {why}", outcome_text(o)),
+            (Some(o), None, 0) => format!(" {}", outcome_text(o)),
+            (Some(o), Some(why), _) => format!(" ({}: {why})", outcome_text(o)),
+            (Some(o), None, _) => format!(" ({})", outcome_text(o)),
+            (None, _, _) => " (not finished)".into(),
         };
+        if row.sets_done == 0 {
+            lines.push(format!("{}. {title}:{what}", row.position));
+            continue;
+        }
         lines.push(format!(
-            "{}. {title}: {} of {} sets, {done}, {flags} flag{}{pain}{what}",
+            "{}. {title}: {} of {} set{}, {done}, {flags} flag{}{pain}{what}",
             row.position,
             row.sets_done,
             row.planned.sets,
+            if row.planned.sets == 1 { "" } else { "s" },
             if flags == 1 { "" } else { "s" }
         ));
     }

@@ -24,6 +24,7 @@ use super::station::Health;
 use super::{LiveError, RunOptions, RunOutcome};
 use crate::analysis::config::Exercise;
 use crate::analysis::events::Event;
+use crate::analysis::setup_check::Advice;
 use crate::analysis::status::{FormState, Status};
 use crate::clinic::Link;
 use crate::output;
@@ -370,7 +371,7 @@ impl Live<'_> {
             self.pipeline.command(AnalysisCommand::NextSet);
             plan.phase = Phase::Starting;
         }
-        a.status = set_up_status(step.advice.map(|advice| advice.text()));
+        a.status = set_up_status(step.advice.map(Advice::text));
         self.show_only(a)
     }
 

@@ -55,9 +55,9 @@ const INK: Scalar = BLACK;
 const NEUTRAL_BUTTON: Scalar = rgb(110, 110, 110);
 
 /// Where the choices' buttons start, as a fraction of the height.
-const CHOICES_AT: f32 = 0.38;
+const CHOICES_AT: f32 = 0.28;
 /// Height of a choice's button, in reference pixels.
-const CHOICE_HEIGHT: f32 = 56.0;
+const CHOICE_HEIGHT: f32 = 52.0;
 /// Width of a choice's button, as a fraction of the width.
 const CHOICE_WIDTH: f32 = 0.6;
 

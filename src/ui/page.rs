@@ -7,7 +7,7 @@ use opencv::core::{Mat, Point, Rect, Scalar, Size, CV_8UC3};
 use opencv::imgproc;
 use opencv::prelude::*;
 
-use super::palette::{rgb, WHITE};
+use super::palette::{rgb, PAGE_BACKGROUND, WHITE};
 use super::text::{fill, wrap, Font};
 use crate::body::ImageSize;
 
@@ -17,12 +17,12 @@ const REFERENCE_HEIGHT: f32 = 720.0;
 const MARGIN: f32 = 0.06;
 const TITLE_SCALE: f32 = 1.5;
 const BIG_SCALE: f32 = 6.0;
-const LINE_SCALE: f32 = 1.1;
+/// The lines' type sizes, largest first: the largest that fits is used.
+const LINE_SCALES: [f32; 4] = [1.1, 0.95, 0.8, 0.65];
 const FOOTER_SCALE: f32 = 0.8;
 /// The share of the height a picture takes, under the title.
-const PICTURE_SHARE: f32 = 0.5;
+const PICTURE_SHARE: f32 = 0.42;
 
-const BACKGROUND: Scalar = rgb(24, 26, 32);
 const FOOTER: Scalar = rgb(200, 200, 200);
 
 /// What a page shows.
@@ -48,9 +48,9 @@ impl Page<'_> {
         let (w, h) = (size.width.max(320) as i32, size.height.max(240) as i32);
         let k = h as f32 / REFERENCE_HEIGHT;
         if canvas.cols() != w || canvas.rows() != h || canvas.typ() != CV_8UC3 {
-            *canvas = Mat::new_rows_cols_with_default(h, w, CV_8UC3, BACKGROUND)?;
+            *canvas = Mat::new_rows_cols_with_default(h, w, CV_8UC3, PAGE_BACKGROUND)?;
         }
-        fill(canvas, Rect::new(0, 0, w, h), BACKGROUND)?;
+        fill(canvas, Rect::new(0, 0, w, h), PAGE_BACKGROUND)?;
         let margin = (w as f32 * MARGIN) as i32;
         let width = w - 2 * margin;
         let (mut scratch, mut ranges) = (String::new(), Vec::new());
@@ -72,7 +72,7 @@ impl Page<'_> {
             imgproc::resize(picture, &mut scaled, fitted, 0.0, 0.0, imgproc::INTER_AREA)?;
             let at = Rect::new((w - fitted.width) / 2, y, fitted.width, fitted.height);
             scaled.copy_to(&mut canvas.roi_mut(at)?)?;
-            y += fitted.height + title.cap;
+            y += fitted.height;
         }
 
         if let Some(big) = self.big {
@@ -82,18 +82,37 @@ impl Page<'_> {
             y += font.line();
         }
 
-        let font = Font::new(LINE_SCALE * k);
-        for line in self.lines {
-            wrap(line, &font, width, &mut scratch, &mut ranges)?;
-            y += font.cap / 2;
-            for range in &ranges {
-                y += font.line();
-                font.put(canvas, &line[range.clone()], Point::new(margin, y), WHITE)?;
-            }
-        }
-
         let footer = Font::new(FOOTER_SCALE * k);
-        put_centred(canvas, &footer, self.footer, w, h - footer.line(), FOOTER)?;
+        let footer_at = h - footer.line();
+        // The largest type in which every line fits above the footer.
+        let room = footer_at - footer.line() - y;
+        for (i, scale) in LINE_SCALES.iter().enumerate() {
+            let font = Font::new(scale * k);
+            let mut laid = Vec::new();
+            let mut height = 0;
+            for line in self.lines {
+                wrap(line, &font, width, &mut scratch, &mut ranges)?;
+                height += font.cap / 2 + font.line() * ranges.len() as i32;
+                laid.extend(
+                    ranges
+                        .iter()
+                        .enumerate()
+                        .map(|(j, r)| (line, r.clone(), j == 0)),
+                );
+            }
+            if height > room && i + 1 < LINE_SCALES.len() {
+                continue;
+            }
+            for (line, range, first) in laid {
+                if first {
+                    y += font.cap / 2;
+                }
+                y += font.line();
+                font.put(canvas, &line[range], Point::new(margin, y), WHITE)?;
+            }
+            break;
+        }
+        put_centred(canvas, &footer, self.footer, w, footer_at, FOOTER)?;
         Ok(())
     }
 }

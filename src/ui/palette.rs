@@ -53,3 +53,7 @@ pub fn ink_on(state: FormState) -> Scalar {
         FormState::Fine | FormState::Caution | FormState::CannotSee => BLACK,
     }
 }
+
+/// The background of the pages between sets (a demonstration, a rest, the
+/// session's summary): calmer than a question's, and told apart from it.
+pub const PAGE_BACKGROUND: Scalar = rgb(16, 40, 56);
