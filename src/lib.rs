@@ -21,6 +21,7 @@ pub mod clinic;
 pub mod data_dir;
 pub mod file_kinds;
 pub mod live;
+pub mod outcomes;
 pub mod output;
 pub mod pipeline;
 pub mod pose;

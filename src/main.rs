@@ -813,6 +813,18 @@ fn guided(
             profile_path.display()
         );
     };
+    let measures = match &profile.outcomes {
+        Some(plan) => live::guide::Measures {
+            psfs: plan.psfs_activities.get_ref().clone(),
+            psfs_every_days: *plan.psfs_every_days.get_ref(),
+            questionnaire: plan
+                .questionnaire_path(profile_path)
+                .map(|path| formcheck::outcomes::Questionnaire::load(&path))
+                .transpose()?,
+            questionnaire_every_days: *plan.questionnaire_every_days.get_ref(),
+        },
+        None => live::guide::Measures::default(),
+    };
     let stand_ins: std::collections::BTreeMap<&str, &Path> = args
         .source_for
         .iter()
@@ -849,6 +861,7 @@ fn guided(
             guided: true,
         },
         exercises,
+        measures,
         template: live::guide::GuideRun {
             profile: Some(profile),
             calibration: args

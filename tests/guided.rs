@@ -87,6 +87,15 @@ hold_s = 5
 rest_s = 30
 "#;
 
+/// The outcome measures of the guided test's patient: a PSFS of two
+/// activities and the clinic's ODI (the shipped example's placeholder
+/// wording, copied beside the profile).
+const OUTCOMES: &str = r#"
+[outcomes]
+psfs_activities = ["Putting on socks", "Sitting through a film"]
+questionnaire = "odi.toml"
+"#;
+
 /// Runs the guided session of `profile` with `stand_ins` for the camera
 /// and `answers` on standard input.
 fn guided(dir: &Path, profile: &str, stand_ins: &[(&str, &Path)], answers: &str) -> Output {
@@ -143,20 +152,27 @@ fn a_guided_session_follows_the_programme_and_refuses_a_wrong_view() {
     let dead_bug_from_the_feet = rendered("dead_bug-front-clean");
     let plank = rendered("plank-side-clean");
     let answers = [
-        "n\nn\nn\nn\n", // the red-flag check
-        "3\n2\n",       // back and leg pain before
-        "2\n",          // squat: pain before its first set
-        "2\nn\n",       // after set 1 (it stands as the pain before set 2)
-        "3\nn\n",       // after set 2
+        "n\nn\nn\nn\n",                   // the red-flag check
+        "3\n2\n",                         // back and leg pain before
+        "4\n7\n",                         // the PSFS's two activities
+        "2\n3\n1\n1\n4\n2\n1\n1\n2\n1\n", // the ODI's sections (options 1-6: scores 0-5)
+        "2\n",                            // squat: pain before its first set
+        "2\nn\n",                         // after set 1 (it stands as the pain before set 2)
+        "3\nn\n",                         // after set 2
         // (the dead bug's set-up never passes: nothing asked)
         "3\n",    // plank: pain before
         "3\nn\n", // after
         "2\n1\n", // back and leg pain after the session
     ]
     .concat();
+    std::fs::copy(
+        common::root().join("calibration/questionnaires/odi-example.toml"),
+        dir.join("odi.toml"),
+    )
+    .unwrap();
     let out = guided(
         &dir,
-        PROFILE,
+        &format!("{PROFILE}{OUTCOMES}"),
         &[
             ("squat", &moved),
             ("dead_bug", &dead_bug_from_the_feet),
@@ -242,10 +258,30 @@ fn a_guided_session_follows_the_programme_and_refuses_a_wrong_view() {
         ("back_pain", "session_end", 2.0),
         ("leg_pain", "session_end", 1.0),
     ];
+    let pain_only: Vec<_> = pain
+        .iter()
+        .filter(|(m, _, _)| m.ends_with("_pain"))
+        .cloned()
+        .collect();
     assert_eq!(
-        pain,
+        pain_only,
         expected.map(|(m, t, v)| (m.to_string(), t.to_string(), v))
     );
+    // The PSFS: each activity, and their mean; the ODI: each section's
+    // score and the total, (1+2+0+0+3+1+0+0+1+0) / 50 = 16%.
+    let outcomes = store.session_outcomes(session).unwrap();
+    let of = |measure: &str, item: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.measure == measure && o.item.as_deref() == Some(item))
+            .map(|o| o.value)
+    };
+    assert_eq!(of("psfs", "Putting on socks"), Some(4.0));
+    assert_eq!(of("psfs", "Sitting through a film"), Some(7.0));
+    assert_eq!(of("psfs", "score"), Some(5.5));
+    assert_eq!(of("odi", "2"), Some(2.0));
+    assert_eq!(of("odi", "score"), Some(16.0));
+    assert_eq!(outcomes.iter().filter(|o| o.measure == "odi").count(), 11);
     assert!(
         stderr.contains("1. Squat / sit-to-stand: 2 of 2 sets, 2 reps"),
         "{stderr}"

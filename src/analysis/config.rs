@@ -381,6 +381,10 @@ pub struct Profile {
     /// The programme the therapist prescribes (`[programme]`).
     #[serde(default)]
     pub programme: Option<super::prescription::Prescription>,
+    /// The outcome measures asked in guided sessions, and how often
+    /// (`[outcomes]`).
+    #[serde(default)]
+    pub outcomes: Option<crate::outcomes::OutcomePlan>,
 }
 
 /// The folder of exercise definitions shipped with formcheck.
@@ -738,6 +742,9 @@ impl Profile {
         }
         if let Some(programme) = &profile.programme {
             programme.check(path, &text)?;
+        }
+        if let Some(outcomes) = &profile.outcomes {
+            outcomes.check(path, &text)?;
         }
         for (exercise, values) in &profile.baseline {
             let known = Exercise::named(exercise).is_ok();

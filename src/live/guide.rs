@@ -13,16 +13,18 @@ use opencv::videoio::{VideoCapture, CAP_ANY, CAP_PROP_FPS, CAP_PROP_POS_MSEC};
 
 use super::plan::{Ended, ExercisePlan};
 use super::run::Stage;
-use super::session::{Session, SessionOptions};
+use super::session::{answered, Session, SessionOptions};
 use super::{LiveError, RunOptions};
 use crate::analysis::config::{Exercise, Profile};
 use crate::analysis::prescription::{Prescribed, Target};
 use crate::camera_calibration::CameraCalibration;
+use crate::outcomes::{Instrument, Questionnaire};
 use crate::pipeline::assess::AssessSetup;
 use crate::pipeline::Input;
-use crate::prompt::PromptError;
 use crate::sinks::cues::CueOutput;
-use crate::store::{ExerciseOutcome, Measure, Moment, PlannedExercise, SessionExercise};
+use crate::store::{
+    ExerciseOutcome, Measure, Moment, PlannedExercise, SessionExercise, PSFS, SCORE_ITEM,
+};
 use crate::ui::page::Page;
 use crate::ui::palette::WHITE;
 use crate::ui::window::Key;
@@ -40,6 +42,22 @@ pub struct GuideOptions {
     /// Everything else of a run, for each exercise: the window, cues,
     /// recordings started with `r`; its input and setup are replaced.
     pub template: GuideRun,
+    /// The outcome measures the profile asks for, and how often.
+    pub measures: Measures,
+}
+
+/// The outcome measures of a patient's guided sessions, beyond back and
+/// leg pain (asked every session).
+#[derive(Clone, Debug, Default)]
+pub struct Measures {
+    /// The PSFS's activities (none: no PSFS), and days between two.
+    pub psfs: Vec<String>,
+    /// Days between two PSFS.
+    pub psfs_every_days: u32,
+    /// The clinic's questionnaire, if any, and days between two.
+    pub questionnaire: Option<Questionnaire>,
+    /// Days between two questionnaires.
+    pub questionnaire_every_days: u32,
 }
 
 /// What each exercise's run shares.
@@ -68,6 +86,7 @@ pub fn guide(options: GuideOptions) -> Result<(), LiveError> {
         session,
         exercises,
         template,
+        measures,
     } = options;
     let first = session
         .exercises
@@ -85,20 +104,106 @@ pub fn guide(options: GuideOptions) -> Result<(), LiveError> {
         // A red flag: the advice is given, nothing to exercise.
         return Ok(());
     };
-    let result = lead(&mut stage, &mut session, exercises, &template);
+    let result = ask_due(&mut stage, &mut session, &measures)
+        .and_then(|()| lead(&mut stage, &mut session, exercises, &template));
     let ended = session.end(&mut *stage.asker());
     let finished = stage.finish();
     result.and(ended).and(finished)
 }
 
-/// The session between its red-flag check and its end.
+/// Asks back and leg pain, then the measures that are due: the PSFS and
+/// the questionnaire when never given or last given at least their
+/// interval ago (in the patient's earlier sessions).
+fn ask_due(stage: &mut Stage, session: &mut Session, measures: &Measures) -> Result<(), LiveError> {
+    ask_pain(stage, session, Moment::SessionStart)?;
+    let id = session.id();
+    if !measures.psfs.is_empty() && due(session, PSFS, measures.psfs_every_days)? {
+        let mut ratings = Vec::new();
+        for activity in &measures.psfs {
+            let question = format!(
+                "How well can you do this today: {activity}? From 0 (unable) to 10 (as well as before your back problem)"
+            );
+            let Some(rating) = answered(stage.asker().rating(&question, "unable", "as before"))?
+            else {
+                break;
+            };
+            session.store().record_outcome(
+                id,
+                PSFS,
+                Some(activity),
+                Moment::SessionStart,
+                f64::from(rating),
+            )?;
+            ratings.push(f64::from(rating));
+        }
+        if ratings.len() == measures.psfs.len() {
+            let mean = ratings.iter().sum::<f64>() / ratings.len() as f64;
+            session.store().record_outcome(
+                id,
+                PSFS,
+                Some(SCORE_ITEM),
+                Moment::SessionStart,
+                mean,
+            )?;
+        }
+    }
+    let Some(questionnaire) = &measures.questionnaire else {
+        return Ok(());
+    };
+    let name = questionnaire.instrument.name();
+    if !due(session, name, measures.questionnaire_every_days)? {
+        return Ok(());
+    }
+    eprintln!("{} ({})", questionnaire.title, questionnaire.licence);
+    let mut answers = Vec::new();
+    for (i, item) in questionnaire.items.iter().enumerate() {
+        let answer = match questionnaire.instrument {
+            Instrument::Odi => {
+                let options: Vec<&str> = item.options.iter().map(String::as_str).collect();
+                let chosen = stage.asker().choose(&item.text, &options);
+                answered(chosen)?.map(|c| c as u8)
+            }
+            Instrument::Rmdq => answered(stage.asker().yes_no(&item.text))?.map(u8::from),
+        };
+        let Some(answer) = answer else {
+            break;
+        };
+        let number = (i + 1).to_string();
+        session.store().record_outcome(
+            id,
+            name,
+            Some(&number),
+            Moment::SessionStart,
+            f64::from(answer),
+        )?;
+        answers.push(Some(answer));
+    }
+    answers.resize(questionnaire.items.len(), None);
+    if let Some(score) = questionnaire.instrument.score(&answers) {
+        session
+            .store()
+            .record_outcome(id, name, Some(SCORE_ITEM), Moment::SessionStart, score)?;
+    }
+    Ok(())
+}
+
+/// Whether `measure` is due: never given, or last given `every_days` ago
+/// or more.
+fn due(session: &mut Session, measure: &str, every_days: u32) -> Result<bool, LiveError> {
+    let id = session.id();
+    let Some(last) = session.store().last_taken(id, measure)? else {
+        return Ok(true);
+    };
+    Ok(crate::store::hours_since(&last)? >= f64::from(every_days) * 24.0)
+}
+
+/// The session between its first questions and its end.
 fn lead(
     stage: &mut Stage,
     session: &mut Session,
     exercises: Vec<(Prescribed, Input)>,
     template: &GuideRun,
 ) -> Result<(), LiveError> {
-    ask_pain(stage, session, Moment::SessionStart)?;
     let of = exercises.len();
     let mut quit = false;
     let mut watch = Vec::new();
@@ -225,15 +330,9 @@ fn ask_pain(stage: &mut Stage, session: &mut Session, moment: Moment) -> Result<
     for (measure, part) in [(Measure::BackPain, "back"), (Measure::LegPain, "leg")] {
         let question =
             format!("Pain in your {part} {when}: from 0 (none) to 10 (worst imaginable)?");
-        match stage.asker().pain(&question) {
-            Ok(pain) => {
-                let id = session.id();
-                session.store().record_pain(id, measure, moment, pain)?;
-            }
-            Err(e @ PromptError::Unanswered { .. }) => {
-                eprintln!("{e}: recorded as not given");
-            }
-            Err(e) => return Err(e.into()),
+        if let Some(pain) = answered(stage.asker().pain(&question))? {
+            let id = session.id();
+            session.store().record_pain(id, measure, moment, pain)?;
         }
     }
     Ok(())

@@ -779,4 +779,10 @@ impl Prompt for Holding<'_> {
         self.asked = true;
         self.prompt.choose(question, options)
     }
+
+    fn rating(&mut self, question: &str, low: &str, high: &str) -> Result<u8, PromptError> {
+        let _held = self.pipeline.hold();
+        self.asked = true;
+        self.prompt.rating(question, low, high)
+    }
 }

@@ -522,7 +522,7 @@ fn open_store(
 }
 
 /// The answer, or `None` when it was not given (said on the terminal).
-fn answered<T>(answer: std::result::Result<T, PromptError>) -> Result<Option<T>> {
+pub(super) fn answered<T>(answer: std::result::Result<T, PromptError>) -> Result<Option<T>> {
     match answer {
         Ok(a) => Ok(Some(a)),
         Err(e @ PromptError::Unanswered { .. }) => {

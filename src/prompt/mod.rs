@@ -47,6 +47,9 @@ pub trait Prompt {
     fn pain(&mut self, question: &str) -> Result<u8, PromptError>;
     /// One of `options` (at most [`MAX_CHOICES`] are offered): its index.
     fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError>;
+    /// A rating from 0 (`low`, the worst) to 10 (`high`, the best), such as
+    /// how well an activity can be done.
+    fn rating(&mut self, question: &str, low: &str, high: &str) -> Result<u8, PromptError>;
 }
 
 impl<P: Prompt + ?Sized> Prompt for &mut P {
@@ -60,6 +63,10 @@ impl<P: Prompt + ?Sized> Prompt for &mut P {
 
     fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {
         (**self).choose(question, options)
+    }
+
+    fn rating(&mut self, question: &str, low: &str, high: &str) -> Result<u8, PromptError> {
+        (**self).rating(question, low, high)
     }
 }
 
@@ -100,10 +107,14 @@ impl<R: BufRead> Prompt for Terminal<R> {
     }
 
     fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
+        self.rating(question, "no pain", "worst")
+    }
+
+    fn rating(&mut self, question: &str, low: &str, high: &str) -> Result<u8, PromptError> {
         loop {
             match self.answer(question, "[0-10]")?.parse::<u8>() {
                 Ok(p) if p <= PAIN_MAX => return Ok(p),
-                _ => eprintln!("please answer with a number from 0 (no pain) to 10 (worst)"),
+                _ => eprintln!("please answer with a number from 0 ({low}) to 10 ({high})"),
             }
         }
     }

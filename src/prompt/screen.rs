@@ -66,6 +66,8 @@ const CHOICE_WIDTH: f32 = 0.6;
 enum Kind {
     YesNo,
     Pain,
+    /// A rating from 0 (the worst) to 10 (the best), its ends named.
+    Rating,
     /// One of this many choices (at most 9, typed with their numbers).
     Choice(u8),
 }
@@ -86,7 +88,7 @@ impl Answer {
     fn highest(self) -> u8 {
         match self.kind {
             Kind::YesNo => 1,
-            Kind::Pain => PAIN_MAX,
+            Kind::Pain | Kind::Rating => PAIN_MAX,
             Kind::Choice(n) => n.saturating_sub(1),
         }
     }
@@ -111,7 +113,7 @@ impl Answer {
                     self.chosen = Some(digit - 1);
                 }
             }
-            (Kind::Pain, key) => {
+            (Kind::Pain | Kind::Rating, key) => {
                 if let Some(digit) = digit(key) {
                     // 1 then 0 reads as ten.
                     self.chosen = Some(if self.chosen == Some(1) && digit == 0 {
@@ -261,7 +263,7 @@ impl<'a> WindowPrompt<'a> {
         // The answers.
         let at = match answer.kind {
             Kind::Choice(_) => CHOICES_AT,
-            Kind::YesNo | Kind::Pain => ANSWERS_AT,
+            Kind::YesNo | Kind::Pain | Kind::Rating => ANSWERS_AT,
         };
         let top = ((h as f32 * at) as i32).max(y);
         let label = Font::new(ANSWER_SCALE * k);
@@ -270,11 +272,15 @@ impl<'a> WindowPrompt<'a> {
         let (buttons, right) = buttons(answer.kind, labels, w, top, margin, k);
         self.draw_buttons(&buttons, answer, &label, k)?;
         let below = top + button_h + px(CHOSEN_BORDER) + small.line() + small.cap / 2;
-        if answer.kind == Kind::Pain {
-            small.put(&mut self.canvas, "no pain", Point::new(margin, below), HINT)?;
-            let worst = "worst pain imaginable";
-            let x = right - small.width(worst)?;
-            small.put(&mut self.canvas, worst, Point::new(x, below), HINT)?;
+        let ends = match answer.kind {
+            Kind::Pain => Some(("no pain", "worst pain imaginable")),
+            Kind::Rating => Some((labels[0], labels[1])),
+            Kind::YesNo | Kind::Choice(_) => None,
+        };
+        if let Some((low, high)) = ends {
+            small.put(&mut self.canvas, low, Point::new(margin, below), HINT)?;
+            let x = right - small.width(high)?;
+            small.put(&mut self.canvas, high, Point::new(x, below), HINT)?;
         }
         let hint = hint(answer, labels);
         let x = (w - small.width(&hint)?) / 2;
@@ -304,7 +310,7 @@ impl<'a> WindowPrompt<'a> {
         // Yes is the first button, but the answer 1.
         let chosen_button = answer.chosen.map(|c| match answer.kind {
             Kind::YesNo => usize::from(c == 0),
-            Kind::Pain | Kind::Choice(_) => usize::from(c),
+            Kind::Pain | Kind::Rating | Kind::Choice(_) => usize::from(c),
         });
         for (i, (rect, text, colour)) in buttons.iter().enumerate() {
             let chosen = chosen_button == Some(i);
@@ -364,7 +370,7 @@ fn buttons(
                 ),
             ]
         }
-        Kind::Pain => {
+        Kind::Pain | Kind::Rating => {
             let n = i32::from(PAIN_MAX) + 1;
             let gap = px(BUTTON_GAP);
             let bw = (w - 2 * margin - (n - 1) * gap) / n;
@@ -375,7 +381,12 @@ fn buttons(
                     (
                         Rect::new(x, top, bw, button_h),
                         p.to_string(),
-                        pain_colour(p),
+                        // A rating's best end is green, as no pain is.
+                        pain_colour(if kind == Kind::Rating {
+                            PAIN_MAX - p
+                        } else {
+                            p
+                        }),
                     )
                 })
                 .collect()
@@ -409,11 +420,13 @@ fn hint(answer: Answer, labels: &[&str]) -> String {
             "{}: press Enter to answer, or type again",
             labels.get(usize::from(c)).copied().unwrap_or_default()
         ),
-        (Kind::Pain, None) => {
+        (Kind::Pain | Kind::Rating, None) => {
             "Type a number from 0 to 10 (1 then 0 for 10); Esc to stop".to_string()
         }
         (Kind::YesNo, None) => "Press Y for yes or N for no; Esc to stop".to_string(),
-        (Kind::Pain, Some(p)) => format!("{p}: press Enter to answer, or type again"),
+        (Kind::Pain | Kind::Rating, Some(p)) => {
+            format!("{p}: press Enter to answer, or type again")
+        }
         (Kind::YesNo, Some(c)) => format!(
             "{}: press Enter to answer, or change it",
             if c == 1 { "Yes" } else { "No" }
@@ -428,6 +441,10 @@ impl Prompt for WindowPrompt<'_> {
 
     fn pain(&mut self, question: &str) -> Result<u8, PromptError> {
         self.ask(question, Kind::Pain, &[])
+    }
+
+    fn rating(&mut self, question: &str, low: &str, high: &str) -> Result<u8, PromptError> {
+        self.ask(question, Kind::Rating, &[low, high])
     }
 
     fn choose(&mut self, question: &str, options: &[&str]) -> Result<usize, PromptError> {

@@ -76,7 +76,7 @@ pub struct SessionExercise {
     pub reason: Option<String>,
 }
 
-/// A measure of how the patient is, at a moment of a session.
+/// A pain asked at a moment of a session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
@@ -95,6 +95,11 @@ impl Measure {
         }
     }
 }
+
+/// The stored name of the Patient-Specific Functional Scale.
+pub const PSFS: &str = "psfs";
+/// The item of a questionnaire's or a scale's total score.
+pub const SCORE_ITEM: &str = "score";
 
 /// When in a session a measure was taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -123,8 +128,11 @@ pub struct Outcome {
     pub session: Option<SessionId>,
     /// When, RFC 3339 UTC.
     pub taken_at: String,
-    /// The measure's stored name (`back_pain`...).
+    /// The measure's stored name (`back_pain`, `psfs`, `odi`...).
     pub measure: String,
+    /// The item: a PSFS activity, a questionnaire's item number, or
+    /// [`SCORE_ITEM`]; `None` for a single number such as pain.
+    pub item: Option<String>,
     /// The moment's stored name (`session_start`...).
     pub moment: String,
     /// The value.
@@ -250,8 +258,21 @@ impl Store {
         pain: u8,
     ) -> Result<(), StoreError> {
         check_pain(Some(pain))?;
+        self.record_outcome(session, measure.as_str(), None, moment, f64::from(pain))
+    }
+
+    /// Records `value` of `measure` (its `item`, if any) for the patient of
+    /// `session` at `moment`.
+    pub fn record_outcome(
+        &mut self,
+        session: SessionId,
+        measure: &str,
+        item: Option<&str>,
+        moment: Moment,
+        value: f64,
+    ) -> Result<(), StoreError> {
         let path = &self.path;
-        let err = |e| from_sqlite(path, "cannot record the pain score", e);
+        let err = |e| from_sqlite(path, &format!("cannot record {measure}"), e);
         let tx = begin(&mut self.conn).map_err(err)?;
         let patient: Option<PatientId> = tx
             .query_row(
@@ -264,17 +285,19 @@ impl Store {
         let patient = patient.ok_or(StoreError::UnknownSession { id: session })?;
         tx.execute(
             &format!(
-                "INSERT INTO outcomes (id, patient_id, session_id, taken_at, measure, moment, value)
-                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO outcomes (id, patient_id, session_id, taken_at, measure, item, moment,
+                     value)
+                 VALUES ({}, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 journal::next_id("outcomes")
             ),
             params![
                 patient,
                 session,
                 now(),
-                measure.as_str(),
+                measure,
+                item,
                 moment.as_str(),
-                f64::from(pain)
+                value
             ],
         )
         .map_err(err)?;
@@ -282,30 +305,67 @@ impl Store {
         Ok(())
     }
 
+    /// When the patient of `session` last gave `measure` in an earlier
+    /// session (RFC 3339 UTC), if ever.
+    pub fn last_taken(
+        &self,
+        session: SessionId,
+        measure: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT max(o.taken_at) FROM outcomes o
+                 JOIN sessions s ON s.patient_id = o.patient_id
+                 WHERE s.id = ?1 AND o.measure = ?2 AND o.session_id IS NOT ?1",
+                params![session, measure],
+                |r| r.get(0),
+            )
+            .map_err(|e| {
+                from_sqlite(
+                    &self.path,
+                    &format!("cannot read when {measure} was last taken"),
+                    e,
+                )
+            })
+    }
+
+    /// Every outcome measure of the patient `pseudonym`, in the order taken.
+    pub fn patient_outcomes(&self, pseudonym: &str) -> Result<Vec<Outcome>, StoreError> {
+        self.outcomes_where(
+            "o.patient_id = (SELECT id FROM patients WHERE pseudonym = ?1)",
+            pseudonym,
+        )
+    }
+
     /// The outcome measures taken in `session`, in the order taken.
     pub fn session_outcomes(&self, session: SessionId) -> Result<Vec<Outcome>, StoreError> {
-        let err = |e| {
-            from_sqlite(
-                &self.path,
-                &format!("cannot read the outcome measures of session {session}"),
-                e,
-            )
-        };
+        self.outcomes_where("o.session_id = ?1", session)
+    }
+
+    /// The outcomes matching `condition` (on `outcomes o`, with `?1` as
+    /// `param`), in the order taken.
+    fn outcomes_where(
+        &self,
+        condition: &str,
+        param: impl rusqlite::ToSql,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let err = |e| from_sqlite(&self.path, "cannot read the outcome measures", e);
         let mut statement = self
             .conn
-            .prepare(
-                "SELECT session_id, taken_at, measure, moment, value FROM outcomes
-                 WHERE session_id = ?1 ORDER BY taken_at, id",
-            )
+            .prepare(&format!(
+                "SELECT o.session_id, o.taken_at, o.measure, o.item, o.moment, o.value
+                 FROM outcomes o WHERE {condition} ORDER BY o.taken_at, o.id"
+            ))
             .map_err(err)?;
         let rows = statement
-            .query_map([session], |r| {
+            .query_map([param], |r| {
                 Ok(Outcome {
                     session: r.get(0)?,
                     taken_at: r.get(1)?,
                     measure: r.get(2)?,
-                    moment: r.get(3)?,
-                    value: r.get(4)?,
+                    item: r.get(3)?,
+                    moment: r.get(4)?,
+                    value: r.get(5)?,
                 })
             })
             .map_err(err)?;
@@ -366,6 +426,23 @@ mod tests {
         assert!(store
             .record_pain(session, Measure::LegPain, Moment::SessionEnd, 11)
             .is_err());
+        assert_eq!(store.last_taken(session, "back_pain").unwrap(), None);
+        let next = store.start_session(patient, dir.path()).unwrap();
+        store
+            .record_outcome(
+                next,
+                PSFS,
+                Some("Putting on socks"),
+                Moment::SessionStart,
+                6.0,
+            )
+            .unwrap();
+        let last = store.last_taken(next, "back_pain").unwrap();
+        let latest = pain.iter().map(|o| o.taken_at.clone()).max();
+        assert_eq!(last, latest);
+        let all = store.patient_outcomes("p-1").unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2].item.as_deref(), Some("Putting on socks"));
         assert!(store
             .start_session_exercise(session, 1, &planned("plank"))
             .is_err());

@@ -272,8 +272,10 @@ pub const MIGRATIONS: &[Migration] = &[
         patient_id INTEGER NOT NULL REFERENCES patients(id),
         session_id INTEGER REFERENCES sessions(id),
         taken_at TEXT NOT NULL,       -- RFC 3339, UTC
-        measure TEXT NOT NULL,        -- e.g. back_pain, leg_pain
-        moment TEXT NOT NULL,         -- e.g. session_start, session_end
+        measure TEXT NOT NULL,        -- back_pain, leg_pain, psfs, odi, rmdq
+        item TEXT,                    -- a PSFS activity, a questionnaire's item number, or
+                                      -- 'score' (its total); NULL for a single number
+        moment TEXT NOT NULL,         -- session_start, session_end
         value REAL NOT NULL
     );
     CREATE INDEX outcomes_by_patient ON outcomes (patient_id, measure, taken_at);
