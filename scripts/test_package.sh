@@ -40,6 +40,16 @@ assert "back_rounding" not in reps[0]["flags"] and "back_rounding" in reps[1]["f
 assert events[-1]["event"] == "set_summary", events[-1]
 PY
 
+# The example patient's programme and outcome measures check out, and the
+# guided session's demonstrations (clean rendered reps) are installed.
+bare "$scratch/root/usr/bin/formcheck" programme "$scratch/root/usr/share/formcheck/calibration/patients/example.toml" \
+  >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+grep -q "Glute bridge: 3 sets of 10 reps" "$log" || { cat "$log" >&2; exit 1; }
+for f in samples/manifest.json samples/glute_bridge-side-clean.mp4 calibration/outcomes.toml \
+  calibration/questionnaires/odi-example.toml; do
+  [ -f "$scratch/root/usr/share/formcheck/$f" ] || { echo "test_package: $f not installed" >&2; exit 1; }
+done
+
 # The binary alone: a clear error naming where it looked.
 cp "$scratch/root/usr/bin/formcheck" "$scratch/formcheck"
 if out="$(bare "$scratch/formcheck" analyze "$clip" --exercise squat 2>&1)"; then
