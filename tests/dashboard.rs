@@ -126,6 +126,8 @@ fn nothing_answers_without_a_login_and_a_therapist_tours_the_dashboard_in_chromi
         "/sessions/1",
         "/sessions/1/report.html",
         "/sessions/1/reps.csv",
+        "/sessions/1/progress.json",
+        "/sessions/1/fhir.json",
         "/sets/1",
         "/sets/1/video.webm",
     ] {
@@ -277,4 +279,36 @@ fn nothing_answers_without_a_login_and_a_therapist_tours_the_dashboard_in_chromi
             .unwrap();
         assert!(body.len() > 10_000, "{path}: {} bytes", body.len());
     }
+    // The session's data a clinic files: its progress and its FHIR R4
+    // bundle, read from the server, the bundle valid against the FHIR
+    // schema.
+    let get_json = |path: String| -> serde_json::Value {
+        let mut answer = http
+            .get(format!("{base}{path}"))
+            .header("Cookie", &cookie)
+            .call()
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let progress = get_json(format!("/sessions/{session}/progress.json"));
+    assert_eq!(progress["weeks"][0]["sessions"], 1, "{progress:#}");
+    let bundle = get_json(format!("/sessions/{session}/fhir.json"));
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(
+        bundle["entry"][0]["resource"]["identifier"][0]["value"],
+        "d-2"
+    );
+    let file = dir.path().join("session.fhir.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    let checked = std::process::Command::new("node")
+        .arg(common::root().join("tools/validate_fhir.mjs"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
 }

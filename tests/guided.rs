@@ -525,3 +525,277 @@ fn a_guided_session_is_led_in_the_window_with_the_keyboard_only() {
         "{stderr}"
     );
 }
+
+/// Moves session `id` of the database at `db` (its start and end, its
+/// sets, checks and outcome measures) `days` days back, as if it had been
+/// recorded then.
+fn move_back(db: &Path, id: i64, days: u32) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let shift = format!("'-{days} days'");
+    let moved =
+        |column: &str| format!("{column} = strftime('%Y-%m-%dT%H:%M:%fZ', {column}, {shift})");
+    let statements = [
+        format!(
+            "UPDATE sessions SET {}, {} WHERE id = ?1",
+            moved("started_at"),
+            moved("ended_at")
+        ),
+        format!(
+            "UPDATE sets SET {}, {} WHERE session_id = ?1",
+            moved("started_at"),
+            moved("finished_at")
+        ),
+        format!(
+            "UPDATE red_flag_checks SET {} WHERE session_id = ?1",
+            moved("answered_at")
+        ),
+        format!(
+            "UPDATE outcomes SET {} WHERE session_id = ?1",
+            moved("taken_at")
+        ),
+    ];
+    for sql in statements {
+        conn.execute(&sql, [id]).unwrap();
+    }
+}
+
+/// A short programme for the weeks of sessions: `bridge_reps` glute bridge
+/// reps, then a 5 s plank; the bridge may be progressed; a PSFS weekly.
+fn weekly_profile(bridge_reps: u32) -> String {
+    format!(
+        r#"patient = "w-1"
+progression = ["glute_bridge"]
+
+[programme]
+days_per_week = 3
+
+[[programme.exercise]]
+name = "glute_bridge"
+sets = 1
+reps = {bridge_reps}
+rest_s = 0
+
+[[programme.exercise]]
+name = "plank"
+sets = 1
+hold_s = 5
+rest_s = 0
+
+[outcomes]
+psfs_activities = ["Putting on socks"]
+psfs_every_days = 7
+"#
+    )
+}
+
+#[test]
+fn a_report_over_weeks_shows_adherence_trends_and_progressions_and_a_valid_fhir_bundle() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = scratch("weeks");
+    let db = dir.join("formcheck.sqlite");
+    let bridge = rendered("glute_bridge-side-clean");
+    let plank = rendered("plank-side-clean");
+    let plank_from_the_front = rendered("squat-front-clean");
+    let no_flags = "n\nn\nn\nn\n";
+    let run = |profile: &str, plank: &Path, answers: &[&str]| {
+        let mut cmd = Command::new(common::binary());
+        let profile_path = dir.join("profile.toml");
+        std::fs::write(&profile_path, profile).unwrap();
+        cmd.args(["live", "--no-window", "--patient", "w-1", "--profile"])
+            .arg(&profile_path)
+            .arg("--db")
+            .arg(&db)
+            .arg("--cues-wav")
+            .arg(dir.join("cues.wav"))
+            .arg("--source-for")
+            .arg(format!("glute_bridge={}", bridge.display()))
+            .arg("--source-for")
+            .arg(format!("plank={}", plank.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(answers.concat().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        common::assert_success(&out);
+        let store = Store::open(&db).unwrap();
+        store
+            .sessions(Some("w-1"))
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .max()
+            .unwrap()
+    };
+    // Three weeks ago: pain-free bridge (the program suggests progressing).
+    let first = run(
+        &weekly_profile(1),
+        &plank,
+        &[
+            no_flags, "6\n5\n", "3\n", "0\n", "0\nn\n", "2\n", "2\nn\n", "5\n4\n",
+        ],
+    );
+    move_back(&db, first, 21);
+    // Two weeks ago: the plank's camera in front, so it is skipped.
+    let second = run(
+        &weekly_profile(1),
+        &plank_from_the_front,
+        &[no_flags, "5\n4\n", "4\n", "1\n", "1\nn\n", "4\n4\n"],
+    );
+    move_back(&db, second, 14);
+    // Nothing last week. This week: the therapist progressed the bridge.
+    let last = run(
+        &weekly_profile(2),
+        &plank,
+        &[
+            no_flags, "3\n2\n", "7\n", "0\n", "0\nn\n", "1\n", "1\nn\n", "2\n1\n",
+        ],
+    );
+
+    let html = dir.join("report.html");
+    let exports = dir.join("exports");
+    let bundle = dir.join("session.fhir.json");
+    let out = Command::new(common::binary())
+        .arg("report")
+        .arg(last.to_string())
+        .arg("--db")
+        .arg(&db)
+        .arg("--out")
+        .arg(&html)
+        .arg("--csv")
+        .arg(&exports)
+        .arg("--fhir")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    common::assert_success(&out);
+
+    let progress: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(exports.join("progress.json")).unwrap()).unwrap();
+    let weeks = progress["weeks"].as_array().unwrap();
+    let sessions: Vec<u64> = weeks
+        .iter()
+        .map(|w| w["sessions"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sessions, [1, 1, 0, 1], "{progress:#}");
+    assert!(weeks.iter().all(|w| w["prescribed"] == 3));
+    assert_eq!(progress["adherence_percent"], 25.0);
+    let skipped: u64 = weeks.iter().map(|w| w["skipped"].as_u64().unwrap()).sum();
+    assert_eq!(skipped, 1);
+    assert!(
+        weeks[1]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Plank: the set-up check did not pass"),
+        "{progress:#}"
+    );
+    let trend = |measure: &str| {
+        progress["trends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["measure"] == measure)
+            .unwrap()
+            .clone()
+    };
+    let values = |t: &serde_json::Value| -> Vec<f64> {
+        t["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[1].as_f64().unwrap())
+            .collect()
+    };
+    let back = trend("back_pain");
+    assert_eq!(values(&back), [6.0, 5.0, 3.0]);
+    assert_eq!(back["change"]["points"], -3.0);
+    assert_eq!(back["change"]["important"], true);
+    assert_eq!(back["change"]["improved"], true);
+    assert!(back["mcid"]["source"].as_str().unwrap().contains("Ostelo"));
+    let psfs = trend("psfs");
+    assert_eq!(values(&psfs), [3.0, 4.0, 7.0]);
+    assert_eq!(psfs["change"]["improved"], true);
+    let progressions: Vec<String> = progress["progressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p["exercise"].as_str().unwrap(),
+                p["what"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        progressions.contains(&"Glute bridge: suggested: sets pain-free and without flags".into()),
+        "{progressions:?}"
+    );
+    assert!(
+        progressions.contains(&"Glute bridge: 1 set of 1 rep → 1 set of 2 reps".into()),
+        "{progressions:?}"
+    );
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    for text in [
+        "Progress over weeks",
+        "Adherence: <b>25%</b>",
+        "clinically important improvement",
+        "1 set of 1 rep → 1 set of 2 reps",
+        "Ostelo",
+    ] {
+        assert!(page.contains(text), "{text} not in the report");
+    }
+
+    // The FHIR bundle, against the official FHIR R4 JSON schema; and a
+    // broken copy, which the schema refuses.
+    let validator = common::root().join("tools/validate_fhir.mjs");
+    let validate = |file: &Path| {
+        Command::new("node")
+            .arg(&validator)
+            .arg(file)
+            .output()
+            .expect("node runs (make setup installs it)")
+    };
+    let checked = validate(&bundle);
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let mut fhir: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    let kinds: Vec<&str> = fhir["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..2], ["Patient", "Encounter"]);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "QuestionnaireResponse")
+            .count(),
+        1
+    );
+    // Back and leg pain before and after, the PSFS's score, the bridge's
+    // range and the plank's hold.
+    assert_eq!(kinds.iter().filter(|k| **k == "Observation").count(), 7);
+    assert_eq!(
+        fhir["entry"][0]["resource"]["identifier"][0]["value"],
+        "w-1"
+    );
+    fhir["entry"][1]["resource"]["status"] = "over".into();
+    let broken = dir.join("broken.fhir.json");
+    std::fs::write(&broken, fhir.to_string()).unwrap();
+    assert!(!validate(&broken).status.success());
+}

@@ -210,6 +210,7 @@ fn input() -> ReportInput {
             set(2, "glute_bridge", &f.bridge, (3, 3)),
         ],
         history,
+        progress: formcheck::report::progress::Progress::default(),
         pain_rise: 2,
     }
 }

@@ -167,7 +167,10 @@ pub fn patient_store(
         let filter = match table {
             "patients" => "id = $1".to_string(),
             "sessions" => "patient_id = $1".to_string(),
-            "red_flag_checks" | "sets" => format!("session_id IN ({sessions})"),
+            "red_flag_checks" | "sets" | "session_exercises" => {
+                format!("session_id IN ({sessions})")
+            }
+            "outcomes" => "patient_id = $1".to_string(),
             _ => format!("set_id IN ({sets})"),
         };
         let rows = db

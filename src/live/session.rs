@@ -434,7 +434,10 @@ impl Session {
                 eprintln!("\n{advice}\n");
                 self.stop(&advice);
             }
-            SetVerdict::Progress(suggestion) => eprintln!("\n{suggestion}\n"),
+            SetVerdict::Progress(suggestion) => {
+                self.store.suggest_progression(set.id)?;
+                eprintln!("\n{suggestion}\n");
+            }
             SetVerdict::Continue => {}
         }
         Ok(!self.stopped)

@@ -1,4 +1,5 @@
-//! The session's reps and flags as CSV, one row each, for a spreadsheet.
+//! The session's reps and flags as CSV, one row each, for a spreadsheet;
+//! the patient's progress over weeks as JSON, for a dashboard.
 
 use std::path::{Path, PathBuf};
 
@@ -128,7 +129,20 @@ pub fn write(
         }
     }
     write_rows(&flags_path, &rows)?;
-    Ok(vec![reps_path, flags_path])
+    let progress_path = dir.join("progress.json");
+    write_json(&progress_path, &input.progress)?;
+    Ok(vec![reps_path, flags_path, progress_path])
+}
+
+/// Writes `value` as pretty JSON to `path` (replaced whole or not at all).
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ReportError> {
+    let fail = |message: String| ReportError::Write {
+        path: path.into(),
+        message,
+    };
+    let mut file = Replacement::create(path).map_err(|e| fail(e.to_string()))?;
+    serde_json::to_writer_pretty(&mut file, value).map_err(|e| fail(e.to_string()))?;
+    file.commit().map_err(|e| fail(e.to_string()))
 }
 
 fn write_rows(path: &Path, rows: &[Vec<String>]) -> Result<(), ReportError> {

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{HistoryPoint, ReportError, ReportInput, SetInput};
-use crate::analysis::config::Exercise;
+use super::{progress, HistoryPoint, ReportError, ReportInput, SetInput};
+use crate::analysis::config::{Exercise, Profile};
 use crate::safety::Programme;
 use crate::store::{SessionId, SetRow, Store};
 
@@ -11,19 +11,6 @@ use crate::store::{SessionId, SetRow, Store};
 /// their recordings, and the patient's history across sessions.
 pub fn input_from_store(store: &Store, session: SessionId) -> Result<ReportInput, ReportError> {
     let detail = store.session(session)?;
-    // The furthest a set's reps went on the exercise's primary metric.
-    let best_range = |set: &SetRow| {
-        let lower_is_further = Exercise::named(&set.exercise)
-            .ok()
-            .and_then(|e| e.reps)
-            .is_some_and(|r| r.turn.get_ref() < r.start.get_ref());
-        let ranges = set.reps.iter().map(|r| r.range);
-        if lower_is_further {
-            ranges.reduce(f32::min)
-        } else {
-            ranges.reduce(f32::max)
-        }
-    };
     Ok(ReportInput {
         patient: detail.patient.clone(),
         session_id: detail.id,
@@ -61,8 +48,32 @@ pub fn input_from_store(store: &Store, session: SessionId) -> Result<ReportInput
                 flags: s.flags.len() as u32,
             })
             .collect(),
+        progress: progress::progress(
+            store,
+            &detail.patient,
+            &detail.started_at,
+            detail
+                .profile
+                .as_deref()
+                .and_then(|p| Profile::load(p).ok())
+                .as_ref(),
+        )?,
         pain_rise: *Programme::shipped()?.pain.stop_rise.get_ref(),
     })
+}
+
+/// The furthest `set`'s reps went on the exercise's primary metric.
+pub(super) fn best_range(set: &SetRow) -> Option<f32> {
+    let lower_is_further = Exercise::named(&set.exercise)
+        .ok()
+        .and_then(|e| e.reps)
+        .is_some_and(|r| r.turn.get_ref() < r.start.get_ref());
+    let ranges = set.reps.iter().map(|r| r.range);
+    if lower_is_further {
+        ranges.reduce(f32::min)
+    } else {
+        ranges.reduce(f32::max)
+    }
 }
 
 /// The file of `kind` of `set`: where the store says it is readable (the

@@ -97,7 +97,7 @@ footer { border-top: 1px solid var(--line); padding-top: 10px; color: var(--mute
   figcaption, .legend, .small { font-size: 10px; }
   .chips span, .chips .none, .chips .good { font-size: 10px; }
   th, td { padding: 3px 5px; }
-  .set, .trends { break-before: page; page-break-before: always; border-top: none; padding-top: 0; }
+  .set, .trends, .progress { break-before: page; page-break-before: always; border-top: none; padding-top: 0; }
   tr, .callout, .honesty { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   img.thumb { width: 120px; }
@@ -226,6 +226,7 @@ pub fn page(input: &ReportInput, sets: &[SetData]) -> Result<String, ReportError
         set_sections.push(set_section(set, input.pain_rise)?);
     }
     let trends = trends(input)?;
+    let progress = super::progress_html::section(&input.progress)?;
     let title = format!(
         "formcheck report: {}, session {}",
         input.patient, input.session_id
@@ -255,6 +256,7 @@ pub fn page(input: &ReportInput, sets: &[SetData]) -> Result<String, ReportError
                         ul { @for text in CAMERA_LIMITS { li { (text) } } }
                     }
                     @for section in &set_sections { (section) }
+                    (progress)
                     (trends)
                     footer {
                         p {

@@ -24,9 +24,12 @@
 
 mod data;
 mod export;
+pub mod fhir;
 mod from_store;
 mod html;
 mod plot;
+pub mod progress;
+mod progress_html;
 mod thumbs;
 
 use std::path::{Path, PathBuf};
@@ -56,6 +59,9 @@ pub struct ReportInput {
     /// Every set of this patient's sessions (this one included, if the
     /// store has it), for the trends across sessions.
     pub history: Vec<HistoryPoint>,
+    /// Progress over weeks up to this session: adherence, the outcome
+    /// measures' trends, progressions.
+    pub progress: progress::Progress,
     /// The rise in pain, NRS points, that the programme treats as
     /// meaningful (`pain.stop_rise` of `calibration/programme.toml`): the
     /// report marks it where the session stopped on it.
@@ -143,6 +149,9 @@ pub enum ReportError {
     /// The programme (the pain rule the report marks).
     #[error(transparent)]
     Programme(#[from] crate::toml_file::TomlError),
+    /// The outcome measures' minimal clinically important changes.
+    #[error(transparent)]
+    Outcomes(#[from] ConfigError),
     /// An export file could not be written.
     #[error("{path}: cannot be written: {message}")]
     Write {

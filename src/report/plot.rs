@@ -484,6 +484,9 @@ struct Trend<'a> {
     series: Vec<(RGBColor, Vec<(usize, f64)>)>,
     /// Decimals of the y labels.
     decimals: usize,
+    /// A band of y values shaded across the plot (a change smaller than
+    /// the minimal clinically important one, around the first value).
+    band: Option<Range<f64>>,
 }
 
 impl Trend<'_> {
@@ -528,6 +531,11 @@ impl Trend<'_> {
             if let Some(c) = self.current {
                 let c = c as f64;
                 draw_rect(&mut chart, c - 0.4, c + 0.4, &self.y, REP.filled()).map_err(&err)?;
+            }
+            if let Some(band) = &self.band {
+                let (from, to) = (-0.5, n as f64 - 0.5);
+                draw_rect(&mut chart, from, to, band, SAFE.mix(SAFE_ALPHA).filled())
+                    .map_err(&err)?;
             }
             for (colour, points) in &self.series {
                 let points: Vec<(f64, f64)> = points.iter().map(|(i, v)| (*i as f64, *v)).collect();
@@ -584,6 +592,7 @@ pub fn pain_trend(history: &[HistoryPoint], current: i64) -> Result<String, Repo
             (PAIN_AFTER, per(|p| p.pain_after)),
         ],
         decimals: 0,
+        band: None,
     }
     .draw()
 }
@@ -618,6 +627,7 @@ pub fn flags_trend(
         what: "flags per set across sessions",
         y_desc: "flags per set",
         decimals: decimals(&y).min(1),
+        band: None,
         y,
         labels,
         current: at,
@@ -664,6 +674,7 @@ pub fn range_trend(
         what: &what,
         y_desc: reps.metric.unit(),
         decimals: decimals(&y),
+        band: None,
         y,
         labels,
         current: at,
@@ -671,6 +682,37 @@ pub fn range_trend(
     }
     .draw()
     .map(Some)
+}
+
+/// An outcome measure over the sessions it was given in: `values` (date,
+/// value) on a `y` scale described by `y_desc`, the band of changes from
+/// the first value smaller than the minimal clinically important one
+/// shaded.
+pub fn measure_trend(
+    what: &str,
+    y_desc: &str,
+    y: Range<f64>,
+    values: &[(String, f64)],
+    band: Range<f64>,
+) -> Result<String, ReportError> {
+    Trend {
+        what,
+        y_desc,
+        y,
+        labels: values.iter().map(|(date, _)| date.clone()).collect(),
+        current: values.len().checked_sub(1),
+        series: vec![(
+            MEASURED,
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, (_, v))| (i, *v))
+                .collect(),
+        )],
+        decimals: 0,
+        band: Some(band),
+    }
+    .draw()
 }
 
 #[cfg(test)]

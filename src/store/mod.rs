@@ -56,7 +56,7 @@ pub use error::StoreError;
 pub use journal::{Batch, Outbox, PendingRow, Station, TableShape, Uncopied, DELIVERED_TABLES};
 pub use programme::{
     ExerciseOutcome, Measure, Moment, Outcome, PlannedExercise, SessionExercise, SessionExerciseId,
-    PSFS, SCORE_ITEM,
+    SessionRecord, PSFS, SCORE_ITEM,
 };
 pub use pseudonym::{Pseudonym, PseudonymError};
 pub use rows::{

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::error::{from_sqlite, StoreError};
-use super::rows::{PatientId, SessionId};
+use super::rows::{PatientId, SessionId, SetId};
 use super::{begin, check_pain, journal, now, session_state, Store};
 
 /// Id of a row of a session's programme.
@@ -74,6 +74,19 @@ pub struct SessionExercise {
     pub outcome: Option<ExerciseOutcome>,
     /// Why it was skipped or stopped.
     pub reason: Option<String>,
+}
+
+/// A session as the programme's history sees it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionRecord {
+    /// The session.
+    pub session: SessionId,
+    /// Its start, RFC 3339 UTC.
+    pub started_at: String,
+    /// Its programme, for a guided session (empty otherwise).
+    pub exercises: Vec<SessionExercise>,
+    /// The exercises whose sets suggested progressing.
+    pub progression_suggested: Vec<String>,
 }
 
 /// A pain asked at a moment of a session.
@@ -247,6 +260,52 @@ impl Store {
             })
             .map_err(err)?;
         rows.collect::<rusqlite::Result<_>>().map_err(err)
+    }
+
+    /// Records that the end of `set` suggested progressing the exercise.
+    pub fn suggest_progression(&mut self, set: SetId) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sets SET progression_suggested = 1 WHERE id = ?1",
+                [set],
+            )
+            .map_err(|e| from_sqlite(&self.path, "cannot record the progression suggested", e))?;
+        Ok(())
+    }
+
+    /// The patient `pseudonym`'s sessions in order of start: each with its
+    /// programme (for a guided session) and the exercises whose sets
+    /// suggested progressing.
+    pub fn programme_history(&self, pseudonym: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let err = |e| from_sqlite(&self.path, "cannot read the programme's history", e);
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.started_at,
+                     (SELECT group_concat(DISTINCT t.exercise) FROM sets t
+                      WHERE t.session_id = s.id AND t.progression_suggested = 1)
+                 FROM sessions s JOIN patients p ON p.id = s.patient_id
+                 WHERE p.pseudonym = ?1 ORDER BY s.started_at, s.id",
+            )
+            .map_err(err)?;
+        let rows = statement
+            .query_map([pseudonym], |r| {
+                let suggested: Option<String> = r.get(2)?;
+                Ok(SessionRecord {
+                    session: r.get(0)?,
+                    started_at: r.get(1)?,
+                    exercises: Vec::new(),
+                    progression_suggested: suggested
+                        .map(|s| s.split(',').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                })
+            })
+            .map_err(err)?;
+        let mut records = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?;
+        for record in &mut records {
+            record.exercises = self.session_exercises(record.session)?;
+        }
+        Ok(records)
     }
 
     /// Records a pain score (0–10) of the patient of `session` at `moment`.

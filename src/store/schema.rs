@@ -248,11 +248,13 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres_only: "",
     },
     // 6: a guided session's programme, exercise by exercise, with what
-    // became of each (done, skipped, stopped, and why); and the patient's
-    // outcome measures, dated (back and leg pain at a session's start and
-    // end).
+    // became of each (done, skipped, stopped, and why); whether a set's
+    // end suggested progressing; and the patient's outcome measures, dated
+    // (back and leg pain, the PSFS, the clinic's questionnaire).
     Migration {
         both: "
+    ALTER TABLE sets ADD COLUMN progression_suggested INTEGER
+        CHECK (progression_suggested IN (0, 1));
     CREATE TABLE session_exercises (
         id INTEGER PRIMARY KEY,
         session_id INTEGER NOT NULL REFERENCES sessions(id),

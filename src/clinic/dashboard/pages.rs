@@ -224,6 +224,8 @@ pub(super) fn patient(therapist: &str, pseudonym: &str, sessions: &[SessionRow])
                             td {
                                 a href=(format!("/sessions/{}/reps.csv", s.id)) { "reps.csv" } " · "
                                 a href=(format!("/sessions/{}/flags.csv", s.id)) { "flags.csv" } " · "
+                                a href=(format!("/sessions/{}/progress.json", s.id)) { "progress.json" } " · "
+                                a href=(format!("/sessions/{}/fhir.json", s.id)) { "FHIR" } " · "
                                 a href=(format!("/sessions/{}/report.html", s.id)) { "report.html" }
                             }
                         }
@@ -333,6 +335,8 @@ pub(super) fn with_bar(
             a href=(format!("/patients/{pseudonym}")) { "← " (pseudonym) } " · "
             a href=(format!("/sessions/{session}/reps.csv")) { "reps.csv" } " · "
             a href=(format!("/sessions/{session}/flags.csv")) { "flags.csv" } " · "
+            a href=(format!("/sessions/{session}/progress.json")) { "progress.json" } " · "
+            a href=(format!("/sessions/{session}/fhir.json")) { "FHIR" } " · "
             a href=(format!("/sessions/{session}/report.html")) { "report.html" }
             @for (id, number, exercise) in sets {
                 " · " a href=(format!("/sets/{id}")) { "Set " (number) " video (" (exercise.replace('_', " ")) ")" }

@@ -98,7 +98,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/patients/{pseudonym}", get(patient))
         .route("/sessions/{id}", get(session))
         .route("/sessions/{id}/report.html", get(report_file))
-        .route("/sessions/{id}/{file}", get(csv))
+        .route("/sessions/{id}/{file}", get(export))
         .route("/sets/{id}", get(set_page))
         .route("/sets/{id}/video.webm", get(set_video))
         .route("/logout", post(logout))
@@ -269,6 +269,27 @@ async fn session_report(
     .await
 }
 
+/// Session `id` as a FHIR R4 bundle (JSON), the export audited.
+async fn session_fhir(app: &App, who: &Therapist, id: i64) -> Result<String, WebError> {
+    let therapist = who.0.clone();
+    app.db(move |db, server| {
+        let pseudonym = read::patient_of_session(db, server, id)?
+            .ok_or_else(|| WebError::NotFound(format!("no session {id}")))?;
+        let store = read::patient_store(db, server, &pseudonym)?
+            .ok_or_else(|| WebError::NotFound(format!("no patient {pseudonym}")))?;
+        accounts::audit(
+            db,
+            server,
+            &therapist,
+            &format!("exported the FHIR bundle of session {id}"),
+            Some(&pseudonym),
+        )?;
+        let bundle = report::fhir::bundle(&store, id)?;
+        serde_json::to_string_pretty(&bundle).map_err(|e| WebError::Failed(e.to_string()))
+    })
+    .await
+}
+
 /// Set `id` and its patient, the opening audited.
 async fn set_of(app: &App, who: &Therapist, id: i64) -> Result<(String, SetRow), WebError> {
     let therapist = who.0.clone();
@@ -376,29 +397,41 @@ async fn report_file(
         .into_response())
 }
 
-/// `reps.csv` or `flags.csv` of a session.
-async fn csv(
+/// A session's export: `reps.csv`, `flags.csv`, `progress.json` (the
+/// patient's progress over weeks) or `fhir.json` (the session as a FHIR R4
+/// bundle).
+async fn export(
     State(app): State<App>,
     Extension(who): Extension<Therapist>,
     Path((id, file)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
-    if file != "reps.csv" && file != "flags.csv" {
-        return Err(WebError::NotFound(format!(
-            "no {file}: reps.csv or flags.csv"
-        )));
-    }
-    let (_, input, _) = session_report(&app, &who, id, "exported the CSV of").await?;
-    let name = file.clone();
-    let text = tokio::task::spawn_blocking(move || {
-        let dir = tempfile::tempdir().map_err(|e| WebError::Failed(e.to_string()))?;
-        report::write_csv(&input, dir.path())?;
-        std::fs::read_to_string(dir.path().join(&name)).map_err(|e| WebError::Failed(e.to_string()))
-    })
-    .await
-    .map_err(|e| WebError::Failed(e.to_string()))??;
+    let kind = match file.as_str() {
+        "reps.csv" | "flags.csv" => "text/csv; charset=utf-8",
+        "progress.json" => "application/json",
+        "fhir.json" => "application/fhir+json",
+        _ => {
+            return Err(WebError::NotFound(format!(
+                "no {file}: reps.csv, flags.csv, progress.json or fhir.json"
+            )))
+        }
+    };
+    let text = if file == "fhir.json" {
+        session_fhir(&app, &who, id).await?
+    } else {
+        let (_, input, _) = session_report(&app, &who, id, "exported the data of").await?;
+        let name = file.clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().map_err(|e| WebError::Failed(e.to_string()))?;
+            report::write_csv(&input, dir.path())?;
+            std::fs::read_to_string(dir.path().join(&name))
+                .map_err(|e| WebError::Failed(e.to_string()))
+        })
+        .await
+        .map_err(|e| WebError::Failed(e.to_string()))??
+    };
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, kind.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"formcheck-session-{id}-{file}\""),
