@@ -96,13 +96,20 @@ psfs_activities = ["Putting on socks", "Sitting through a film"]
 questionnaire = "odi.toml"
 "#;
 
-/// Runs the guided session of `profile` with `stand_ins` for the camera
-/// and `answers` on standard input.
-fn guided(dir: &Path, profile: &str, stand_ins: &[(&str, &Path)], answers: &str) -> Output {
+/// Runs the guided session of `patient` with `profile` (written into
+/// `dir`, with the database), `stand_ins` for the camera and `answers` on
+/// standard input.
+fn guided(
+    dir: &Path,
+    patient: &str,
+    profile: &str,
+    stand_ins: &[(&str, &Path)],
+    answers: &str,
+) -> Output {
     let profile_path = dir.join("profile.toml");
     std::fs::write(&profile_path, profile).unwrap();
     let mut cmd = Command::new(common::binary());
-    cmd.args(["live", "--no-window", "--patient", "g-1", "--profile"])
+    cmd.args(["live", "--no-window", "--patient", patient, "--profile"])
         .arg(&profile_path)
         .arg("--db")
         .arg(dir.join("formcheck.sqlite"))
@@ -172,6 +179,7 @@ fn a_guided_session_follows_the_programme_and_refuses_a_wrong_view() {
     .unwrap();
     let out = guided(
         &dir,
+        "g-1",
         &format!("{PROFILE}{OUTCOMES}"),
         &[
             ("squat", &moved),
@@ -296,12 +304,12 @@ fn a_guided_session_follows_the_programme_and_refuses_a_wrong_view() {
 #[test]
 fn a_guided_session_needs_a_programme_and_a_video_for_every_exercise() {
     let dir = scratch("errors");
-    let out = guided(&dir, "patient = \"g-1\"\n", &[], "");
+    let out = guided(&dir, "g-1", "patient = \"g-1\"\n", &[], "");
     common::assert_clear_error(&out, "no [programme]");
     let plank = rendered("plank-side-clean");
-    let out = guided(&dir, PROFILE, &[("plank", &plank)], "");
+    let out = guided(&dir, "g-1", PROFILE, &[("plank", &plank)], "");
     common::assert_clear_error(&out, "no video for squat");
-    let out = guided(&dir, PROFILE, &[("bridge", &plank)], "");
+    let out = guided(&dir, "g-1", PROFILE, &[("bridge", &plank)], "");
     common::assert_clear_error(&out, "the programme has no exercise bridge");
 }
 
@@ -600,39 +608,11 @@ fn a_report_over_weeks_shows_adherence_trends_and_progressions_and_a_valid_fhir_
     let plank_from_the_front = rendered("squat-front-clean");
     let no_flags = "n\nn\nn\nn\n";
     let run = |profile: &str, plank: &Path, answers: &[&str]| {
-        let mut cmd = Command::new(common::binary());
-        let profile_path = dir.join("profile.toml");
-        std::fs::write(&profile_path, profile).unwrap();
-        cmd.args(["live", "--no-window", "--patient", "w-1", "--profile"])
-            .arg(&profile_path)
-            .arg("--db")
-            .arg(&db)
-            .arg("--cues-wav")
-            .arg(dir.join("cues.wav"))
-            .arg("--source-for")
-            .arg(format!("glute_bridge={}", bridge.display()))
-            .arg("--source-for")
-            .arg(format!("plank={}", plank.display()))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .as_mut()
-            .unwrap()
-            .write_all(answers.concat().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        common::assert_success(&out);
+        let stand_ins = [("glute_bridge", bridge.as_path()), ("plank", plank)];
+        common::assert_success(&guided(&dir, "w-1", profile, &stand_ins, &answers.concat()));
         let store = Store::open(&db).unwrap();
-        store
-            .sessions(Some("w-1"))
-            .unwrap()
-            .iter()
-            .map(|s| s.id)
-            .max()
-            .unwrap()
+        let sessions = store.sessions(Some("w-1")).unwrap();
+        sessions.iter().map(|s| s.id).max().unwrap()
     };
     // Three weeks ago: pain-free bridge (the program suggests progressing).
     let first = run(
@@ -742,6 +722,22 @@ fn a_report_over_weeks_shows_adherence_trends_and_progressions_and_a_valid_fhir_
         progressions.contains(&"Glute bridge: 1 set of 1 rep → 1 set of 2 reps".into()),
         "{progressions:?}"
     );
+
+    // The bridge's range and flags session by session, for a dashboard.
+    let bridge_series = progress["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["exercise"] == "glute_bridge")
+        .unwrap()["sessions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(bridge_series.len(), 3, "{progress:#}");
+    assert!(bridge_series
+        .iter()
+        .all(|s| s["range"].as_f64().unwrap() > 150.0));
+    assert!(bridge_series.iter().all(|s| s["flags_per_set"] == 0.0));
 
     let page = std::fs::read_to_string(&html).unwrap();
     for text in [

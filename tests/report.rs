@@ -449,7 +449,18 @@ fn csv_export_has_a_row_per_rep_and_per_flag() {
     let f = fixture();
     let dir = f.dir.join("csv");
     let paths = write_csv(&input(), &dir).unwrap();
-    assert_eq!(paths, vec![dir.join("reps.csv"), dir.join("flags.csv")]);
+    assert_eq!(
+        paths,
+        vec![
+            dir.join("reps.csv"),
+            dir.join("flags.csv"),
+            dir.join("progress.json")
+        ]
+    );
+    // No guided sessions in this fixture: the progress is empty but there.
+    let progress: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&paths[2]).unwrap()).unwrap();
+    assert_eq!(progress["weeks"], serde_json::json!([]));
     let read = |p: &Path| -> Vec<Vec<String>> {
         csv::Reader::from_path(p)
             .unwrap()

@@ -171,6 +171,8 @@ pub fn patient_store(
                 format!("session_id IN ({sessions})")
             }
             "outcomes" => "patient_id = $1".to_string(),
+            // The others (reps, rep_peaks, rep_at_turn, holds, flags,
+            // recordings) hang off a set.
             _ => format!("set_id IN ({sets})"),
         };
         let rows = db

@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
 
-use super::ReportError;
+use super::{HistoryPoint, ReportError};
 use crate::analysis::config::{Exercise, Profile};
 use crate::outcomes::mcid::{Change, Mcid};
 use crate::store::{ExerciseOutcome, Outcome, PlannedExercise, SessionRecord, Store, SCORE_ITEM};
@@ -77,6 +77,75 @@ pub struct Progress {
     pub trends: Vec<Trend>,
     /// Progressions suggested and made, in order.
     pub progressions: Vec<Progression>,
+    /// Each exercise's range reached and flags, session by session.
+    pub exercises: Vec<ExerciseSeries>,
+}
+
+/// One exercise over the sessions it was done in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExerciseSeries {
+    /// Its name.
+    pub exercise: String,
+    /// Per session, in order.
+    pub sessions: Vec<ExerciseSession>,
+}
+
+/// One exercise in one session.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExerciseSession {
+    /// The session.
+    pub session: i64,
+    /// Its date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The furthest its sets went on the exercise's primary metric.
+    pub range: Option<f32>,
+    /// Flags per set.
+    pub flags_per_set: f64,
+}
+
+/// Each exercise's range and flags per session, from the report's history
+/// (ranges already the furthest of each set; the furthest of the sets is
+/// the lowest or the highest as the exercise's reps go).
+pub fn exercise_series(history: &[HistoryPoint]) -> Vec<ExerciseSeries> {
+    let mut out: Vec<ExerciseSeries> = Vec::new();
+    for point in history {
+        let lower_is_further = super::from_store::lower_is_further(&point.exercise);
+        let at = match out.iter().position(|s| s.exercise == point.exercise) {
+            Some(at) => at,
+            None => {
+                out.push(ExerciseSeries {
+                    exercise: point.exercise.clone(),
+                    sessions: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let sessions = &mut out[at].sessions;
+        if sessions
+            .last()
+            .is_none_or(|s| s.session != point.session_id)
+        {
+            sessions.push(ExerciseSession {
+                session: point.session_id,
+                date: point.started_at.chars().take(10).collect(),
+                range: None,
+                flags_per_set: 0.0,
+            });
+        }
+        let sets = history
+            .iter()
+            .filter(|p| p.session_id == point.session_id && p.exercise == point.exercise)
+            .count();
+        if let Some(session) = sessions.last_mut() {
+            session.flags_per_set += f64::from(point.flags) / sets.max(1) as f64;
+            session.range = match (session.range, point.range) {
+                (Some(a), Some(b)) if lower_is_further => Some(a.min(b)),
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    out
 }
 
 /// The date of an RFC 3339 time; `None` when it does not parse.
@@ -161,6 +230,7 @@ pub fn progress(
         adherence_percent,
         trends,
         progressions: progressions(&records),
+        exercises: Vec::new(),
     })
 }
 

@@ -237,6 +237,29 @@ async fn patient(
 /// exercise).
 type SessionReport = (String, report::ReportInput, Vec<(i64, u32, String)>);
 
+/// The patient of session `id` and their record copied from the server,
+/// the opening audited as `therapist` `action` the session.
+fn session_store(
+    db: &mut postgres::Client,
+    server: &str,
+    therapist: &str,
+    id: i64,
+    action: &str,
+) -> Result<(String, crate::store::Store), WebError> {
+    let pseudonym = read::patient_of_session(db, server, id)?
+        .ok_or_else(|| WebError::NotFound(format!("no session {id}")))?;
+    let store = read::patient_store(db, server, &pseudonym)?
+        .ok_or_else(|| WebError::NotFound(format!("no patient {pseudonym}")))?;
+    accounts::audit(
+        db,
+        server,
+        therapist,
+        &format!("{action} session {id}"),
+        Some(&pseudonym),
+    )?;
+    Ok((pseudonym, store))
+}
+
 /// Session `id`'s report input, its patient and its sets, the opening
 /// audited as `action`.
 async fn session_report(
@@ -247,17 +270,7 @@ async fn session_report(
 ) -> Result<SessionReport, WebError> {
     let therapist = who.0.clone();
     app.db(move |db, server| {
-        let pseudonym = read::patient_of_session(db, server, id)?
-            .ok_or_else(|| WebError::NotFound(format!("no session {id}")))?;
-        let store = read::patient_store(db, server, &pseudonym)?
-            .ok_or_else(|| WebError::NotFound(format!("no patient {pseudonym}")))?;
-        accounts::audit(
-            db,
-            server,
-            &therapist,
-            &format!("{action} session {id}"),
-            Some(&pseudonym),
-        )?;
+        let (pseudonym, store) = session_store(db, server, &therapist, id, action)?;
         let sets = store
             .session(id)?
             .sets
@@ -273,17 +286,8 @@ async fn session_report(
 async fn session_fhir(app: &App, who: &Therapist, id: i64) -> Result<String, WebError> {
     let therapist = who.0.clone();
     app.db(move |db, server| {
-        let pseudonym = read::patient_of_session(db, server, id)?
-            .ok_or_else(|| WebError::NotFound(format!("no session {id}")))?;
-        let store = read::patient_store(db, server, &pseudonym)?
-            .ok_or_else(|| WebError::NotFound(format!("no patient {pseudonym}")))?;
-        accounts::audit(
-            db,
-            server,
-            &therapist,
-            &format!("exported the FHIR bundle of session {id}"),
-            Some(&pseudonym),
-        )?;
+        let action = "exported the FHIR bundle of";
+        let (_, store) = session_store(db, server, &therapist, id, action)?;
         let bundle = report::fhir::bundle(&store, id)?;
         serde_json::to_string_pretty(&bundle).map_err(|e| WebError::Failed(e.to_string()))
     })
