@@ -261,17 +261,20 @@ fn nothing_answers_without_a_login_and_a_therapist_tours_the_dashboard_in_chromi
         "SELECT s.id FROM sessions s JOIN patients p ON p.id = s.patient_id WHERE p.pseudonym = 'd-2'",
     );
     let set = server.psql(&format!("SELECT id FROM sets WHERE session_id = {session}"));
-    for path in [
-        format!("/sessions/{session}"),
-        format!("/sets/{set}/video.webm"),
-    ] {
-        let mut answer = http
+    let get = |path: &str| {
+        let answer = http
             .get(format!("{base}{path}"))
             .header("Cookie", &cookie)
             .call()
             .unwrap();
         assert_eq!(answer.status(), 200, "{path}");
-        let body = answer
+        answer
+    };
+    for path in [
+        format!("/sessions/{session}"),
+        format!("/sets/{set}/video.webm"),
+    ] {
+        let body = get(&path)
             .body_mut()
             .with_config()
             .limit(u64::MAX)
@@ -283,13 +286,7 @@ fn nothing_answers_without_a_login_and_a_therapist_tours_the_dashboard_in_chromi
     // bundle, read from the server, the bundle valid against the FHIR
     // schema.
     let get_json = |path: String| -> serde_json::Value {
-        let mut answer = http
-            .get(format!("{base}{path}"))
-            .header("Cookie", &cookie)
-            .call()
-            .unwrap();
-        assert_eq!(answer.status(), 200, "{path}");
-        serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap()
+        serde_json::from_str(&get(&path).body_mut().read_to_string().unwrap()).unwrap()
     };
     let progress = get_json(format!("/sessions/{session}/progress.json"));
     assert_eq!(progress["weeks"][0]["sessions"], 1, "{progress:#}");

@@ -13,6 +13,7 @@ use opencv::videoio::{VideoCapture, CAP_ANY, CAP_PROP_FPS, CAP_PROP_POS_MSEC};
 
 use super::plan::{Ended, ExercisePlan};
 use super::run::Stage;
+use super::screen::Screen;
 use super::session::{answered, Session, SessionOptions};
 use super::{LiveError, RunOptions};
 use crate::analysis::config::{Exercise, Profile};
@@ -93,13 +94,13 @@ pub fn guide(options: GuideOptions) -> Result<(), LiveError> {
         .first()
         .cloned()
         .ok_or(LiveError::NoExercise)?;
-    let mut stage = Stage::new(
+    let mut stage = Stage::new(Screen::new(
         first,
         template.window,
         template.outline,
         template.record_dir.clone(),
         true,
-    )?;
+    ))?;
     let Some(mut session) = stage.start_session(session)? else {
         // A red flag: the advice is given, nothing to exercise.
         return Ok(());

@@ -4,7 +4,6 @@
 //! guided session; each exercise runs its own pipeline on it, following
 //! its [`PlanState`] when the session is guided.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -87,13 +86,13 @@ fn interrupted() -> Result<Arc<AtomicBool>, LiveError> {
 /// patient's session first asks its questions, then every frame is written,
 /// shown and cued as asked; what the run found.
 pub fn run(mut options: RunOptions) -> Result<RunOutcome, LiveError> {
-    let mut stage = Stage::new(
+    let mut stage = Stage::new(Screen::new(
         options.setup.exercise.clone(),
         options.window,
         options.outline,
         options.record_dir.clone(),
         options.session.is_some(),
-    )?;
+    ))?;
     let mut session = match options.session.take() {
         Some(session) => match stage.start_session(session)? {
             Some(session) => Some(session),
@@ -111,19 +110,11 @@ pub fn run(mut options: RunOptions) -> Result<RunOutcome, LiveError> {
 }
 
 impl Stage {
-    /// The screen of `exercise` (a window if `window`, the back's outline
-    /// drawn if `outline`, recordings started with `r` in `record_dir`),
-    /// for a patient's session if `session`; Ctrl-C caught.
-    pub fn new(
-        exercise: Exercise,
-        window: bool,
-        outline: bool,
-        record_dir: PathBuf,
-        session: bool,
-    ) -> Result<Stage, LiveError> {
+    /// The stage of `screen`, Ctrl-C caught.
+    pub fn new(screen: Screen) -> Result<Stage, LiveError> {
         let interrupted = interrupted()?;
         Ok(Stage {
-            screen: Screen::new(exercise, window, outline, record_dir, session),
+            screen,
             asking: Asking::new(interrupted.clone()),
             interrupted,
         })
