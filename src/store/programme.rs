@@ -497,8 +497,8 @@ mod tests {
             )
             .unwrap();
         let last = store.last_taken(next, "back_pain").unwrap();
-        let latest = pain.iter().map(|o| o.taken_at.clone()).max();
-        assert_eq!(last, latest);
+        let back = pain.iter().find(|o| o.measure == "back_pain");
+        assert_eq!(last, back.map(|o| o.taken_at.clone()));
         let all = store.patient_outcomes("p-1").unwrap();
         assert_eq!(all.len(), 3);
         assert_eq!(all[2].item.as_deref(), Some("Putting on socks"));
