@@ -648,6 +648,12 @@ impl Exercise {
         Ok(exercise)
     }
 
+    /// The title of the shipped exercise called `name`, or the name itself
+    /// when there is no such exercise.
+    pub fn title_of(name: &str) -> String {
+        Exercise::named(name).map_or_else(|_| name.to_string(), |e| e.title)
+    }
+
     /// The shipped exercise called `name`.
     pub fn named(name: &str) -> Result<Exercise, ConfigError> {
         let dir = exercises_dir();

@@ -87,17 +87,16 @@ impl Target {
             Target::HoldS(s) => format!("a {s} s hold"),
         }
     }
+
+    /// `sets` sets of this target in words: "3 sets of 10 reps", "1 set
+    /// of a 20 s hold".
+    pub fn with_sets(self, sets: u32) -> String {
+        let unit = if sets == 1 { "set" } else { "sets" };
+        format!("{sets} {unit} of {}", self.text())
+    }
 }
 
 impl Prescribed {
-    /// The sets in words: "1 set", "3 sets".
-    pub fn sets_text(&self) -> String {
-        match self.sets.get_ref() {
-            1 => "1 set".into(),
-            n => format!("{n} sets"),
-        }
-    }
-
     /// What each set aims at (a checked programme has one or the other).
     pub fn target(&self) -> Target {
         match (&self.reps, &self.hold_s) {
@@ -206,17 +205,15 @@ impl Prescription {
             self.days_per_week.get_ref()
         )];
         for (i, p) in self.exercises.iter().enumerate() {
-            let title = Exercise::named(p.name.get_ref())
-                .map_or_else(|_| p.name.get_ref().clone(), |e| e.title);
-            let each = p.target().text();
+            let title = Exercise::title_of(p.name.get_ref());
             let watch = p
                 .watch
                 .as_ref()
                 .map_or_else(String::new, |w| format!("; watch: {w}"));
             lines.push(format!(
-                "{}. {title}: {} of {each}, {} s rest between sets{watch}",
+                "{}. {title}: {}, {} s rest between sets{watch}",
                 i + 1,
-                p.sets_text(),
+                p.target().with_sets(*p.sets.get_ref()),
                 p.rest_s.get_ref()
             ));
         }

@@ -246,7 +246,7 @@ fn lead(
         eprintln!(
             "{}: {} ({} of {} sets){}",
             exercise.title,
-            outcome_text(ended.outcome),
+            ended.outcome.as_str(),
             ended.sets_done,
             planned.sets,
             ended
@@ -375,9 +375,8 @@ fn demonstrate(
     let title = format!("{position} of {of}: {}", exercise.title);
     let mut lines: Vec<String> = exercise.key_points.clone();
     lines.push(format!(
-        "{} of {}, {} s rest between sets",
-        prescribed.sets_text(),
-        prescribed.target().text(),
+        "{}, {} s rest between sets",
+        prescribed.target().with_sets(*prescribed.sets.get_ref()),
         prescribed.rest_s.get_ref()
     ));
     if let Some(watch) = &prescribed.watch {
@@ -438,15 +437,6 @@ fn demonstrate(
     }
 }
 
-/// A word for what became of an exercise.
-fn outcome_text(outcome: ExerciseOutcome) -> &'static str {
-    match outcome {
-        ExerciseOutcome::Done => "done",
-        ExerciseOutcome::Skipped => "skipped",
-        ExerciseOutcome::Stopped => "stopped",
-    }
-}
-
 /// The session's summary: each exercise's sets, reps or holds, flags and
 /// pain, what became of it, back and leg pain before and after, and what
 /// the therapist asked to watch (`watch`); shown until Enter, and on the
@@ -463,8 +453,7 @@ fn summarise(stage: &mut Stage, session: &mut Session, watch: &[String]) -> Resu
             .iter()
             .filter(|s| s.exercise == row.planned.exercise)
             .collect();
-        let title = Exercise::named(&row.planned.exercise)
-            .map_or_else(|_| row.planned.exercise.clone(), |e| e.title);
+        let title = Exercise::title_of(&row.planned.exercise);
         let done = match row.planned.hold_s {
             Some(_) => {
                 let longest = sets
@@ -486,10 +475,10 @@ fn summarise(stage: &mut Stage, session: &mut Session, watch: &[String]) -> Resu
         };
         let what = match (row.outcome, &row.reason, row.sets_done) {
             (Some(ExerciseOutcome::Done), _, _) => String::new(),
-            (Some(o), Some(why), 0) => format!(" {}: {why}", outcome_text(o)),
-            (Some(o), None, 0) => format!(" {}", outcome_text(o)),
-            (Some(o), Some(why), _) => format!(" ({}: {why})", outcome_text(o)),
-            (Some(o), None, _) => format!(" ({})", outcome_text(o)),
+            (Some(o), Some(why), 0) => format!(" {}: {why}", o.as_str()),
+            (Some(o), None, 0) => format!(" {}", o.as_str()),
+            (Some(o), Some(why), _) => format!(" ({}: {why})", o.as_str()),
+            (Some(o), None, _) => format!(" ({})", o.as_str()),
             (None, _, _) => " (not finished)".into(),
         };
         if row.sets_done == 0 {

@@ -13,6 +13,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use super::{HistoryPoint, ReportError};
 use crate::analysis::config::{Exercise, Profile};
+use crate::analysis::prescription::Target;
 use crate::outcomes::mcid::{Change, Mcid};
 use crate::store::{ExerciseOutcome, Outcome, PlannedExercise, SessionRecord, Store, SCORE_ITEM};
 
@@ -160,20 +161,14 @@ fn monday(date: Date) -> Date {
     date - Duration::days(i64::from(date.weekday().number_days_from_monday()))
 }
 
-/// A prescription in words: "2 sets of 8 reps", "3 sets of a 20 s hold".
+/// A prescription in words: "2 sets of 8 reps", "1 set of a 20 s hold".
 fn prescription(p: &PlannedExercise) -> String {
-    let each = match (p.reps, p.hold_s) {
-        (Some(1), _) => "1 rep".to_string(),
-        (Some(n), _) => format!("{n} reps"),
-        (None, Some(s)) => format!("a {s} s hold"),
-        (None, None) => String::new(),
+    let target = match (p.reps, p.hold_s) {
+        (Some(n), _) => Target::Reps(n),
+        (None, Some(s)) => Target::HoldS(s),
+        (None, None) => return format!("{} sets", p.sets),
     };
-    let sets = if p.sets == 1 { "set" } else { "sets" };
-    format!("{} {sets} of {each}", p.sets)
-}
-
-fn title(name: &str) -> String {
-    Exercise::named(name).map_or_else(|_| name.to_string(), |e| e.title)
+    target.with_sets(p.sets)
 }
 
 /// The patient `pseudonym`'s progress up to the session started at
@@ -272,7 +267,7 @@ fn weeks(records: &[SessionRecord], until: &str, prescribed: Option<u32>) -> Vec
                 Some(ExerciseOutcome::Stopped) | None => week.stopped += 1,
             }
             if let Some(reason) = &e.reason {
-                let said = format!("{}: {reason}", title(&e.planned.exercise));
+                let said = format!("{}: {reason}", Exercise::title_of(&e.planned.exercise));
                 if !week.reasons.contains(&said) {
                     week.reasons.push(said);
                 }
@@ -295,7 +290,7 @@ fn progressions(records: &[SessionRecord]) -> Vec<Progression> {
             if let Some(before) = last.get(name).filter(|b| ***b != e.planned) {
                 out.push(Progression {
                     date: date.clone(),
-                    exercise: title(name),
+                    exercise: Exercise::title_of(name),
                     what: format!("{} → {}", prescription(before), prescription(&e.planned)),
                 });
             }
@@ -304,7 +299,7 @@ fn progressions(records: &[SessionRecord]) -> Vec<Progression> {
         for name in &record.progression_suggested {
             out.push(Progression {
                 date: date.clone(),
-                exercise: title(name),
+                exercise: Exercise::title_of(name),
                 what: "suggested: sets pain-free and without flags".into(),
             });
         }

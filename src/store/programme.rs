@@ -26,7 +26,8 @@ pub enum ExerciseOutcome {
 }
 
 impl ExerciseOutcome {
-    fn as_str(self) -> &'static str {
+    /// The outcome as stored, and as said: "done", "skipped", "stopped".
+    pub fn as_str(self) -> &'static str {
         match self {
             ExerciseOutcome::Done => "done",
             ExerciseOutcome::Skipped => "skipped",
